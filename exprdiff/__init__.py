@@ -1,0 +1,48 @@
+"""exprdiff: write a model down as an expression, then evaluate, differentiate, fit and draw it.
+
+>>> from exprdiff import Input, Parameter, Sigmoid
+>>> x1, x2 = Input("x1"), Input("x2")
+>>> w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")
+>>> perceptron = Sigmoid(w1 * x1 + w2 * x2 + b)
+>>> perceptron({w1: 1.0, w2: 1.0, b: 0.0}, {x1: 0, x2: 1})
+0.7310585786300049
+"""
+
+from exprdiff.errors import MissingValueError
+from exprdiff.graph import topological_order
+from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.ops import (
+    Abs, Add, Cos, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Sign, Sin,
+    Softplus, Sqrt, Subtract, Tanh,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Abs",
+    "Add",
+    "BinaryOp",
+    "Constant",
+    "Cos",
+    "Divide",
+    "Exp",
+    "Input",
+    "Log",
+    "MissingValueError",
+    "Multiply",
+    "Negate",
+    "Node",
+    "Parameter",
+    "Power",
+    "ReLU",
+    "Sigmoid",
+    "Sign",
+    "Sin",
+    "Softplus",
+    "Sqrt",
+    "Subtract",
+    "Tanh",
+    "UnaryOp",
+    "as_node",
+    "topological_order",
+]

@@ -1,0 +1,249 @@
+"""Evaluation plans: topological order, the forward pass and reverse mode.
+
+The first evaluation of a root puts its distinct nodes in topological order
+(iteratively, so graphs of any depth work) and caches that `Plan` on the root.
+A forward pass computes each distinct node once; the reverse pass runs the
+same plan backwards, calling each operation's local rule only for operands
+that lead to a `Parameter`.  Nothing here is stored on nodes except the plan,
+and the plan holds no reference to its root, so caching creates no cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from exprdiff.errors import MissingValueError
+from exprdiff.values import as_value, shape_of
+
+__all__ = ["Plan", "evaluate", "gradient", "plan_for", "topological_order"]
+
+_NOTHING: Mapping = {}
+
+
+def topological_order(root) -> list:
+    """The distinct nodes under ``root``, every node after its operands.
+
+    Iterative depth-first search: no recursion, whatever the depth.
+
+    >>> from exprdiff import Parameter
+    >>> a = Parameter("a")
+    >>> [str(node) for node in topological_order(a * a + a)]
+    ['a', 'a*a', 'a*a + a']
+    """
+    order: list = []
+    seen: set = set()
+    stack: list = [(root, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        if operands_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children) if child not in seen)
+    return order
+
+
+class Plan:
+    """The topological plan of one root, built once and reused for every call.
+
+    ``steps`` lists ``(index, node, operand_indices)`` for the operations below
+    the root; the root's own step has ``node=None`` (the caller supplies the
+    root) so that caching the plan on the root makes no reference cycle.
+    """
+
+    __slots__ = ("_order", "size", "constants", "parameters", "inputs", "steps", "root_step",
+                 "backward_steps", "root_slots")
+
+    def __init__(self, root) -> None:
+        from exprdiff.nodes import Constant, Input, Parameter
+
+        order = topological_order(root)
+        index = {node: i for i, node in enumerate(order)}
+        operands = [tuple(index[child] for child in node.children) for node in order]
+        needs_grad = [isinstance(node, Parameter) for node in order]
+        for i, kids in enumerate(operands):
+            needs_grad[i] = needs_grad[i] or any(needs_grad[k] for k in kids)
+        order[-1] = None  # stands for the root, supplied by the caller
+
+        self._order = order
+        self.size = len(order)
+        self.constants = [(i, n.value) for i, n in enumerate(order) if isinstance(n, Constant)]
+        self.parameters = [(i, n) for i, n in enumerate(order) if isinstance(n, Parameter)]
+        self.inputs = [(i, n) for i, n in enumerate(order) if isinstance(n, Input)]
+        if not operands[-1]:  # the root is a leaf
+            kind = {Constant: self.constants, Parameter: self.parameters, Input: self.inputs}
+            for leaf_type, entries in kind.items():
+                if isinstance(root, leaf_type):
+                    entries.append((0, root.value if leaf_type is Constant else None))
+        steps = [(i, n, operands[i]) for i, n in enumerate(order) if operands[i]]
+        self.root_step = steps.pop() if operands[-1] else None
+        self.steps = steps
+        # reverse mode visits only operations that lead to a Parameter, and
+        # within them only the operand slots that do
+        self.backward_steps = [
+            (i, node, kids, tuple(s for s, k in enumerate(kids) if needs_grad[k]))
+            for i, node, kids in reversed(steps)
+            if needs_grad[i]
+        ]
+        self.root_slots = ()
+        if self.root_step is not None:
+            kids = self.root_step[2]
+            self.root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
+
+    def nodes(self, root) -> list:
+        """All distinct nodes of ``root`` in topological order, the root last."""
+        return self._order[:-1] + [root]
+
+
+def plan_for(root) -> Plan:
+    """The cached plan of ``root``, built on first use.
+
+    Concurrent first calls may each build a plan; they are equal and the
+    last one stays, so this is safe without a lock.
+    """
+    plan = root._plan
+    if plan is None:
+        plan = Plan(root)
+        object.__setattr__(root, "_plan", plan)
+    return plan
+
+
+def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
+    """Value of ``root``: a float when scalar, else a float64 array."""
+    values = _forward(root, plan_for(root), params or _NOTHING, inputs or _NOTHING)
+    return _as_result(values[-1])
+
+
+def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
+    """Gradient of the sum of ``root``'s elements for every Parameter in it."""
+    plan = plan_for(root)
+    values = _forward(root, plan, params or _NOTHING, inputs or _NOTHING)
+    out = values[-1]
+    grads: list = [None] * plan.size
+    grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    steps = plan.backward_steps
+    if plan.root_step is not None:
+        steps = [(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    for i, node, kids, slots in steps:
+        g = grads[i]
+        operands = tuple([values[k] for k in kids])
+        out = values[i]
+        for slot in slots:
+            k = kids[slot]
+            contribution = _fit_shape(node.partial(slot, g, operands, out), values[k])
+            grads[k] = contribution if grads[k] is None else grads[k] + contribution
+    result = {}
+    for i, node in plan.parameters:
+        g = grads[i]
+        value = values[i]
+        if type(value) is not np.ndarray:
+            result[node or root] = 0.0 if g is None else float(g)
+        elif g is None:
+            result[node or root] = np.zeros_like(value)
+        else:
+            result[node or root] = g if g.flags.writeable else np.array(g)
+    return result
+
+
+def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
+    values: list = [None] * plan.size
+    for i, value in plan.constants:
+        values[i] = value
+    for i, node in plan.parameters:
+        values[i] = _read(params, node or root, "params", plan, root, params, inputs)
+    for i, node in plan.inputs:
+        values[i] = _read(inputs, node or root, "inputs", plan, root, params, inputs)
+    step = None
+    try:
+        for step in plan.steps:
+            i, node, kids = step
+            values[i] = node.forward(*[values[k] for k in kids])
+        if plan.root_step is not None:
+            step = plan.root_step
+            i, _, kids = step
+            values[i] = root.forward(*[values[k] for k in kids])
+    except (ValueError, TypeError) as error:
+        node = step[1] or root
+        raise type(error)(_explain(node, [values[k] for k in step[2]], error)) from error
+    return values
+
+
+def _read(mapping: Mapping, node, where: str, plan: Plan, root, params, inputs) -> Any:
+    try:
+        value = mapping[node]
+    except KeyError:
+        raise _missing(node, where, root, params, inputs) from None
+    except TypeError:  # not a mapping at all
+        raise TypeError(
+            f"{where} must be a dict keyed by nodes, got {type(mapping).__name__}"
+        ) from None
+    return value if type(value) is float else as_value(value, node)
+
+
+def _as_result(value: Any) -> Any:
+    if type(value) is np.ndarray:
+        return value if value.ndim else float(value)
+    return float(value)
+
+
+def _fit_shape(grad: Any, like: Any) -> Any:
+    """Sum a broadcast gradient back down to the shape of its operand."""
+    if type(like) is not np.ndarray:  # a scalar operand (0-d values are floats)
+        return grad.sum() if type(grad) is np.ndarray else grad
+    shape = like.shape
+    grad_shape = shape_of(grad)
+    if grad_shape == shape:
+        return grad
+    extra = len(grad_shape) - len(shape)
+    if extra >= 0:
+        if extra:
+            grad = np.sum(grad, axis=tuple(range(extra)))
+        axes = tuple(a for a, size in enumerate(shape) if size == 1 and grad.shape[a] != 1)
+        if axes:
+            grad = np.sum(grad, axis=axes, keepdims=True)
+        if grad.shape == shape:
+            return grad
+    return np.broadcast_to(grad, shape)
+
+
+def _missing(node, where: str, root, params: Mapping, inputs: Mapping) -> MissingValueError:
+    from exprdiff.printing import to_str
+
+    user = next(
+        (parent for parent in topological_order(root) if node in parent.children), None
+    )
+    place = f" (used in {to_str(user, limit=60)})" if user is not None else ""
+    supplied = ", ".join(sorted(_key_label(key) for key in (params if where == "params" else inputs)))
+    message = (
+        f"no value for {type(node).__name__} {to_str(node)!r}{place}; "
+        f"{where} supplied: {{{supplied}}}"
+    )
+    other, other_name = (inputs, "inputs") if where == "params" else (params, "params")
+    if node in other:
+        message += f". It was found in {other_name}: {type(node).__name__}s are read from {where}"
+    elif any(key == to_str(node) for key in list(params) + list(inputs)):
+        message += ". The dicts are keyed by the nodes themselves, not by their names"
+    return MissingValueError(message, node)
+
+
+def _key_label(key: object) -> str:
+    from exprdiff.printing import to_str
+
+    return to_str(key) if hasattr(key, "children") else repr(key)
+
+
+def _explain(node, operands: list, error: Exception) -> str:
+    from exprdiff.printing import to_str
+
+    shapes = [shape_of(value) for value in operands]
+    what = f"{type(node).__name__} ({to_str(node, limit=60)})"
+    if isinstance(error, ValueError) and len(shapes) == 2:
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            return f"{what}: operand shapes {shapes[0]} and {shapes[1]} do not broadcast"
+    return f"{what}: {error}"

@@ -1,0 +1,366 @@
+"""Immutable expression nodes: the leaves and the two operation bases.
+
+An expression is a graph of `Node` objects.  Leaves (`Constant`, `Input`,
+`Parameter`) hold or name values; operations (subclasses of `UnaryOp` and
+`BinaryOp`) hold their operands and, side by side, their forward function and
+their local derivative rule.  Nodes never change after construction, which is
+what lets an expression cache its evaluation plan.
+
+Equality and hashing are identity-based, so nodes are dict keys; structural
+comparison is a separate method.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from exprdiff.values import as_value
+
+__all__ = ["BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_node"]
+
+# NumPy ufunc -> operation class.  Filled by `Node.__init_subclass__` from each
+# operation's ``ufunc`` attribute; Python operators go through the same table,
+# so ``x + y``, ``np.add(x, y)`` and ``np.float64(2) * x`` all build an `Add`.
+_OPERATION_FOR_UFUNC: dict[np.ufunc, type[Node]] = {}
+
+_unnamed_serial = itertools.count(1)  # distinct print names for unnamed leaves
+
+Values = Mapping["Parameter", Any]
+Inputs = Mapping["Input", Any]
+
+
+class Node:
+    """Abstract base of every expression node.
+
+    ``node(params, inputs)`` evaluates it and ``node.grad(params, inputs)``
+    differentiates it; both are explained on `Node.__call__` and `Node.grad`.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> (3 * w)({w: 2.0})
+    6.0
+    """
+
+    __slots__ = ("_plan",)
+
+    #: the NumPy ufunc this operation stands for, if any (see module docstring)
+    ufunc: ClassVar[np.ufunc | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        ufunc = cls.__dict__.get("ufunc")
+        if ufunc is not None:
+            _OPERATION_FOR_UFUNC[ufunc] = cls
+
+    # -- structure -------------------------------------------------------
+    @property
+    def children(self) -> tuple[Node, ...]:
+        """The operands of this node, in order (empty for leaves)."""
+        return ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} nodes are immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} nodes are immutable: cannot delete {name!r}")
+
+    def _init(self, **fields: object) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_plan", None)
+
+    # -- evaluation and differentiation -----------------------------------
+    def __call__(self, params: Values | None = None, inputs: Inputs | None = None) -> Any:
+        """Evaluate the expression.
+
+        ``params`` maps each `Parameter` to its value and ``inputs`` maps each
+        `Input` to its value (numbers or NumPy arrays, which broadcast).  A
+        scalar result is a Python float.  Neither dict is modified.
+
+        >>> from exprdiff import Input, Parameter
+        >>> w, x = Parameter("w"), Input("x")
+        >>> (w * x)({w: 3.0}, {x: 5.0})
+        15.0
+        >>> (w * x)({w: 3.0}, {x: [1, 2]})
+        array([3., 6.])
+        """
+        return _graph.evaluate(self, params, inputs)
+
+    def grad(self, params: Values | None = None, inputs: Inputs | None = None) -> dict:
+        """Gradient of the sum of all elements of the value, per `Parameter`.
+
+        Returns a new dict with an entry for every Parameter in the expression,
+        shaped like that parameter's value (a float for a scalar parameter).
+        Over a batch of inputs this is the summed gradient.
+
+        >>> from exprdiff import Input, Parameter
+        >>> m, x = Parameter("m"), Input("x")
+        >>> (m * x).grad({m: 3.0}, {x: 5.0})
+        {Parameter('m'): 5.0}
+        """
+        return _graph.gradient(self, params, inputs)
+
+    # -- operators ---------------------------------------------------------
+    def __add__(self, other: object) -> Node:
+        return _apply(np.add, self, other)
+
+    def __radd__(self, other: object) -> Node:
+        return _apply(np.add, other, self)
+
+    def __sub__(self, other: object) -> Node:
+        return _apply(np.subtract, self, other)
+
+    def __rsub__(self, other: object) -> Node:
+        return _apply(np.subtract, other, self)
+
+    def __mul__(self, other: object) -> Node:
+        return _apply(np.multiply, self, other)
+
+    def __rmul__(self, other: object) -> Node:
+        return _apply(np.multiply, other, self)
+
+    def __truediv__(self, other: object) -> Node:
+        return _apply(np.true_divide, self, other)
+
+    def __rtruediv__(self, other: object) -> Node:
+        return _apply(np.true_divide, other, self)
+
+    def __pow__(self, other: object) -> Node:
+        return _apply(np.power, self, other)
+
+    def __rpow__(self, other: object) -> Node:
+        return _apply(np.power, other, self)
+
+    def __matmul__(self, other: object) -> Node:
+        return _apply(np.matmul, self, other)
+
+    def __rmatmul__(self, other: object) -> Node:
+        return _apply(np.matmul, other, self)
+
+    def __neg__(self) -> Node:
+        return _apply(np.negative, self)
+
+    def __pos__(self) -> Node:
+        return self
+
+    def __abs__(self) -> Node:
+        return _apply(np.absolute, self)
+
+    def _unordered(self, other: object) -> bool:
+        raise TypeError(
+            "expression nodes cannot be ordered with <, <=, >, >=; "
+            "evaluate them and compare the values instead"
+        )
+
+    __lt__ = __le__ = __gt__ = __ge__ = _unordered
+    __hash__ = object.__hash__  # identity: nodes are dict keys
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *operands: Any, **kwargs: Any):
+        """Let NumPy ufuncs on nodes build nodes: ``np.exp(x)`` is ``Exp(x)``."""
+        operation = _OPERATION_FOR_UFUNC.get(ufunc)
+        if operation is None or method != "__call__" or kwargs:
+            return NotImplemented
+        return operation(*operands)
+
+    # -- printing ----------------------------------------------------------
+    def __str__(self) -> str:
+        return _printing.to_str(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {_printing.to_str(self, limit=80)}>"
+
+
+def _apply(ufunc: np.ufunc, *operands: object) -> Node:
+    # Operators return NotImplemented for operands that are not numbers, so
+    # Python raises its usual "unsupported operand type(s)" TypeError.
+    if not all(isinstance(operand, (Node, numbers.Real, np.ndarray)) for operand in operands):
+        return NotImplemented
+    return _OPERATION_FOR_UFUNC[ufunc](*operands)
+
+
+def as_node(value: object) -> Node:
+    """Return ``value`` if it is a node, else wrap it in a `Constant`.
+
+    >>> as_node(2)
+    Constant(2.0)
+    """
+    return value if isinstance(value, Node) else Constant(value)
+
+
+# -- leaves ------------------------------------------------------------------
+class Constant(Node):
+    """A fixed number or array; its derivative is zero.
+
+    The value is stored as a float or a read-only float64 copy.
+
+    >>> Constant(2)()
+    2.0
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        if isinstance(value, Node):
+            raise TypeError(f"Constant needs a number or an array, got the node {value!r}")
+        value = as_value(value, "Constant")
+        if isinstance(value, np.ndarray):
+            value = value.copy()
+            value.setflags(write=False)
+        self._init(value=value)
+
+    def __repr__(self) -> str:
+        return f"Constant({self.value!r})"
+
+
+class _NamedLeaf(Node):
+    """A leaf whose value is looked up by node in a dict at evaluation time."""
+
+    __slots__ = ("name", "_serial")
+    _auto_prefix: ClassVar[str] = "leaf"
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__} name must be a str or None, got {name!r}")
+        self._init(name=name, _serial=next(_unnamed_serial) if name is None else 0)
+
+    @property
+    def label(self) -> str:
+        """The name, or a distinct automatic one (``param_3``) when unnamed."""
+        return self.name if self.name is not None else f"{self._auto_prefix}_{self._serial}"
+
+    def __repr__(self) -> str:
+        kind = type(self).__name__
+        return f"{kind}({self.name!r})" if self.name is not None else f"{kind}() #{self.label}"
+
+
+class Input(_NamedLeaf):
+    """A value supplied by the data (the ``inputs`` dict); not trained.
+
+    >>> x = Input("x")
+    >>> (x * 2)({}, {x: 1.5})
+    3.0
+    """
+
+    __slots__ = ()
+    _auto_prefix = "input"
+
+
+class Parameter(_NamedLeaf):
+    """A value supplied by ``params``; gradients are taken with respect to these.
+
+    >>> w = Parameter("w")
+    >>> (w * w).grad({w: 3.0})
+    {Parameter('w'): 6.0}
+    """
+
+    __slots__ = ()
+    _auto_prefix = "param"
+
+
+# -- operations ----------------------------------------------------------------
+class UnaryOp(Node):
+    """Base of one-operand operations.
+
+    A subclass writes two methods, side by side:
+
+    * ``forward(self, x)``: the value from the operand's value;
+    * ``backward(self, g, x, out)``: the gradient with respect to the operand,
+      given ``g``, the gradient with respect to this node's value, and
+      ``out``, this node's value.
+
+    Written with Python operators and NumPy ufuncs, the same ``backward``
+    runs on numbers (for `Node.grad`) and on nodes (for symbolic derivatives,
+    where ``x`` is the operand node and ``out`` the node itself).
+    ``function_name`` is how the operation prints, ``name(x)`` (the class name
+    in lower case by default); a prefix operator sets ``symbol`` instead.
+
+    >>> import numpy as np
+    >>> from exprdiff import Parameter
+    >>> class Cube(UnaryOp):
+    ...     function_name = "cube"
+    ...     def forward(self, x):
+    ...         return x**3
+    ...     def backward(self, g, x, out):
+    ...         return g * 3 * x**2
+    >>> w = Parameter("w")
+    >>> Cube(w).grad({w: 2.0})
+    {Parameter('w'): 12.0}
+    """
+
+    __slots__ = ("child",)
+    symbol: ClassVar[str] = ""
+    function_name: ClassVar[str] = ""
+
+    def __init__(self, child: object) -> None:
+        self._init(child=as_node(child))
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.child,)
+
+    def forward(self, x: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(self, x)")
+
+    def backward(self, g: Any, x: Any, out: Any) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no derivative rule: "
+            "write backward(self, g, x, out) returning the gradient for x"
+        )
+
+    def partial(self, slot: int, g: Any, operands: tuple, out: Any) -> Any:
+        """The gradient flowing to operand ``slot``; used by the engines."""
+        return self.backward(g, operands[0], out)
+
+
+class BinaryOp(Node):
+    """Base of two-operand operations.
+
+    A subclass writes ``forward(self, a, b)`` and, beside it, one rule per
+    operand: ``backward_lhs(self, g, a, b, out)`` and
+    ``backward_rhs(self, g, a, b, out)`` (see `UnaryOp` for ``g`` and ``out``).
+    Only the rules for operands that lead to a `Parameter` are ever called.
+    ``symbol`` is the infix symbol and ``precedence`` its binding strength
+    (see `exprdiff.printing`); an operation without a symbol prints as
+    ``name(a, b)``.
+    """
+
+    __slots__ = ("lhs", "rhs")
+    symbol: ClassVar[str] = ""
+    function_name: ClassVar[str] = ""
+
+    def __init__(self, lhs: object, rhs: object) -> None:
+        self._init(lhs=as_node(lhs), rhs=as_node(rhs))
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.lhs, self.rhs)
+
+    def forward(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(self, a, b)")
+
+    def backward_lhs(self, g: Any, a: Any, b: Any, out: Any) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no derivative rule for its left operand: "
+            "write backward_lhs(self, g, a, b, out)"
+        )
+
+    def backward_rhs(self, g: Any, a: Any, b: Any, out: Any) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no derivative rule for its right operand: "
+            "write backward_rhs(self, g, a, b, out)"
+        )
+
+    def partial(self, slot: int, g: Any, operands: tuple, out: Any) -> Any:
+        """The gradient flowing to operand ``slot``; used by the engines."""
+        rule = self.backward_rhs if slot else self.backward_lhs
+        return rule(g, operands[0], operands[1], out)
+
+
+# Imported last: both modules use the classes above.
+from exprdiff import graph as _graph  # noqa: E402
+from exprdiff import printing as _printing  # noqa: E402

@@ -1,0 +1,59 @@
+"""Activation functions, in forms that neither overflow nor warn for large inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exprdiff.nodes import Node, UnaryOp
+
+__all__ = ["ReLU", "Sigmoid", "Softplus", "sigmoid"]
+
+
+def sigmoid(x):
+    """The logistic function of a number or array; of a node, a `Sigmoid` node.
+
+    >>> sigmoid(0.0), sigmoid(-1000.0)
+    (0.5, 0.0)
+    """
+    if isinstance(x, Node):
+        return Sigmoid(x)
+    # exp(-|x|) cannot overflow; for x >= 0 this is exactly 1 / (1 + exp(-x)).
+    e = np.exp(-np.absolute(x))
+    value = np.where(x >= 0, 1.0, e) / (1.0 + e)
+    return value if value.ndim else float(value)
+
+
+class Sigmoid(UnaryOp):
+    """``sigmoid(x) = 1 / (1 + exp(-x))``, stable for any magnitude of ``x``."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return sigmoid(x)
+
+    def backward(self, g, x, out):
+        return g * out * (1 - out)
+
+
+class ReLU(UnaryOp):
+    """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (PyTorch's convention)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.maximum(x, 0.0)
+
+    def backward(self, g, x, out):
+        return g * np.sign(out)  # 1 where x > 0, else 0
+
+
+class Softplus(UnaryOp):
+    """``softplus(x) = log(1 + exp(x))``, stable for any magnitude of ``x``."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.logaddexp(0.0, x)
+
+    def backward(self, g, x, out):
+        return g * sigmoid(x)

@@ -1,0 +1,113 @@
+"""Elementary functions of one operand (see `exprdiff.ops.arithmetic` for ``g``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exprdiff.nodes import UnaryOp
+
+__all__ = ["Abs", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
+
+
+class Exp(UnaryOp):
+    """``exp(x)``"""
+
+    __slots__ = ()
+    ufunc = np.exp
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g, x, out):
+        return g * out
+
+
+class Log(UnaryOp):
+    """Natural logarithm ``log(x)``."""
+
+    __slots__ = ()
+    ufunc = np.log
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g, x, out):
+        return g / x
+
+
+class Sqrt(UnaryOp):
+    """``sqrt(x)``"""
+
+    __slots__ = ()
+    ufunc = np.sqrt
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, g, x, out):
+        return g / (2 * out)
+
+
+class Abs(UnaryOp):
+    """``abs(x)``; its derivative at 0 is 0 (PyTorch's convention)."""
+
+    __slots__ = ()
+    ufunc = np.absolute
+
+    def forward(self, x):
+        return np.absolute(x)
+
+    def backward(self, g, x, out):
+        return g * np.sign(x)
+
+
+class Sign(UnaryOp):
+    """``sign(x)``: -1, 0 or 1; its derivative is 0 everywhere it exists."""
+
+    __slots__ = ()
+    ufunc = np.sign
+
+    def forward(self, x):
+        return np.sign(x)
+
+    def backward(self, g, x, out):
+        return 0 * g
+
+
+class Sin(UnaryOp):
+    """``sin(x)``"""
+
+    __slots__ = ()
+    ufunc = np.sin
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g, x, out):
+        return g * np.cos(x)
+
+
+class Cos(UnaryOp):
+    """``cos(x)``"""
+
+    __slots__ = ()
+    ufunc = np.cos
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g, x, out):
+        return -g * np.sin(x)
+
+
+class Tanh(UnaryOp):
+    """``tanh(x)``"""
+
+    __slots__ = ()
+    ufunc = np.tanh
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g, x, out):
+        return g * (1 - out**2)

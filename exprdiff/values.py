@@ -1,0 +1,53 @@
+"""Turning what users supply (numbers, arrays, lists) into float64 values."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["as_value", "shape_of"]
+
+_NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
+
+
+def as_value(value: object, owner: str) -> float | np.ndarray:
+    """Return ``value`` as a Python float or a float64 array, or raise `TypeError`.
+
+    ``owner`` names whose value this is, for the error message.  Float64 arrays
+    are returned as they are (never copied, never written to).
+
+    >>> as_value(3, "x"), as_value([1, 2], "x")
+    (3.0, array([1., 2.]))
+    """
+    kind = type(value)
+    if kind is float:
+        return value
+    if kind is np.ndarray:
+        if value.dtype == np.float64:
+            return value if value.ndim else float(value)
+        if value.dtype.kind in _NUMERIC_KINDS:
+            return value.astype(np.float64) if value.ndim else float(value)
+    elif isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
+        return float(value)
+    elif isinstance(value, (list, tuple)):
+        try:
+            array = np.asarray(value)
+        except ValueError as error:  # ragged nesting
+            raise TypeError(f"{owner}: the value is not a rectangular array ({error})") from None
+        if array.dtype.kind in _NUMERIC_KINDS:
+            return array.astype(np.float64) if array.ndim else float(array)
+    raise TypeError(
+        f"{owner}: the value must be a real number or an array of real numbers, "
+        f"got {type(value).__name__} {_short(value)}"
+    )
+
+
+def shape_of(value: object) -> tuple[int, ...]:
+    """The NumPy shape of a value; ``()`` for a Python number."""
+    return getattr(value, "shape", ())
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
