@@ -50,6 +50,12 @@ class Node:
 
     #: the NumPy ufunc this operation stands for, if any (see module docstring)
     ufunc: ClassVar[np.ufunc | None] = None
+    #: names of constructor keywords that are not operands (``axis`` of a
+    #: reduction, say); stored in slots of those names, JSON-friendly values
+    settings: ClassVar[tuple[str, ...]] = ()
+    #: whether the value's element i depends only on the operands' element i
+    #: (symbolic derivatives are pointwise, so they need this)
+    elementwise: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

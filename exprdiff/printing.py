@@ -87,6 +87,8 @@ def to_str(root, limit: int | None = None) -> str:
             stack.append(_leaf_text(item))
         elif not item.symbol:
             stack.append(")")
+            for name in reversed(item.settings):
+                stack.append(f", {name}={getattr(item, name)!r}")
             for position, child in enumerate(reversed(children)):
                 stack.append(child)
                 if position < len(children) - 1:
