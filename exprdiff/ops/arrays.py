@@ -1,0 +1,304 @@
+"""Operations on whole arrays: matrix products, reductions, transposes, softmax.
+
+These are not elementwise (an element of the value depends on many elements
+of the operand), so their derivative rules use NumPy freely and run only in
+the numeric engine; the symbolic layer refuses them by their ``elementwise``
+flag.  Settings such as ``axis`` are constructor keywords stored in slots of
+the same name, JSON-friendly (None, an int or a tuple of ints).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from exprdiff.nodes import BinaryOp, UnaryOp, as_node
+from exprdiff.values import shape_of
+
+__all__ = ["ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "Transpose"]
+
+
+def _int_setting(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _axis_setting(op: str, name: str, axis: object) -> int | tuple[int, ...] | None:
+    """Normalise an ``axis``/``axes`` keyword: None, an int or a tuple of ints."""
+    if axis is None:
+        return None
+    if _int_setting(axis):
+        return int(axis)
+    if isinstance(axis, (tuple, list)) and all(_int_setting(a) for a in axis):
+        return tuple(int(a) for a in axis)
+    raise TypeError(f"{op}: {name} must be None, an int or a tuple of ints, got {axis!r}")
+
+
+def _spread(g, x, axis):
+    """Broadcast ``g``, shaped like a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
+    if type(x) is not np.ndarray:
+        return g
+    if axis is not None:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, x.shape)
+
+
+class MatMul(BinaryOp):
+    """``a @ b``, NumPy's matrix product: 1-D operands and stacks of matrices included.
+
+    A 1-D left operand is a row vector and a 1-D right operand a column
+    vector (the added axis is removed again); leading axes broadcast.  Shapes
+    whose inner dimensions differ raise `ValueError` naming both shapes.
+
+    >>> import numpy as np
+    >>> from exprdiff import Input, Parameter
+    >>> x, w = Input("x"), Parameter("w")
+    >>> model = x @ w
+    >>> model({w: np.ones((2, 3))}, {x: [[1.0, 2.0]]})
+    array([[3., 3., 3.]])
+    >>> model.grad({w: np.ones((2, 3))}, {x: [[1.0, 2.0]]})[w]
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    """
+
+    __slots__ = ()
+    symbol = "@"
+    ufunc = np.matmul
+    elementwise = False
+
+    def forward(self, a, b):
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise ValueError(_matmul_mismatch(shape_of(a), shape_of(b))) from None
+
+    def backward_lhs(self, g, a, b, out):
+        if b.ndim == 1:  # out[..., i] = sum_k a[..., i, k] b[k]
+            return g * b if a.ndim == 1 else np.expand_dims(g, -1) * b
+        if a.ndim == 1:  # out[..., j] = sum_k a[k] b[..., k, j]
+            return np.matmul(b, np.expand_dims(g, -1))[..., 0]
+        return np.matmul(g, _swap_last(b))
+
+    def backward_rhs(self, g, a, b, out):
+        if a.ndim == 1:
+            return g * a if b.ndim == 1 else np.expand_dims(a, -1) * np.expand_dims(g, -2)
+        if b.ndim == 1:
+            return np.matmul(np.expand_dims(g, -2), a)[..., 0, :]
+        return np.matmul(_swap_last(a), g)
+
+
+def _swap_last(x: np.ndarray) -> np.ndarray:
+    return x.T if x.ndim == 2 else np.swapaxes(x, -1, -2)
+
+
+def _matmul_mismatch(a: tuple, b: tuple) -> str:
+    if not a or not b:
+        return (
+            f"matrix product of shapes {a} and {b}: both operands must be arrays "
+            "with at least one axis (use * for scalars)"
+        )
+    inner_b, which = (b[0], "only") if len(b) == 1 else (b[-2], "second-to-last")
+    if a[-1] != inner_b:
+        return (
+            f"matrix product of shapes {a} and {b}: the left operand's last axis has "
+            f"{a[-1]} entries but the right operand's {which} axis has {inner_b}"
+        )
+    return f"matrix product of shapes {a} and {b}: the leading (stacked) axes do not broadcast"
+
+
+class _AxisOp(UnaryOp):
+    """A one-operand operation along ``axis`` (None: over all elements)."""
+
+    __slots__ = ("axis",)
+    settings = ("axis",)
+    elementwise = False
+
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = None) -> None:
+        self._init(child=as_node(child), axis=_axis_setting(type(self).__name__, "axis", axis))
+
+
+class Sum(_AxisOp):
+    """Sum of the elements along ``axis`` (None: all of them, giving a scalar).
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> Sum(w * w, axis=0)({w: [[1.0, 2.0], [3.0, 4.0]]})
+    array([10., 20.])
+    >>> Sum(w * w).grad({w: [1.0, 2.0]})[w]
+    array([2., 4.])
+    """
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.sum(x, axis=self.axis)
+
+    def backward(self, g, x, out):
+        return _spread(g, x, self.axis)
+
+
+class Mean(_AxisOp):
+    """Mean of the elements along ``axis`` (None: all of them, giving a scalar).
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> Mean(w)({w: [1.0, 2.0, 6.0]})
+    3.0
+    >>> Mean(w).grad({w: [1.0, 2.0, 6.0]})[w]
+    array([0.33333333, 0.33333333, 0.33333333])
+    """
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.mean(x, axis=self.axis)
+
+    def backward(self, g, x, out):
+        count = np.size(x) // max(np.size(out), 1)
+        return _spread(g / count, x, self.axis)
+
+
+class LogSumExp(_AxisOp):
+    """``log(sum(exp(x), axis))``, computed without overflow (default: the last axis).
+
+    The maximum along the axis is subtracted before exponentiating, so inputs
+    of any magnitude are fine; a slice of all ``-inf`` gives ``-inf``.  The
+    derivative is the softmax along the axis, computed from the value.
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> LogSumExp(x)({}, {x: [1000.0, 1000.0]})
+    1000.6931471805599
+    """
+
+    __slots__ = ()
+
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
+        super().__init__(child, axis)
+
+    def forward(self, x):
+        peak = np.max(x, axis=self.axis, keepdims=True)
+        peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or inf) slices
+        with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
+            total = np.log(np.sum(np.exp(x - peak), axis=self.axis, keepdims=True))
+        out = total + peak
+        return np.squeeze(out, axis=self.axis) if self.axis is not None else out.reshape(())[()]
+
+    def backward(self, g, x, out):
+        if self.axis is not None:
+            out, g = np.expand_dims(out, self.axis), np.expand_dims(g, self.axis)
+        return g * np.exp(x - out)
+
+
+class Softmax(_AxisOp):
+    """``exp(x) / sum(exp(x), axis)``, stable for inputs of any magnitude (default: last axis).
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> Softmax(x)({}, {x: [0.0, 1000.0]})
+    array([0., 1.])
+    """
+
+    __slots__ = ()
+
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
+        super().__init__(child, axis)
+
+    def forward(self, x):
+        shifted = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
+        return shifted / np.sum(shifted, axis=self.axis, keepdims=True)
+
+    def backward(self, g, x, out):
+        # the Jacobian-vector product diag(s) g - s (s . g), from the value s
+        return out * (g - np.sum(g * out, axis=self.axis, keepdims=True))
+
+
+class Transpose(UnaryOp):
+    """The operand with its axes permuted (``axes=None``: reversed), as `numpy.transpose`.
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> Transpose(x)({}, {x: [[1.0, 2.0]]})
+    array([[1.],
+           [2.]])
+    """
+
+    __slots__ = ("axes",)
+    settings = ("axes",)
+    elementwise = False
+
+    def __init__(self, child: object, axes: tuple[int, ...] | None = None) -> None:
+        axes = _axis_setting("Transpose", "axes", axes)
+        if _int_setting(axes):
+            raise TypeError(f"Transpose: axes must be None or a tuple of ints, got {axes!r}")
+        self._init(child=as_node(child), axes=axes)
+
+    def forward(self, x):
+        if type(x) is not np.ndarray and not self.axes:
+            return x
+        return np.transpose(x, self.axes)
+
+    def backward(self, g, x, out):
+        if type(x) is not np.ndarray:
+            return g
+        return np.transpose(g, None if self.axes is None else np.argsort(self.axes))
+
+
+class ClassScore(BinaryOp):
+    """The score of each sample's labelled class: ``logits[..., label]``.
+
+    ``labels`` are integer class indices (shape ``logits.shape[:-1]``) or
+    one-hot rows / class probabilities (shape ``logits.shape``), in which case
+    the value is ``sum(labels * logits, axis=-1)``.  Labels are data: only
+    one-hot labels can carry a gradient.
+
+    >>> from exprdiff import Input, Parameter
+    >>> z, y = Parameter("z"), Input("y")
+    >>> ClassScore(z, y)({z: [[1.0, 5.0], [7.0, 2.0]]}, {y: [1, 0]})
+    array([5., 7.])
+    >>> ClassScore(z, y)({z: [[1.0, 5.0], [7.0, 2.0]]}, {y: [[0, 1], [1, 0]]})
+    array([5., 7.])
+    """
+
+    __slots__ = ()
+    function_name = "class_score"
+    elementwise = False
+
+    def forward(self, logits, labels):
+        logits_shape, labels_shape = shape_of(logits), shape_of(labels)
+        if not logits_shape:
+            raise ValueError("logits must have a class axis, got a scalar")
+        if labels_shape == logits_shape:
+            return np.sum(labels * logits, axis=-1)
+        if labels_shape != logits_shape[:-1]:
+            raise ValueError(
+                f"labels of shape {labels_shape} fit neither logits of shape {logits_shape} "
+                f"as class indices (shape {logits_shape[:-1]}) nor as one-hot rows "
+                f"(shape {logits_shape})"
+            )
+        return np.take_along_axis(logits, self._indices(labels, logits_shape[-1]), -1)[..., 0]
+
+    @staticmethod
+    def _indices(labels, classes: int) -> np.ndarray:
+        labels = np.asarray(labels)
+        valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
+        if not np.all(valid):
+            bad = labels[~valid].ravel()[0]
+            raise ValueError(
+                f"class labels must be integers from 0 to {classes - 1}, got {float(bad):g}"
+            )
+        return np.expand_dims(labels.astype(np.int64), -1)
+
+    def backward_lhs(self, g, logits, labels, out):
+        if shape_of(labels) == shape_of(logits):
+            return np.expand_dims(g, -1) * labels
+        picked = np.zeros(logits.shape)
+        np.put_along_axis(picked, self._indices(labels, logits.shape[-1]), 1.0, -1)
+        return np.expand_dims(g, -1) * picked
+
+    def backward_rhs(self, g, logits, labels, out):
+        if shape_of(labels) != shape_of(logits):
+            raise NotImplementedError(
+                "ClassScore: integer class labels have no gradient; make the labels an Input"
+            )
+        return np.expand_dims(g, -1) * logits
