@@ -53,10 +53,16 @@ class Plan:
     ``steps`` lists ``(index, node, operand_indices)`` for the operations below
     the root; the root's own step has ``node=None`` (the caller supplies the
     root) so that caching the plan on the root makes no reference cycle.
+    ``backward`` lists, in reverse order, the operations that lead to a
+    Parameter as ``(index, node, kind, operand_indices, targets)``: ``targets``
+    are the ``(slot, operand_index)`` pairs whose gradient is needed, and
+    ``kind`` says how to call the rules (1 and 2: ``backward`` or
+    ``backward_lhs/rhs`` directly; 0: through ``partial``, for an operation
+    that overrides it).
     """
 
-    __slots__ = ("_order", "size", "constants", "parameters", "inputs", "steps", "root_step",
-                 "backward_steps", "root_slots")
+    __slots__ = ("_order", "size", "initial", "constants", "parameters", "inputs", "steps",
+                 "root_step", "backward_steps", "root_slots", "backward")
 
     def __init__(self, root) -> None:
         from exprdiff.nodes import Constant, Input, Parameter
@@ -79,6 +85,9 @@ class Plan:
             for leaf_type, entries in kind.items():
                 if isinstance(root, leaf_type):
                     entries.append((0, root.value if leaf_type is Constant else None))
+        self.initial = [None] * self.size  # the values list every call starts from
+        for i, value in self.constants:
+            self.initial[i] = value
         steps = [(i, n, operands[i]) for i, n in enumerate(order) if operands[i]]
         self.root_step = steps.pop() if operands[-1] else None
         self.steps = steps
@@ -89,6 +98,7 @@ class Plan:
             for i, node, kids in reversed(steps)
             if needs_grad[i]
         ]
+        self.backward = [_backward_step(*step) for step in self.backward_steps]
         self.root_slots = ()
         if self.root_step is not None:
             kids = self.root_step[2]
@@ -97,6 +107,14 @@ class Plan:
     def nodes(self, root) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
         return self._order[:-1] + [root]
+
+
+def _backward_step(i: int, node, kids: tuple, slots: tuple) -> tuple:
+    from exprdiff.nodes import BinaryOp, UnaryOp
+
+    partial = type(node).partial
+    kind = 1 if partial is UnaryOp.partial else 2 if partial is BinaryOp.partial else 0
+    return (i, node, kind, kids, tuple((slot, kids[slot]) for slot in slots))
 
 
 def plan_for(root) -> Plan:
@@ -125,17 +143,11 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     out = values[-1]
     grads: list = [None] * plan.size
     grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
-    steps = plan.backward_steps
-    if plan.root_step is not None:
-        steps = [(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
-    for i, node, kids, slots in steps:
-        g = grads[i]
-        operands = tuple([values[k] for k in kids])
-        out = values[i]
-        for slot in slots:
-            k = kids[slot]
-            contribution = _fit_shape(node.partial(slot, g, operands, out), values[k])
-            grads[k] = contribution if grads[k] is None else grads[k] + contribution
+    if plan.root_step is not None and plan.root_slots:
+        # the root's step is made per call: the plan holds no reference to its root
+        _backpropagate([_backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots)],
+                       values, grads)
+    _backpropagate(plan.backward, values, grads)
     result = {}
     for i, node in plan.parameters:
         g = grads[i]
@@ -149,26 +161,71 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     return result
 
 
+def _backpropagate(steps: list, values: list, grads: list) -> None:
+    """Reverse-mode accumulation over ``steps`` (see `Plan`); the engine's hot loop."""
+    ndarray = np.ndarray
+    for i, node, kind, kids, targets in steps:
+        g = grads[i]
+        out = values[i]
+        if kind == 2:
+            a, b = values[kids[0]], values[kids[1]]
+        elif kind == 1:
+            a = values[kids[0]]
+        else:
+            operands = tuple([values[k] for k in kids])
+        for slot, k in targets:
+            if kind == 2:
+                if slot:
+                    grad = node.backward_rhs(g, a, b, out)
+                else:
+                    grad = node.backward_lhs(g, a, b, out)
+            elif kind == 1:
+                grad = node.backward(g, a, out)
+            else:
+                grad = node.partial(slot, g, operands, out)
+            like = values[k]
+            if type(like) is ndarray:
+                if type(grad) is not ndarray or grad.shape != like.shape:
+                    grad = _fit_shape(grad, like)
+            elif type(grad) is ndarray:
+                grad = grad.sum()
+            previous = grads[k]
+            grads[k] = grad if previous is None else previous + grad
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
-    values: list = [None] * plan.size
-    for i, value in plan.constants:
-        values[i] = value
-    for i, node in plan.parameters:
-        values[i] = _read(params, node or root, "params", plan, root, params, inputs)
-    for i, node in plan.inputs:
-        values[i] = _read(inputs, node or root, "inputs", plan, root, params, inputs)
-    step = None
+    values = plan.initial[:]
+    ndarray = np.ndarray
+    for leaves, given, where in ((plan.parameters, params, "params"),
+                                 (plan.inputs, inputs, "inputs")):
+        for i, node in leaves:
+            node = node or root
+            try:
+                value = given[node]
+            except (KeyError, TypeError):
+                value = _read(given, node, where, plan, root, params, inputs)
+            if type(value) is not float and (
+                type(value) is not ndarray or value.dtype is not _FLOAT64 or not value.ndim
+            ):
+                value = as_value(value, node)
+            values[i] = value
+    node, kids = None, ()
     try:
-        for step in plan.steps:
-            i, node, kids = step
-            values[i] = node.forward(*[values[k] for k in kids])
+        for i, node, kids in plan.steps:
+            if len(kids) == 2:
+                values[i] = node.forward(values[kids[0]], values[kids[1]])
+            elif len(kids) == 1:
+                values[i] = node.forward(values[kids[0]])
+            else:
+                values[i] = node.forward(*[values[k] for k in kids])
         if plan.root_step is not None:
-            step = plan.root_step
-            i, _, kids = step
+            i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
     except (ValueError, TypeError) as error:
-        node = step[1] or root
-        raise type(error)(_explain(node, [values[k] for k in step[2]], error)) from error
+        raise type(error)(_explain(node, [values[k] for k in kids], error)) from error
     return values
 
 
