@@ -12,8 +12,23 @@ from exprdiff.errors import MissingValueError
 from exprdiff.graph import topological_order
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import (
-    Abs, Add, Cos, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Sign, Sin,
-    Softplus, Sqrt, Subtract, Tanh,
+    Abs,
+    Add,
+    Cos,
+    Divide,
+    Exp,
+    Log,
+    Multiply,
+    Negate,
+    Power,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Sin,
+    Softplus,
+    Sqrt,
+    Subtract,
+    Tanh,
 )
 
 __version__ = "0.1.0"
