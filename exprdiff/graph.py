@@ -132,14 +132,14 @@ def plan_for(root) -> Plan:
 
 def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     """Value of ``root``: a float when scalar, else a float64 array."""
-    values = _forward(root, plan_for(root), params or _NOTHING, inputs or _NOTHING)
+    values = _forward(root, plan_for(root), params, inputs)
     return _as_result(values[-1])
 
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     """Gradient of the sum of ``root``'s elements for every Parameter in it."""
     plan = plan_for(root)
-    values = _forward(root, plan, params or _NOTHING, inputs or _NOTHING)
+    values = _forward(root, plan, params, inputs)
     out = values[-1]
     grads: list = [None] * plan.size
     grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
@@ -196,7 +196,9 @@ def _backpropagate(steps: list, values: list, grads: list) -> None:
 _FLOAT64 = np.dtype(np.float64)
 
 
-def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
+def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -> list:
+    params = _NOTHING if params is None else params
+    inputs = _NOTHING if inputs is None else inputs
     values = plan.initial[:]
     ndarray = np.ndarray
     for leaves, given, where in ((plan.parameters, params, "params"),
@@ -206,7 +208,7 @@ def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
             try:
                 value = given[node]
             except (KeyError, TypeError):
-                value = _read(given, node, where, plan, root, params, inputs)
+                value = _read(given, node, where, root, params, inputs)
             if type(value) is not float and (
                 type(value) is not ndarray or value.dtype is not _FLOAT64 or not value.ndim
             ):
@@ -225,11 +227,12 @@ def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
             i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
     except (ValueError, TypeError) as error:
-        raise type(error)(_explain(node, [values[k] for k in kids], error)) from error
+        kind = ValueError if isinstance(error, ValueError) else TypeError
+        raise kind(_explain(node, [values[k] for k in kids], error)) from error
     return values
 
 
-def _read(mapping: Mapping, node, where: str, plan: Plan, root, params, inputs) -> Any:
+def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
     try:
         value = mapping[node]
     except KeyError:
