@@ -35,6 +35,7 @@ from exprdiff.ops import (
     Sqrt,
     Subtract,
     Sum,
+    SumOfSquares,
     Tanh,
     Transpose,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "Sqrt",
     "Subtract",
     "Sum",
+    "SumOfSquares",
     "Tanh",
     "Transpose",
     "UnaryOp",

@@ -110,8 +110,6 @@ class Plan:
 
 
 def _backward_step(i: int, node, kids: tuple, slots: tuple) -> tuple:
-    from exprdiff.nodes import BinaryOp, UnaryOp
-
     partial = type(node).partial
     kind = 1 if partial is UnaryOp.partial else 2 if partial is BinaryOp.partial else 0
     return (i, node, kind, kids, tuple((slot, kids[slot]) for slot in slots))
@@ -261,10 +259,10 @@ def _fit_shape(grad: Any, like: Any) -> Any:
     extra = len(grad_shape) - len(shape)
     if extra >= 0:
         if extra:
-            grad = np.sum(grad, axis=tuple(range(extra)))
+            grad = np.add.reduce(grad, axis=tuple(range(extra)) if extra > 1 else 0)
         axes = tuple(a for a, size in enumerate(shape) if size == 1 and grad.shape[a] != 1)
         if axes:
-            grad = np.sum(grad, axis=axes, keepdims=True)
+            grad = np.add.reduce(grad, axis=axes, keepdims=True)
         if grad.shape == shape:
             return grad
     return np.broadcast_to(grad, shape)
@@ -308,3 +306,7 @@ def _explain(node, operands: list, error: Exception) -> str:
         except ValueError:
             return f"{what}: operand shapes {shapes[0]} and {shapes[1]} do not broadcast"
     return f"{what}: {error}"
+
+
+# Imported last, as nodes.py imports this module at its end: both orders work.
+from exprdiff.nodes import BinaryOp, UnaryOp  # noqa: E402

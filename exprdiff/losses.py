@@ -22,7 +22,7 @@ from functools import reduce
 from operator import add
 
 from exprdiff.nodes import Node, Parameter, as_node
-from exprdiff.ops import ClassScore, Clip, Log, LogSumExp, Mean, ReLU, Softplus, Sum
+from exprdiff.ops import ClassScore, Clip, Log, LogSumExp, Mean, ReLU, Softplus, Sum, SumOfSquares
 
 __all__ = [
     "binary_cross_entropy",
@@ -138,7 +138,7 @@ def l2_penalty(params: Iterable[Parameter] | Mapping, weight: float = 1.0) -> No
     """``weight`` times the sum of squares of every element of the given parameters.
 
     ``params`` is an iterable of `Parameter` nodes or a params dict (its keys
-    are used; scalar values get a plain ``p*p`` term, arrays a ``sum(p*p)``).
+    are used; scalar values get a plain ``p*p`` term, arrays a `SumOfSquares`).
     Add it to a data loss for weight decay, as micrograd's demo does with
     ``weight=1e-4``.
 
@@ -157,7 +157,7 @@ def l2_penalty(params: Iterable[Parameter] | Mapping, weight: float = 1.0) -> No
         if not isinstance(param, Parameter):
             raise TypeError(f"l2_penalty needs Parameter nodes, got {param!r}")
         is_scalar = isinstance(params, Mapping) and isinstance(params[param], (int, float))
-        terms.append(param * param if is_scalar else Sum(param * param))
+        terms.append(param * param if is_scalar else SumOfSquares(param))
     if not terms:
         raise ValueError("l2_penalty needs at least one Parameter")
     return weight * reduce(add, terms)

@@ -21,6 +21,7 @@ from exprdiff import (
     Softmax,
     Subtract,
     Sum,
+    SumOfSquares,
     Transpose,
 )
 from exprdiff.finite_differences import numeric_grad
@@ -124,14 +125,19 @@ def test_matmul_stack_mismatch_is_explained():
 AXES = [None, 0, 1, -1, (0, 2), (-1, 0)]
 
 
-@pytest.mark.parametrize("op", [Sum, Mean])
+REFERENCE = {
+    Sum: np.sum, Mean: np.mean, SumOfSquares: lambda x, axis: np.sum(x * x, axis=axis),
+}
+
+
+@pytest.mark.parametrize("op", [Sum, Mean, SumOfSquares])
 @pytest.mark.parametrize("axis", AXES, ids=str)
 def test_reduction_value_and_gradient(op, axis):
-    """Sum and Mean equal NumPy's along every axis choice, with matching gradients."""
+    """Sum, Mean and SumOfSquares equal NumPy's along every axis choice, gradients too."""
     w = Parameter("w")
     params = {w: random(2, 3, 4)}
     expr = op(w, axis=axis)
-    expected = getattr(np, op.__name__.lower())(params[w], axis=axis)
+    expected = REFERENCE[op](params[w], axis=axis)
     np.testing.assert_allclose(expr(params), expected)
     assert_grad_matches(op(w * w, axis=axis) * op(w, axis=axis), params)
 
@@ -142,6 +148,7 @@ def test_reduction_of_a_scalar(op):
     w = Parameter("w")
     assert op(w)({w: 2.5}) == 2.5
     assert op(3 * w).grad({w: 2.5}) == {w: 3.0}
+    assert SumOfSquares(w)({w: 2.5}) == 6.25 and SumOfSquares(w).grad({w: 2.5}) == {w: 5.0}
 
 
 def test_mean_of_batch_divides_gradient():
@@ -179,7 +186,7 @@ def test_axis_setting_is_stored_json_friendly():
 
 def test_array_ops_are_not_elementwise():
     """The array operations, all tested here, are exactly the non-elementwise ones exported."""
-    arrays = {MatMul, Sum, Mean, Transpose, LogSumExp, Softmax, ClassScore}
+    arrays = {MatMul, Sum, Mean, SumOfSquares, Transpose, LogSumExp, Softmax, ClassScore}
     exported = {getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__}
     assert {op for op in exported if not op.elementwise} == arrays
     assert Clip.elementwise is True

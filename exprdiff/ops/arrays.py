@@ -16,7 +16,9 @@ import numpy as np
 from exprdiff.nodes import BinaryOp, UnaryOp, as_node
 from exprdiff.values import shape_of
 
-__all__ = ["ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "Transpose"]
+__all__ = [
+    "ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "SumOfSquares", "Transpose",
+]
 
 
 def _int_setting(value: object) -> bool:
@@ -38,9 +40,15 @@ def _spread(g, x, axis):
     """Broadcast ``g``, shaped like a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
     if type(x) is not np.ndarray:
         return g
-    if axis is not None:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, x.shape)
+    spread = np.empty(x.shape)
+    if axis is None:
+        spread.fill(g)
+    else:  # put the reduced axes back as length-1 axes, then broadcast
+        kept = list(x.shape)
+        for a in (axis,) if type(axis) is int else axis:
+            kept[a] = 1
+        spread[...] = np.reshape(g, kept)
+    return spread
 
 
 class MatMul(BinaryOp):
@@ -74,21 +82,17 @@ class MatMul(BinaryOp):
 
     def backward_lhs(self, g, a, b, out):
         if b.ndim == 1:  # out[..., i] = sum_k a[..., i, k] b[k]
-            return g * b if a.ndim == 1 else np.expand_dims(g, -1) * b
+            return g * b if a.ndim == 1 else g[..., None] * b
         if a.ndim == 1:  # out[..., j] = sum_k a[k] b[..., k, j]
-            return np.matmul(b, np.expand_dims(g, -1))[..., 0]
-        return np.matmul(g, _swap_last(b))
+            return np.matmul(b, g[..., None])[..., 0]
+        return np.matmul(g, b.T if b.ndim == 2 else np.swapaxes(b, -1, -2))
 
     def backward_rhs(self, g, a, b, out):
         if a.ndim == 1:
-            return g * a if b.ndim == 1 else np.expand_dims(a, -1) * np.expand_dims(g, -2)
+            return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
         if b.ndim == 1:
-            return np.matmul(np.expand_dims(g, -2), a)[..., 0, :]
-        return np.matmul(_swap_last(a), g)
-
-
-def _swap_last(x: np.ndarray) -> np.ndarray:
-    return x.T if x.ndim == 2 else np.swapaxes(x, -1, -2)
+            return g @ a if a.ndim == 2 else np.matmul(g[..., None, :], a)[..., 0, :]
+        return np.matmul(a.T if a.ndim == 2 else np.swapaxes(a, -1, -2), g)
 
 
 def _matmul_mismatch(a: tuple, b: tuple) -> str:
@@ -131,7 +135,7 @@ class Sum(_AxisOp):
     __slots__ = ()
 
     def forward(self, x):
-        return np.sum(x, axis=self.axis)
+        return np.add.reduce(x, axis=self.axis)
 
     def backward(self, g, x, out):
         return _spread(g, x, self.axis)
@@ -151,11 +155,39 @@ class Mean(_AxisOp):
     __slots__ = ()
 
     def forward(self, x):
-        return np.mean(x, axis=self.axis)
+        total = np.add.reduce(x, axis=self.axis)
+        return total / (np.size(x) // max(np.size(total), 1))
 
     def backward(self, g, x, out):
-        count = np.size(x) // max(np.size(out), 1)
-        return _spread(g / count, x, self.axis)
+        return _spread(g / (np.size(x) // max(np.size(out), 1)), x, self.axis)
+
+
+class SumOfSquares(_AxisOp):
+    """Sum of the squared elements along ``axis`` (None: all of them): a squared L2 norm.
+
+    One node for ``Sum(x * x)``, as weight decay uses it: cheaper to
+    evaluate and differentiate than the two nodes it replaces.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> SumOfSquares(w)({w: [3.0, 4.0]})
+    25.0
+    >>> SumOfSquares(w).grad({w: [3.0, 4.0]})[w]
+    array([6., 8.])
+    """
+
+    __slots__ = ()
+    function_name = "sum_of_squares"
+
+    def forward(self, x):
+        if type(x) is not np.ndarray and self.axis is None:
+            return x * x
+        return np.add.reduce(x * x, axis=self.axis)
+
+    def backward(self, g, x, out):
+        if self.axis is None:
+            return (2.0 * g) * x
+        return 2.0 * _spread(g, x, self.axis) * x
 
 
 class LogSumExp(_AxisOp):
