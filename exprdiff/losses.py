@@ -2,16 +2,21 @@
 
 Every loss is an ordinary expression made of exprdiff operations, so it
 evaluates on whole batches, differentiates and prints like any other.  By
-default the per-sample losses are averaged (``reduction="mean"``);
-``"sum"`` adds them up and ``"none"`` keeps one loss per sample.
+default it gives one loss per sample (``reduction="none"``), which is what
+`exprdiff.optimize` minimises the mean of; ``reduction="mean"`` or
+``"sum"`` reduce over every element to one number.  A penalty such as
+`l2_penalty` is a single number: added to per-sample losses it is added to
+each, so their mean is the data loss's mean plus the penalty.
 
 >>> import numpy as np
 >>> from exprdiff import Input, Parameter
 >>> w, x, y = Parameter("w"), Input("x"), Input("y")
 >>> loss = mse(w * x, y)
 >>> print(loss)
-mean((w*x - y)**2, axis=None)
+(w*x - y)**2
 >>> loss({w: 2.0}, {x: np.array([1.0, 2.0]), y: np.array([1.0, 5.0])})
+array([1., 1.])
+>>> mse(w * x, y, reduction="mean")({w: 2.0}, {x: np.array([1.0, 2.0]), y: np.array([1.0, 5.0])})
 1.0
 """
 
@@ -45,7 +50,7 @@ def _reduce(per_sample: Node, reduction: str) -> Node:
         ) from None
 
 
-def mse(prediction: object, target: object, *, reduction: str = "mean") -> Node:
+def mse(prediction: object, target: object, *, reduction: str = "none") -> Node:
     """Mean squared error ``mean((prediction - target)**2)``.
 
     >>> from exprdiff import Parameter
@@ -58,7 +63,7 @@ def mse(prediction: object, target: object, *, reduction: str = "mean") -> Node:
 
 
 def binary_cross_entropy(
-    probability: object, target: object, *, eps: float = 1e-12, reduction: str = "mean"
+    probability: object, target: object, *, eps: float = 1e-12, reduction: str = "none"
 ) -> Node:
     """Binary cross-entropy of probabilities: ``-(t*log(p) + (1 - t)*log(1 - p))``.
 
@@ -82,7 +87,7 @@ def binary_cross_entropy(
 
 
 def binary_cross_entropy_with_logits(
-    logits: object, target: object, *, reduction: str = "mean"
+    logits: object, target: object, *, reduction: str = "none"
 ) -> Node:
     """Binary cross-entropy of ``sigmoid(logits)``, computed stably as ``softplus(z) - t*z``.
 
@@ -100,7 +105,7 @@ def binary_cross_entropy_with_logits(
     return _reduce(Softplus(logits) - target * logits, reduction)
 
 
-def hinge(scores: object, labels: object, *, margin: float = 1.0, reduction: str = "mean") -> Node:
+def hinge(scores: object, labels: object, *, margin: float = 1.0, reduction: str = "none") -> Node:
     """Hinge (max-margin) loss ``relu(margin - y*s)`` for labels ``y`` in {-1, +1}.
 
     This is the loss of micrograd's moons demo: a sample costs nothing once
@@ -114,7 +119,7 @@ def hinge(scores: object, labels: object, *, margin: float = 1.0, reduction: str
     return _reduce(ReLU(margin - as_node(labels) * scores), reduction)
 
 
-def softmax_cross_entropy(logits: object, labels: object, *, reduction: str = "mean") -> Node:
+def softmax_cross_entropy(logits: object, labels: object, *, reduction: str = "none") -> Node:
     """Cross-entropy of ``softmax(logits)`` along the last axis against class labels.
 
     ``labels`` are integer class indices (shape ``logits.shape[:-1]``) or
@@ -125,10 +130,10 @@ def softmax_cross_entropy(logits: object, labels: object, *, reduction: str = "m
     >>> import numpy as np
     >>> from exprdiff import Parameter
     >>> z = Parameter("z")
-    >>> round(softmax_cross_entropy(z, [0])({z: np.array([[0.0, 0.0]])}), 6)
+    >>> round(softmax_cross_entropy(z, 0)({z: np.array([0.0, 0.0])}), 6)
     0.693147
-    >>> softmax_cross_entropy(z, [1])({z: np.array([[0.0, 1000.0]])})
-    0.0
+    >>> softmax_cross_entropy(z, [1, 0])({z: np.array([[0.0, 1000.0], [0.0, 1000.0]])})
+    array([   0., 1000.])
     """
     logits = as_node(logits)
     return _reduce(LogSumExp(logits, axis=-1) - ClassScore(logits, labels), reduction)

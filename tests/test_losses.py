@@ -71,8 +71,8 @@ def test_elementwise_loss_gradients(name):
 def test_bce_with_logits_equals_bce_of_sigmoid():
     """The stable logits form equals BCE applied to sigmoid(z), gradients included."""
     z, target = RNG.normal(size=8), RNG.integers(0, 2, size=8).astype(float)
-    stable = binary_cross_entropy_with_logits(Z, T)
-    plain = binary_cross_entropy(Sigmoid(Z), T)
+    stable = binary_cross_entropy_with_logits(Z, T, reduction="mean")
+    plain = binary_cross_entropy(Sigmoid(Z), T, reduction="mean")
     np.testing.assert_allclose(stable({Z: z}, {T: target}), plain({Z: z}, {T: target}))
     np.testing.assert_allclose(stable.grad({Z: z}, {T: target})[Z],
                                plain.grad({Z: z}, {T: target})[Z])
@@ -147,7 +147,7 @@ def test_softmax_cross_entropy_is_stable():
 def test_softmax_cross_entropy_single_sample():
     """One sample (a 1-D logit vector and an integer label) gives a scalar loss."""
     z = np.array([1.0, 2.0, 0.5])
-    value = softmax_cross_entropy(Z, T)({Z: z}, {T: 1})
+    value = softmax_cross_entropy(Z, T, reduction="mean")({Z: z}, {T: 1})
     assert value == pytest.approx(_logsumexp(z) - 2.0)
 
 
@@ -172,6 +172,24 @@ def test_l2_penalty_errors():
         l2_penalty([Parameter("a"), Input("x")])
 
 
+def test_default_is_one_loss_per_sample():
+    """Without a reduction each loss keeps one value per sample, as optimize expects."""
+    prediction, target = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0])
+    for build in (mse, binary_cross_entropy_with_logits, hinge):
+        assert build(Z, T)({Z: prediction}, {T: target}).shape == (3,)
+    assert softmax_cross_entropy(Z, T)({Z: np.zeros((3, 4))}, {T: [0, 1, 2]}).shape == (3,)
+    assert binary_cross_entropy(Z, T)({Z: prediction / 4}, {T: target}).shape == (3,)
+
+
+def test_penalty_added_to_per_sample_losses():
+    """A scalar penalty added to per-sample losses adds to their mean exactly once."""
+    w = Parameter("w")
+    prediction, target = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 1.0])
+    loss = mse(w * Z, T) + l2_penalty([w], weight=0.5)
+    values = loss({w: 2.0, Z: prediction}, {T: target})
+    assert values.mean() == pytest.approx(np.mean((2 * prediction - target) ** 2) + 0.5 * 4.0)
+
+
 def test_bad_reduction_is_named():
     """An unknown reduction raises ValueError listing the valid ones."""
     with pytest.raises(ValueError, match=r"reduction must be one of \['mean', 'none', 'sum'\]"):
@@ -180,6 +198,6 @@ def test_bad_reduction_is_named():
 
 def test_losses_print_readably():
     """A loss prints as the formula it computes."""
-    assert str(hinge(Z, T)) == "mean(relu(1 - t*z), axis=None)"
+    assert str(hinge(Z, T, reduction="mean")) == "mean(relu(1 - t*z), axis=None)"
     assert str(softmax_cross_entropy(Z, T, reduction="none")) == (
         "logsumexp(z, axis=-1) - class_score(z, t)")
