@@ -1,0 +1,45 @@
+"""Shared helpers of the training benchmarks: min-of-repeats timing and optional frameworks."""
+
+from __future__ import annotations
+
+import importlib
+import timeit
+from collections.abc import Callable
+from types import ModuleType
+
+import numpy as np
+
+
+def best_time(function: Callable[[], object], repeat: int = 7, number: int = 1) -> float:
+    """Seconds per call: the minimum over ``repeat`` runs (the least disturbed one)."""
+    return min(timeit.repeat(function, number=number, repeat=repeat)) / number
+
+
+def optional(module: str) -> ModuleType | None:
+    """The module if it is installed, else None (PyTorch and JAX are optional)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def check_same(name: str, result: list, reference: list, **tolerance: float) -> None:
+    """Fail loudly unless a framework's trained weights equal the NumPy reference's."""
+    for ours, theirs in zip(result, reference, strict=True):
+        if not np.allclose(ours, theirs, **tolerance):
+            raise AssertionError(f"{name} ends at other weights than the NumPy reference")
+
+
+def report(title: str, rows: list[tuple[str, float | None]], baseline: str,
+           targets: dict[str, str] | None = None) -> None:
+    """Print each row's time and its ratio to the ``baseline`` row (skipped rows say so)."""
+    times = dict(rows)
+    base = times[baseline]
+    targets = targets or {}
+    print(title)
+    for name, seconds in rows:
+        if seconds is None:
+            print(f"  {name:<34} {'not installed, skipped':>24}")
+            continue
+        target = f"   (target {targets[name]})" if name in targets else ""
+        print(f"  {name:<34} {seconds * 1e3:10.1f} ms {seconds / base:8.2f}x{target}")
