@@ -18,7 +18,7 @@ import numpy as np
 from exprdiff.errors import MissingValueError
 from exprdiff.values import as_value, shape_of
 
-__all__ = ["Plan", "evaluate", "gradient", "plan_for", "topological_order"]
+__all__ = ["Plan", "evaluate", "gradient", "plan_for", "topological_order", "value_and_gradient"]
 
 _NOTHING: Mapping = {}
 
@@ -136,6 +136,19 @@ def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     """Gradient of the sum of ``root``'s elements for every Parameter in it."""
+    return value_and_gradient(root, params, inputs)[1]
+
+
+def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> tuple[Any, dict]:
+    """``root``'s value and its `gradient`, from one forward pass.
+
+    Training needs both; this saves the second forward pass.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> value_and_gradient(w * w, {w: 3.0}, None)
+    (9.0, {Parameter('w'): 6.0})
+    """
     plan = plan_for(root)
     values = _forward(root, plan, params, inputs)
     out = values[-1]
@@ -156,7 +169,7 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
             result[node or root] = np.zeros_like(value)
         else:
             result[node or root] = g if g.flags.writeable else np.array(g)
-    return result
+    return _as_result(out), result
 
 
 def _backpropagate(steps: list, values: list, grads: list) -> None:
