@@ -58,11 +58,14 @@ class Plan:
     are the ``(slot, operand_index)`` pairs whose gradient is needed, and
     ``kind`` says how to call the rules (1 and 2: ``backward`` or
     ``backward_lhs/rhs`` directly; 0: through ``partial``, for an operation
-    that overrides it).
+    that overrides it).  ``evaluate_steps`` and ``gradient_steps`` are
+    ``steps`` with, for each, the values to release once it has run (see
+    ``backward_uses_out`` on `exprdiff.nodes.Node`).
     """
 
     __slots__ = ("_order", "size", "initial", "constants", "parameters", "inputs", "steps",
-                 "root_step", "backward_steps", "root_slots", "backward")
+                 "root_step", "backward_steps", "root_slots", "backward", "evaluate_steps",
+                 "gradient_steps")
 
     def __init__(self, root) -> None:
         from exprdiff.nodes import Constant, Input, Parameter
@@ -103,16 +106,46 @@ class Plan:
         if self.root_step is not None:
             kids = self.root_step[2]
             self.root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
+        # An operation's value is released (replaced by its shape) once the
+        # last operation reading it has run, unless a derivative rule reads it
+        # later: evaluating keeps no more arrays alive than hand-written code.
+        read_later = [False] * self.size
+        for i, node, kind, kids, _ in self.backward:
+            read_later[i] = read_later[i] or kind == 0 or type(node).backward_uses_out
+            if kind == 0 or type(node).backward_uses_operands:
+                for k in kids:
+                    read_later[k] = True
+        if self.root_step is not None and (
+            type(root).backward_uses_operands or _rule_kind(root) == 0
+        ):
+            for k in self.root_step[2]:
+                read_later[k] = True
+        last_use = [-1] * self.size
+        for i, kids in enumerate(operands[:-1]):  # the root releases nothing: it is last
+            for k in kids:
+                last_use[k] = i
+        evaluate_release: list[list] = [[] for _ in range(self.size)]
+        gradient_release: list[list] = [[] for _ in range(self.size)]
+        for k, i in enumerate(last_use):
+            if i >= 0 and operands[k]:  # operations only: leaves' values belong to the caller
+                evaluate_release[i].append(k)
+                if not read_later[k]:
+                    gradient_release[i].append(k)
+        self.evaluate_steps = [(i, n, kids, tuple(evaluate_release[i])) for i, n, kids in steps]
+        self.gradient_steps = [(i, n, kids, tuple(gradient_release[i])) for i, n, kids in steps]
 
     def nodes(self, root) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
         return self._order[:-1] + [root]
 
 
-def _backward_step(i: int, node, kids: tuple, slots: tuple) -> tuple:
+def _rule_kind(node) -> int:
     partial = type(node).partial
-    kind = 1 if partial is UnaryOp.partial else 2 if partial is BinaryOp.partial else 0
-    return (i, node, kind, kids, tuple((slot, kids[slot]) for slot in slots))
+    return 1 if partial is UnaryOp.partial else 2 if partial is BinaryOp.partial else 0
+
+
+def _backward_step(i: int, node, kids: tuple, slots: tuple) -> tuple:
+    return (i, node, _rule_kind(node), kids, tuple((slot, kids[slot]) for slot in slots))
 
 
 def plan_for(root) -> Plan:
@@ -130,7 +163,8 @@ def plan_for(root) -> Plan:
 
 def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     """Value of ``root``: a float when scalar, else a float64 array."""
-    values = _forward(root, plan_for(root), params, inputs)
+    plan = plan_for(root)
+    values = _forward(root, plan, plan.evaluate_steps, params, inputs)
     return _as_result(values[-1])
 
 
@@ -150,7 +184,7 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
     (9.0, {Parameter('w'): 6.0})
     """
     plan = plan_for(root)
-    values = _forward(root, plan, params, inputs)
+    values = _forward(root, plan, plan.gradient_steps, params, inputs)
     out = values[-1]
     grads: list = [None] * plan.size
     grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
@@ -201,6 +235,9 @@ def _backpropagate(steps: list, values: list, grads: list) -> None:
             like = values[k]
             if type(like) is ndarray:
                 if type(grad) is not ndarray or grad.shape != like.shape:
+                    grad = _fit_shape(grad, like.shape)
+            elif type(like) is tuple:  # a released array: its shape
+                if type(grad) is not ndarray or grad.shape != like:
                     grad = _fit_shape(grad, like)
             elif type(grad) is ndarray:
                 grad = grad.sum()
@@ -211,7 +248,8 @@ def _backpropagate(steps: list, values: list, grads: list) -> None:
 _FLOAT64 = np.dtype(np.float64)
 
 
-def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -> list:
+def _forward(root, plan: Plan, steps: list, params: Mapping | None,
+             inputs: Mapping | None) -> list:
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
     values = plan.initial[:]
@@ -231,13 +269,17 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -
             values[i] = value
     node, kids = None, ()
     try:
-        for i, node, kids in plan.steps:
+        for i, node, kids, release in steps:
             if len(kids) == 2:
                 values[i] = node.forward(values[kids[0]], values[kids[1]])
             elif len(kids) == 1:
                 values[i] = node.forward(values[kids[0]])
             else:
                 values[i] = node.forward(*[values[k] for k in kids])
+            for k in release:
+                value = values[k]
+                if type(value) is ndarray:
+                    values[k] = value.shape  # all that fitting a gradient to it needs
         if plan.root_step is not None:
             i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
@@ -265,11 +307,8 @@ def _as_result(value: Any) -> Any:
     return float(value)
 
 
-def _fit_shape(grad: Any, like: Any) -> Any:
-    """Sum a broadcast gradient back down to the shape of its operand."""
-    if type(like) is not np.ndarray:  # a scalar operand (0-d values are floats)
-        return grad.sum() if type(grad) is np.ndarray else grad
-    shape = like.shape
+def _fit_shape(grad: Any, shape: tuple) -> Any:
+    """Sum a broadcast gradient back down to an array operand's ``shape``."""
     grad_shape = shape_of(grad)
     if grad_shape == shape:
         return grad

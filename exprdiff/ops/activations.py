@@ -27,6 +27,7 @@ class Sigmoid(UnaryOp):
     """``sigmoid(x) = 1 / (1 + exp(-x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
+    backward_uses_operands = False
 
     def forward(self, x):
         return sigmoid(x)
@@ -39,6 +40,7 @@ class ReLU(UnaryOp):
     """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
+    backward_uses_operands = False
 
     def forward(self, x):
         return np.maximum(x, 0.0)
@@ -51,6 +53,7 @@ class Softplus(UnaryOp):
     """``softplus(x) = log(1 + exp(x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
+    backward_uses_out = False
 
     def forward(self, x):
         return np.logaddexp(0.0, x)

@@ -70,6 +70,7 @@ class MatMul(BinaryOp):
     """
 
     __slots__ = ()
+    backward_uses_out = False
     symbol = "@"
     ufunc = np.matmul
     elementwise = False
@@ -141,6 +142,7 @@ class Sum(_AxisOp):
     """
 
     __slots__ = ()
+    backward_uses_out = False
 
     def forward(self, x):
         return np.add.reduce(x, axis=self.axis)
@@ -185,6 +187,7 @@ class SumOfSquares(_AxisOp):
     """
 
     __slots__ = ()
+    backward_uses_out = False
     function_name = "sum_of_squares"
 
     def forward(self, x):
@@ -240,6 +243,7 @@ class Softmax(_AxisOp):
     """
 
     __slots__ = ()
+    backward_uses_operands = False
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
         super().__init__(child, axis)
@@ -264,6 +268,7 @@ class Transpose(UnaryOp):
     """
 
     __slots__ = ("axes",)
+    backward_uses_out = False
     settings = ("axes",)
     elementwise = False
 
@@ -301,6 +306,7 @@ class ClassScore(BinaryOp):
     """
 
     __slots__ = ()
+    backward_uses_out = False
     function_name = "class_score"
     elementwise = False
 

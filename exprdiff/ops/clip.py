@@ -27,6 +27,7 @@ class Clip(UnaryOp):
     """
 
     __slots__ = ("low", "high")
+    backward_uses_out = False
     settings = ("low", "high")
 
     def __init__(self, child: object, low: float, high: float) -> None:

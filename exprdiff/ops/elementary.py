@@ -13,6 +13,7 @@ class Exp(UnaryOp):
     """``exp(x)``"""
 
     __slots__ = ()
+    backward_uses_operands = False
     ufunc = np.exp
 
     def forward(self, x):
@@ -26,6 +27,7 @@ class Log(UnaryOp):
     """Natural logarithm ``log(x)``."""
 
     __slots__ = ()
+    backward_uses_out = False
     ufunc = np.log
 
     def forward(self, x):
@@ -39,6 +41,7 @@ class Sqrt(UnaryOp):
     """``sqrt(x)``"""
 
     __slots__ = ()
+    backward_uses_operands = False
     ufunc = np.sqrt
 
     def forward(self, x):
@@ -52,6 +55,7 @@ class Abs(UnaryOp):
     """``abs(x)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
+    backward_uses_out = False
     ufunc = np.absolute
 
     def forward(self, x):
@@ -65,6 +69,8 @@ class Sign(UnaryOp):
     """``sign(x)``: -1, 0 or 1; its derivative is 0 everywhere it exists."""
 
     __slots__ = ()
+    backward_uses_out = False
+    backward_uses_operands = False
     ufunc = np.sign
 
     def forward(self, x):
@@ -78,6 +84,7 @@ class Sin(UnaryOp):
     """``sin(x)``"""
 
     __slots__ = ()
+    backward_uses_out = False
     ufunc = np.sin
 
     def forward(self, x):
@@ -91,6 +98,7 @@ class Cos(UnaryOp):
     """``cos(x)``"""
 
     __slots__ = ()
+    backward_uses_out = False
     ufunc = np.cos
 
     def forward(self, x):
@@ -104,6 +112,7 @@ class Tanh(UnaryOp):
     """``tanh(x)``"""
 
     __slots__ = ()
+    backward_uses_operands = False
     ufunc = np.tanh
 
     def forward(self, x):
