@@ -12,26 +12,49 @@ from exprdiff.errors import MissingValueError
 from exprdiff.graph import topological_order
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import (
-    Abs, Add, Cos, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Sign, Sin,
-    Softplus, Sqrt, Subtract, Tanh,
+    Abs,
+    Add,
+    Cos,
+    Divide,
+    Exp,
+    Log,
+    Multiply,
+    Negate,
+    Power,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Sin,
+    Softplus,
+    Sqrt,
+    Subtract,
+    Tanh,
 )
+from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
+from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Abs",
+    "Adam",
     "Add",
     "BinaryOp",
     "Constant",
     "Cos",
     "Divide",
     "Exp",
+    "FitResult",
+    "GradientDescent",
     "Input",
     "Log",
     "MissingValueError",
+    "Momentum",
     "Multiply",
     "Negate",
     "Node",
+    "NonFiniteLossError",
+    "Optimizer",
     "Parameter",
     "Power",
     "ReLU",
@@ -44,5 +67,6 @@ __all__ = [
     "Tanh",
     "UnaryOp",
     "as_node",
+    "optimize",
     "topological_order",
 ]
