@@ -398,12 +398,12 @@ def test_loss_must_be_an_expression():
     slope=st.floats(-3, 3), intercept=st.floats(-3, 3),
     xs=st.lists(st.floats(-2, 2), min_size=1, max_size=6),
 )
-def test_least_squares_line_converges_to_the_exact_fit(slope, intercept, xs):
-    """Fitting y = m*x + c to exact points recovers the residuals' minimum (zero loss)."""
+def test_gradient_descent_never_raises_a_convex_loss(slope, intercept, xs):
+    """On least squares with a step below 1/L (L <= 10 here), every epoch lowers the loss."""
     x, y, m, c = Input("x"), Input("y"), Parameter("m"), Parameter("c")
     xs = np.array(xs)
     data = {x: xs, y: slope * xs + intercept}
-    fitted = optimize((m * x + c - y) ** 2, {m: 0.0, c: 0.0}, data, epochs=400,
-                      learning_rate=0.05, optimizer="adam")
-    assert fitted.final_loss <= fitted.losses[0] + 1e-12
-    assert fitted.final_loss < 1e-3 * (1.0 + fitted.losses[0])
+    fitted = optimize((m * x + c - y) ** 2, {m: 0.0, c: 0.0}, data, epochs=50,
+                      learning_rate=0.09)
+    history = [*fitted.losses, fitted.final_loss]
+    assert all(later <= earlier * (1 + 1e-12) + 1e-300 for earlier, later in pairwise(history))
