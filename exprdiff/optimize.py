@@ -100,6 +100,7 @@ def optimize(
     batch_size: int | None = None,
     seed: int | np.random.Generator | None = None,
     tolerance: float | None = None,
+    patience: int = 1,
     callback: Callback | None = None,
     progress: bool = False,
 ) -> FitResult:
@@ -118,11 +119,14 @@ def optimize(
     seed, same fit).  ``optimizer`` is ``"gd"``, ``"momentum"``, ``"adam"``
     or an `exprdiff.optimizers.Optimizer` instance (reset when the fit starts).
 
-    ``tolerance`` stops the fit after the first epoch whose mean loss is not
-    at least ``tolerance`` below the previous epoch's (so a rise stops it
-    too).  ``callback(epoch, params, loss)`` runs after every epoch (1-based
-    epoch, the parameters after it, its mean loss); returning ``True`` stops
-    the fit.  ``progress=True`` shows a tqdm progress bar on stderr.
+    ``tolerance`` stops the fit once ``patience`` epochs in a row (default
+    1) have each failed to bring the mean loss at least ``tolerance`` below
+    the lowest loss of the epochs before: a rise counts as no improvement,
+    so give momentum and Adam, whose loss may rise for a few epochs, a
+    larger ``patience``.  ``callback(epoch, params, loss)`` runs after every
+    epoch (1-based epoch, the parameters after it, its mean loss);
+    returning ``True`` stops the fit.  ``progress=True`` shows a tqdm
+    progress bar on stderr.
 
     Returns a `FitResult`: a new dict holding every entry of
     ``initial_params`` (the trained ones updated), plus ``losses``,
@@ -152,6 +156,7 @@ def optimize(
     [5.7e-05, 0.033007, 0.033007, 0.953747]
     """
     _check_arguments(loss, epochs, learning_rate, batch_size, tolerance, callback)
+    _check_count("patience", patience)
     rule = make_optimizer(optimizer)
     nodes = topological_order(loss)
     params = _initial_values(initial_params, [n for n in nodes if isinstance(n, Parameter)])
@@ -162,6 +167,7 @@ def optimize(
     fit = _Fit(loss, rule, learning_rate, data, count, params, initial_params)
     batches = _batch_plan(count, batch_size, seed)
     bar = _progress_bar(epochs) if progress else None
+    stall = _Stall(tolerance or 0.0, patience)
     stop_reason = "epochs"
     outer_errors = np.geterr()
     try:
@@ -179,9 +185,7 @@ def optimize(
                     if asked_to_stop is True:
                         stop_reason = "callback"
                         break
-                if tolerance is not None and epoch > 1 and (
-                    fit.losses[-2] - fit.losses[-1] < tolerance
-                ):
+                if tolerance is not None and stall.stalled(fit.losses[-1]):
                     stop_reason = "tolerance"
                     break
     except KeyboardInterrupt:
@@ -264,6 +268,22 @@ class _Fit:
         return NonFiniteLossError(
             message, epoch=epoch, params=self.full(self.finite_params), losses=list(self.losses)
         )
+
+
+class _Stall:
+    """Counts epochs in a row that failed to beat the best loss by ``tolerance``."""
+
+    def __init__(self, tolerance: float, patience: int) -> None:
+        self.tolerance, self.patience = tolerance, patience
+        self.best = math.inf
+        self.count = 0
+
+    def stalled(self, loss: float) -> bool:
+        """Record an epoch's loss; True once ``patience`` epochs in a row did not improve."""
+        if self.best != math.inf:
+            self.count = self.count + 1 if self.best - loss < self.tolerance else 0
+        self.best = min(self.best, loss)
+        return self.count >= self.patience
 
 
 def _check_arguments(loss, epochs, learning_rate, batch_size, tolerance, callback) -> None:

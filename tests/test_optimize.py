@@ -210,6 +210,21 @@ def test_tolerance_stops_when_improvement_is_small():
     assert improvements[-1] < 1e-4 and all(d >= 1e-4 for d in improvements[:-1])
 
 
+def test_patience_lets_a_momentum_fit_ride_out_a_rise():
+    """With patience, the stop waits for that many epochs in a row without beating the best loss."""
+    hasty = optimize(BCE, article_start(), AND_LIST, learning_rate=0.3, optimizer="momentum",
+                     tolerance=1e-4)
+    assert hasty.stop_reason == "tolerance" and hasty.losses[-1] > hasty.losses[-2]
+    patient = optimize(BCE, article_start(), AND_LIST, learning_rate=0.3, optimizer="momentum",
+                       tolerance=1e-4, patience=20)
+    assert patient.stop_reason == "tolerance" and patient.epochs > hasty.epochs
+    assert patient.final_loss < 0.1 * hasty.final_loss
+    losses = patient.losses
+    best_before = [min(losses[:k]) for k in range(1, len(losses))]
+    stalled = [best - loss < 1e-4 for best, loss in zip(best_before, losses[1:], strict=True)]
+    assert all(stalled[-20:]) and not all(stalled[-21:])
+
+
 def test_callback_sees_every_epoch_and_can_stop_the_fit():
     """callback(epoch, params, loss) runs after each epoch; returning True stops the fit."""
     calls = []
@@ -342,6 +357,7 @@ def test_empty_training_data_is_refused(data):
     ("epochs", 2.5, TypeError, "epochs must be a whole number, got float 2.5"),
     ("batch_size", 0, ValueError, "batch_size must be positive, got 0"),
     ("tolerance", -1.0, ValueError, "tolerance must be a finite number >= 0"),
+    ("patience", 0, ValueError, "patience must be positive, got 0"),
     ("callback", 3, TypeError, "callback must be callable"),
 ])
 def test_bad_arguments_are_named(argument, value, error, message):
