@@ -146,6 +146,19 @@ def test_each_optimizer_learns_and(optimizer, learning_rate):
     assert fitted.final_loss < 0.1 * fitted.losses[0]
 
 
+def test_an_optimizer_instance_is_reset_for_each_fit():
+    """Passing the same Adam instance to two fits gives two identical fits."""
+    from exprdiff import Adam
+
+    rule = Adam(beta1=0.8)
+    first = optimize(BCE, article_start(), AND_LIST, epochs=50, learning_rate=0.1, optimizer=rule)
+    second = optimize(BCE, article_start(), AND_LIST, epochs=50, learning_rate=0.1, optimizer=rule)
+    assert dict(first) == dict(second)
+    default = optimize(BCE, article_start(), AND_LIST, epochs=50, learning_rate=0.1,
+                       optimizer="adam")
+    assert dict(first) != dict(default)
+
+
 def test_unknown_optimizer_is_refused_by_name():
     """An unknown optimizer name raises ValueError naming it and the choices."""
     with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop'.*'gd', 'momentum', 'adam'"):
@@ -332,6 +345,20 @@ def test_lookalike_input_is_explained():
     data = [{Input("x1"): s[X1], X2: s[X2], LABEL: s[LABEL]} for s in AND_LIST]
     with pytest.raises(MissingValueError, match="different node named 'x1'"):
         optimize(BCE, article_start(), data)
+
+
+def test_nan_in_the_data_stops_at_the_first_epoch():
+    """A NaN feature makes the first loss NaN: the error keeps the initial parameters."""
+    data = {**AND_ARRAYS, X1: np.array([0.0, np.nan, 1.0, 1.0])}
+    with pytest.raises(NonFiniteLossError, match="epoch 1: the mean loss is nan") as caught:
+        optimize(BCE, article_start(), data)
+    assert caught.value.params == article_start() and caught.value.losses == []
+
+
+def test_initial_params_must_be_a_dict():
+    """A list of values instead of a dict is a TypeError saying what is expected."""
+    with pytest.raises(TypeError, match="initial_params must be a dict keyed by Parameter nodes"):
+        optimize(BCE, [1.0, 1.0, 0.0], AND_LIST)
 
 
 def test_missing_parameter_is_named():
