@@ -36,6 +36,17 @@ from exprdiff.optimizers import OPTIMIZERS
 from exprdiff.plot import loss_curve, target_before_after
 
 
+def positive(kind):
+    """An argparse type accepting only positive numbers of ``kind``."""
+    def convert(text: str):
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    convert.__name__ = kind.__name__
+    return convert
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     gate_names = ["all", *(name.lower() for name in GATES)]
@@ -43,8 +54,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="the gate to learn (default: all of them)")
     parser.add_argument("--out", type=Path, default=Path("out/logic_gates"),
                         help="folder for the PNG files (created if missing)")
-    parser.add_argument("--epochs", type=int, default=2000)
-    parser.add_argument("--learning-rate", type=float, default=0.3)
+    parser.add_argument("--epochs", type=positive(int), default=2000)
+    parser.add_argument("--learning-rate", type=positive(float), default=0.3)
     parser.add_argument("--optimizer", type=str.lower, choices=list(OPTIMIZERS), default="gd")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the hidden-layer network's initial weights")

@@ -62,3 +62,11 @@ def test_unknown_gate_is_refused_with_the_choices(tmp_path):
     result = run_demo("--gate", "xr", "--out", str(tmp_path))
     assert result.returncode == 2
     assert "invalid choice: 'xr'" in result.stderr and "xnor" in result.stderr
+
+
+def test_non_positive_settings_are_refused_by_the_command_line(tmp_path):
+    """--epochs 0 and a negative learning rate exit with status 2 naming the option."""
+    result = run_demo("--epochs", "0", "--out", str(tmp_path))
+    assert result.returncode == 2 and "--epochs: must be positive, got 0" in result.stderr
+    result = run_demo("--learning-rate", "-1", "--out", str(tmp_path))
+    assert result.returncode == 2 and "--learning-rate: must be positive" in result.stderr
