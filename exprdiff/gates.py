@@ -21,7 +21,7 @@ from types import MappingProxyType
 import numpy as np
 
 from exprdiff.nodes import Input, Node, Parameter
-from exprdiff.ops import Log, Sigmoid
+from exprdiff.ops import Log, Sigmoid, Softplus
 
 __all__ = [
     "CORNERS",
@@ -88,15 +88,24 @@ def gate_data(gate: str, x1: Input, x2: Input, label: Input, *, form: str = "lis
 def gate_loss(output: Node, label: Input) -> Node:
     """Binary cross-entropy of a probability ``output`` against a 0/1 ``label``, per sample.
 
-    Written as in the seed article, ``-(label*log(p) + (1 - label)*log(1 - p))``;
-    it is infinite if ``p`` reaches exactly 0 or 1, which a sigmoid only does
-    for logits beyond about ±37.
+    The seed article's ``-(label*log(p) + (1 - label)*log(1 - p))``.  Written
+    that way it becomes NaN once ``p`` rounds to exactly 0 or 1 (a sigmoid
+    does beyond logits of about ±37), so when ``output`` is ``Sigmoid(z)``
+    the same function is built from ``z`` as ``softplus(z) - label*z``,
+    which is finite for every ``z`` and has the gradient ``sigmoid(z) - label``.
 
     >>> from exprdiff import Input, Parameter, Sigmoid
     >>> z, label = Parameter("z"), Input("label")
+    >>> print(gate_loss(Sigmoid(z), label))
+    softplus(z) - label*z
     >>> round(gate_loss(Sigmoid(z), label)({z: 0.0}, {label: 1}), 6)  # log 2
     0.693147
+    >>> gate_loss(Sigmoid(z), label)({z: 1000.0}, {label: 0})  # confidently wrong
+    1000.0
     """
+    if isinstance(output, Sigmoid):
+        logit = output.child
+        return Softplus(logit) - label * logit
     return -(label * Log(output) + (1.0 - label) * Log(1.0 - output))
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from exprdiff import Input, optimize
+from exprdiff import Input, Log, Parameter, Sigmoid, optimize
 from exprdiff.gates import (
     CORNERS,
     GATES,
@@ -111,12 +111,37 @@ def test_two_layer_network_shape():
 
 
 def test_gate_loss_is_the_article_cross_entropy():
-    """gate_loss gives -log p for label 1 and -log(1-p) for label 0."""
+    """gate_loss gives -log p for label 1 and -log(1-p) for label 0, as the article writes it."""
     model, params = perceptron(X1, X2)
     loss = gate_loss(model, LABEL)
     p = model(params, {X1: 1, X2: 0})
-    assert loss(params, {X1: 1, X2: 0, LABEL: 1}) == pytest.approx(-np.log(p))
-    assert loss(params, {X1: 1, X2: 0, LABEL: 0}) == pytest.approx(-np.log(1 - p))
+    assert loss(params, {X1: 1, X2: 0, LABEL: 1}) == pytest.approx(-np.log(p), rel=1e-14)
+    assert loss(params, {X1: 1, X2: 0, LABEL: 0}) == pytest.approx(-np.log(1 - p), rel=1e-14)
+    z = Parameter("z")
+    article = -(LABEL * Log(Sigmoid(z)) + (1.0 - LABEL) * Log(1.0 - Sigmoid(z)))
+    stable = gate_loss(Sigmoid(z), LABEL)
+    labels = {LABEL: np.array([0.0, 1.0])}
+    for value in np.linspace(-15, 15, 31):  # where the article's form is still accurate
+        np.testing.assert_allclose(stable({z: value}, labels), article({z: value}, labels),
+                                   rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(stable.grad({z: value}, labels)[z],
+                                   article.grad({z: value}, labels)[z], rtol=1e-8, atol=1e-12)
+
+
+def test_gate_loss_stays_finite_for_saturated_sigmoids():
+    """At logits of ±1000 the loss is 0 when right and |z| when wrong, never NaN."""
+    z = Parameter("z")
+    loss = gate_loss(Sigmoid(z), LABEL)
+    labels = {LABEL: np.array([1.0, 0.0])}
+    np.testing.assert_array_equal(loss({z: 1000.0}, labels), [0.0, 1000.0])
+    np.testing.assert_array_equal(loss({z: -1000.0}, labels), [1000.0, 0.0])
+    np.testing.assert_array_equal(loss.grad({z: 1000.0}, labels)[z], 1.0)  # (1-1) + (1-0)
+
+
+def test_gate_loss_of_another_probability_uses_the_logs():
+    """A probability that is not a sigmoid node gets the article's formula as written."""
+    p = Parameter("p")
+    assert str(gate_loss(p, LABEL)) == "-(label*log(p) + (1 - label)*log(1 - p))"
 
 
 def test_outputs_at_corners_equal_per_sample_evaluation():
