@@ -82,16 +82,18 @@ def learn(gate: str, args: argparse.Namespace, x1: Input, x2: Input, label: Inpu
     print(f"\n{gate}: {kind}, {args.optimizer}, learning rate {args.learning_rate}, "
           f"{fitted.epochs} epochs")
     print(format_truth_table(gate, before=before, after=after))
-    print(f"mean loss {fitted.losses[0]:.6f} -> {fitted.final_loss:.6f}; "
+    first = fitted.losses[0] if fitted.losses else fitted.final_loss  # empty if Ctrl-C at once
+    print(f"mean loss {first:.6f} -> {fitted.final_loss:.6f}; "
           f"{'learned' if learned else 'NOT learned'}")
 
     name = gate.lower()
     target_before_after(gate, model, x1, x2, params, fitted).savefig(
         args.out / f"{name}_heatmaps.png", dpi=100)
-    figure = Figure(figsize=(5.5, 3.8))
-    figure.subplots_adjust(left=0.15, right=0.96, bottom=0.13, top=0.9)
-    loss_curve(fitted, ax=figure.subplots(), title=f"{gate}: training loss")
-    figure.savefig(args.out / f"{name}_loss.png", dpi=100)
+    if fitted.losses:  # none if Ctrl-C came during the first epoch
+        figure = Figure(figsize=(5.5, 3.8))
+        figure.subplots_adjust(left=0.15, right=0.96, bottom=0.13, top=0.9)
+        loss_curve(fitted, ax=figure.subplots(), title=f"{gate}: training loss")
+        figure.savefig(args.out / f"{name}_loss.png", dpi=100)
     return fitted, learned
 
 
@@ -108,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{gate}: {error}")
             errors.append(gate)
             continue
-        fits[gate] = fitted
+        if fitted.losses:
+            fits[gate] = fitted
         if not learned:
             failures.append(gate)
         if fitted.interrupted:
