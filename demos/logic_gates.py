@@ -61,6 +61,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="seed of the hidden-layer network's initial weights")
     parser.add_argument("--model", choices=["auto", "perceptron", "network"], default="auto",
                         help="auto: perceptron for separable gates, network for XOR/XNOR")
+    parser.add_argument("--progress", action="store_true",
+                        help="show a progress bar per fit (Ctrl-C stops a fit and keeps it)")
     return parser.parse_args(argv)
 
 
@@ -75,7 +77,7 @@ def learn(gate: str, args: argparse.Namespace, x1: Input, x2: Input, label: Inpu
     kind, model, params = build_model(gate, args.model, x1, x2, args.seed)
     fitted = optimize(gate_loss(model, label), params, gate_data(gate, x1, x2, label),
                       epochs=args.epochs, learning_rate=args.learning_rate,
-                      optimizer=args.optimizer)
+                      optimizer=args.optimizer, progress=args.progress)
     before = outputs_at_corners(model, x1, x2, params)
     after = outputs_at_corners(model, x1, x2, fitted)
     learned = bool(np.array_equal(np.round(after), targets(gate)))

@@ -166,11 +166,12 @@ def optimize(
     rule.reset()
     fit = _Fit(loss, rule, learning_rate, data, count, params, initial_params)
     batches = _batch_plan(count, batch_size, seed)
-    bar = _progress_bar(epochs) if progress else None
+    bar = None
     stall = _Stall(tolerance or 0.0, patience)
     stop_reason = "epochs"
     outer_errors = np.geterr()
     try:
+        bar = _progress_bar(epochs) if progress else None  # inside: Ctrl-C may come at once
         # NaN and inf are detected and reported by _Fit, so NumPy's warnings are off
         # here; the caller's callback runs under the caller's own settings
         with np.errstate(all="ignore"):

@@ -1,8 +1,10 @@
 """The logic-gate demo, run end to end as a user runs it."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import matplotlib.image
@@ -14,10 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demos" / "logic_gates.py"
 
 
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+
+
 def run_demo(*arguments):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     return subprocess.run([sys.executable, str(DEMO), *arguments], capture_output=True,
-                          text=True, env=env, timeout=300)
+                          text=True, env=ENV, timeout=300)
 
 
 def assert_real_picture(path: Path):
@@ -70,3 +74,23 @@ def test_non_positive_settings_are_refused_by_the_command_line(tmp_path):
     assert result.returncode == 2 and "--epochs: must be positive, got 0" in result.stderr
     result = run_demo("--learning-rate", "-1", "--out", str(tmp_path))
     assert result.returncode == 2 and "--learning-rate: must be positive" in result.stderr
+
+
+def test_ctrl_c_keeps_the_fit_reached(tmp_path):
+    """SIGINT during a long fit stops it, keeps its parameters and still writes its figures."""
+    demo = subprocess.Popen(
+        [sys.executable, str(DEMO), "--gate", "and", "--epochs", "10000000", "--progress",
+         "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    seen = ""
+    while "optimize:" not in seen:  # the progress bar is up: the fit has started
+        character = demo.stderr.read(1)
+        assert character, f"the demo ended early: {seen}"
+        seen += character
+    time.sleep(1.0)  # some epochs
+    demo.send_signal(signal.SIGINT)
+    out, err = demo.communicate(timeout=120)
+    assert demo.returncode == 0, err
+    assert "interrupted by the user after" in err
+    assert "AND: perceptron, gd, learning rate 0.3," in out and "interrupted: stopping here" in out
+    assert {p.name for p in tmp_path.iterdir()} == {"and_heatmaps.png", "and_loss.png"}
