@@ -218,9 +218,11 @@ class _Fit:
         self.losses: list[float] = []
 
     def full(self, params: Mapping) -> dict:
-        """``params`` merged over a copy of the caller's initial dict."""
+        """``params`` merged over a copy of the caller's initial dict, scalars as floats."""
         merged = dict(self.base)
-        merged.update(params)
+        for param, value in params.items():  # a custom Optimizer may return NumPy scalars
+            scalar = isinstance(value, np.generic) or (type(value) is np.ndarray and not value.ndim)
+            merged[param] = float(value) if scalar else value
         return merged
 
     def run_epoch(self, epoch: int, batches: Iterable) -> None:

@@ -159,6 +159,21 @@ def test_an_optimizer_instance_is_reset_for_each_fit():
     assert dict(first) != dict(default)
 
 
+def test_a_custom_optimizer_plugs_in_and_its_scalars_come_back_as_floats():
+    """A user's Optimizer subclass drives the fit; NumPy scalars it returns become floats."""
+    from exprdiff import Optimizer
+
+    class HalfSteps(Optimizer):
+        def step(self, params, grads, learning_rate):
+            return {p: np.float64(params[p] - 0.5 * learning_rate * g) for p, g in grads.items()}
+
+    custom = optimize(BCE, article_start(), AND_LIST, epochs=30, optimizer=HalfSteps())
+    plain = optimize(BCE, article_start(), AND_LIST, epochs=30, learning_rate=0.15)
+    assert all(type(value) is float for value in custom.values())
+    for param in plain:
+        assert custom[param] == pytest.approx(plain[param], rel=1e-12)
+
+
 def test_unknown_optimizer_is_refused_by_name():
     """An unknown optimizer name raises ValueError naming it and the choices."""
     with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop'.*'gd', 'momentum', 'adam'"):
