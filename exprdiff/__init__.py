@@ -30,23 +30,31 @@ from exprdiff.ops import (
     Subtract,
     Tanh,
 )
+from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
+from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Abs",
+    "Adam",
     "Add",
     "BinaryOp",
     "Constant",
     "Cos",
     "Divide",
     "Exp",
+    "FitResult",
+    "GradientDescent",
     "Input",
     "Log",
     "MissingValueError",
+    "Momentum",
     "Multiply",
     "Negate",
     "Node",
+    "NonFiniteLossError",
+    "Optimizer",
     "Parameter",
     "Power",
     "ReLU",
@@ -59,5 +67,6 @@ __all__ = [
     "Tanh",
     "UnaryOp",
     "as_node",
+    "optimize",
     "topological_order",
 ]
