@@ -39,11 +39,14 @@ from exprdiff.ops import (
     Tanh,
     Transpose,
 )
+from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
+from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Abs",
+    "Adam",
     "Add",
     "BinaryOp",
     "ClassScore",
@@ -52,15 +55,20 @@ __all__ = [
     "Cos",
     "Divide",
     "Exp",
+    "FitResult",
+    "GradientDescent",
     "Input",
     "Log",
     "LogSumExp",
     "MatMul",
     "Mean",
     "MissingValueError",
+    "Momentum",
     "Multiply",
     "Negate",
     "Node",
+    "NonFiniteLossError",
+    "Optimizer",
     "Parameter",
     "Power",
     "ReLU",
@@ -77,5 +85,6 @@ __all__ = [
     "Transpose",
     "UnaryOp",
     "as_node",
+    "optimize",
     "topological_order",
 ]

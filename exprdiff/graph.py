@@ -290,15 +290,15 @@ def _forward(root, plan: Plan, steps: list, params: Mapping | None,
 
 
 def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
+    """The slow path of reading a leaf's value: raise the error that explains a failure."""
     try:
-        value = mapping[node]
+        return mapping[node]
     except KeyError:
         raise _missing(node, where, root, params, inputs) from None
     except TypeError:  # not a mapping at all
         raise TypeError(
             f"{where} must be a dict keyed by nodes, got {type(mapping).__name__}"
         ) from None
-    return value if type(value) is float else as_value(value, node)
 
 
 def _as_result(value: Any) -> Any:
