@@ -4,7 +4,8 @@ Every generator returns ``(X, y)``: ``X`` a float64 array of shape
 ``(n_samples, 2)`` (features in columns) and ``y`` an int64 array of shape
 ``(n_samples,)`` of class labels ``0, 1, ...``.  The same seed always gives
 the same arrays; samples come shuffled.  Labels for a hinge loss, which
-wants -1 and +1, are ``2 * y - 1``.
+wants -1 and +1, are ``2 * y - 1``.  The logic-gate truth tables of
+`exprdiff.gates` are here too: `GATES`, `CORNERS` and `gate_data`.
 
 >>> X, y = two_moons(100, noise=0.1, seed=0)
 >>> X.shape, y.shape, sorted(set(y.tolist()))
@@ -17,7 +18,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["blobs", "circles", "digits", "spirals", "train_test_split", "two_moons"]
+from exprdiff.gates import CORNERS, GATES, gate_data
+
+__all__ = [
+    "CORNERS", "GATES", "blobs", "circles", "digits", "gate_data", "spirals", "train_test_split",
+    "two_moons",
+]
 
 
 def _check_count(name: str, value: object, minimum: int = 1) -> int:

@@ -131,3 +131,13 @@ def test_train_test_split_errors(call, message):
     """Mismatched lengths or fractions that leave a part empty raise ValueError."""
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_gate_tables_are_reexported():
+    """The logic-gate tables of exprdiff.gates are available from exprdiff.datasets too."""
+    import exprdiff.gates
+    from exprdiff import datasets
+
+    assert datasets.GATES is exprdiff.gates.GATES and datasets.CORNERS is exprdiff.gates.CORNERS
+    assert datasets.gate_data is exprdiff.gates.gate_data
+    assert datasets.GATES["XOR"] == (0, 1, 1, 0)
