@@ -121,9 +121,9 @@ class Plan:
             for k in self.root_step[2]:
                 read_later[k] = True
         last_use = [-1] * self.size
-        for i, kids in enumerate(operands[:-1]):  # the root releases nothing: it is last
+        for i, kids in enumerate(operands):
             for k in kids:
-                last_use[k] = i
+                last_use[k] = i  # the root's own step releases nothing: it is the last
         evaluate_release: list[list] = [[] for _ in range(self.size)]
         gradient_release: list[list] = [[] for _ in range(self.size)]
         for k, i in enumerate(last_use):

@@ -7,6 +7,7 @@ import pytest
 
 import exprdiff.ops
 from exprdiff import Exp, Input, Parameter, Tanh
+from exprdiff.graph import value_and_gradient
 from exprdiff.nodes import BinaryOp
 
 OPERATIONS = [getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__]
@@ -91,3 +92,17 @@ def test_rules_that_read_out_still_get_it():
         h = np.tanh(h * 0.5 + 0.1)
         slope = slope * 0.5 * (1 - h**2)
     np.testing.assert_allclose(grad, slope)
+
+
+def test_value_read_by_the_root_is_kept():
+    """A value whose last reader is the root itself is not released before the root runs."""
+    p, x = Parameter("p"), Input("x")
+    shared = p + x
+    expr = shared * Tanh(shared)  # Tanh reads `shared` first, the root last
+    values = np.array([0.5, -1.0, 2.0])
+    expected = (1.0 + values) * np.tanh(1.0 + values)
+    np.testing.assert_allclose(expr({p: 1.0}, {x: values}), expected)
+    value, grads = value_and_gradient(expr, {p: 1.0}, {x: values})
+    np.testing.assert_allclose(value, expected)
+    s = 1.0 + values
+    assert grads[p] == pytest.approx(np.sum(np.tanh(s) + s * (1 - np.tanh(s) ** 2)))
