@@ -226,7 +226,7 @@ def decision_boundary(
     xlim: Range | None = None,
     ylim: Range | None = None,
     resolution: int | tuple = 200,
-    cmap: str = "coolwarm",
+    cmap: str | None = None,
     title: str | None = None,
 ) -> Axes:
     """Colour the plane by the class a two-input classifier predicts, with the data on top.
@@ -241,7 +241,8 @@ def decision_boundary(
     the class at ``(u[i, j], v[i, j])`` of `grid`, so
     ``ax.images[0].get_array()`` gives the predictions back.  ``X`` and
     ``labels`` (optional) are scattered in the colours of their classes; the
-    view defaults to their extent plus a margin.
+    view defaults to their extent plus a margin.  The colours come from
+    ``cmap``, by default "coolwarm" for two classes and "tab10" for up to ten.
 
     >>> import numpy as np
     >>> from matplotlib.figure import Figure
@@ -280,14 +281,17 @@ def decision_boundary(
     else:
         scores = scores.reshape(u.shape)
         classes, count = (scores > threshold).astype(np.int64), 2
+    if cmap is None:
+        cmap = "coolwarm" if count == 2 else "tab10" if count <= 10 else "viridis"
+    top = count - 1 if cmap != "tab10" else 9  # tab10: class k gets the k-th colour
     ax = _axes(ax)
-    _draw(ax, classes, xlim, ylim, 0, count - 1, cmap, False, title)
+    _draw(ax, classes, xlim, ylim, 0, top, cmap, False, title)
     ax.images[-1].set_alpha(0.35)  # light regions, so the data points stand out
     if count == 2 and scores.min() < threshold < scores.max():
         ax.contour(u, v, scores, levels=[threshold], colors="black", linewidths=1.5)
     if X is not None:
         ax.scatter(X[:, 0], X[:, 1], c=labels if labels is not None else "white", cmap=cmap,
-                   vmin=0, vmax=count - 1, edgecolors="black", linewidths=0.8, s=25, zorder=3)
+                   vmin=0, vmax=top, edgecolors="black", linewidths=0.8, s=25, zorder=3)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
     names = [inputs.label + "[:, 0]", inputs.label + "[:, 1]"] if single else [
