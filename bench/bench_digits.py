@@ -18,7 +18,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see bench/README.md
 
 import numpy as np
-from timing import best_time, check_same, optional, report
+from timing import best_times, check_same, optional, report
 
 from exprdiff import Input, optimize
 from exprdiff.datasets import digits, train_test_split
@@ -143,15 +143,13 @@ def main() -> None:
     if jax is not None:
         check_same("JAX", train_jax(jax, start), reference, atol=1e-7)
 
-    ours = best_time(lambda: train_exprdiff(loss, params, data), repeat=5)
-    rows = [
-        ("hand-written NumPy", best_time(lambda: train_numpy(start), repeat=5)),
-        ("exprdiff, dense builder", ours),
-        ("PyTorch eager (1 thread)",
-         best_time(lambda: train_torch(torch, start), repeat=5) if torch is not None else None),
-        ("JAX, jit-compiled step",
-         best_time(lambda: train_jax(jax, start), repeat=5) if jax is not None else None),
-    ]
+    times = best_times({
+        "hand-written NumPy": lambda: train_numpy(start),
+        "exprdiff, dense builder": lambda: train_exprdiff(loss, params, data),
+        "PyTorch eager (1 thread)": (lambda: train_torch(torch, start)) if torch else None,
+        "JAX, jit-compiled step": (lambda: train_jax(jax, start)) if jax else None,
+    }, repeat=5)
+    rows = list(times.items())
     report(f"digits MLP 64-64-10, {len(LABELS)} images, {STEPS} Adam steps", rows,
            baseline="hand-written NumPy", targets={"exprdiff, dense builder": "<= 1.3x"})
 

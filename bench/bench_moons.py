@@ -22,7 +22,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see bench/README.md
 
 import numpy as np
-from timing import best_time, check_same, optional, report
+from timing import best_time, best_times, check_same, optional, report
 
 from exprdiff import Input, optimize
 from exprdiff.datasets import two_moons
@@ -148,14 +148,13 @@ def main() -> None:
     if jax is not None:  # the first call compiles; the timed ones run the compiled step
         check_same("JAX", train_jax(jax, start), reference)
 
-    rows = [
-        ("hand-written NumPy", best_time(lambda: train_numpy(start))),
-        ("exprdiff, dense builder", best_time(lambda: train_exprdiff(loss, params, data))),
-        ("PyTorch eager (1 thread)",
-         best_time(lambda: train_torch(torch, start)) if torch is not None else None),
-        ("JAX, jit-compiled step",
-         best_time(lambda: train_jax(jax, start)) if jax is not None else None),
-    ]
+    times = best_times({
+        "hand-written NumPy": lambda: train_numpy(start),
+        "exprdiff, dense builder": lambda: train_exprdiff(loss, params, data),
+        "PyTorch eager (1 thread)": (lambda: train_torch(torch, start)) if torch else None,
+        "JAX, jit-compiled step": (lambda: train_jax(jax, start)) if jax else None,
+    })
+    rows = list(times.items())
     report(f"moons MLP 2-16-16-1, {len(Y)} samples, {STEPS} SGD steps", rows,
            baseline="hand-written NumPy", targets={"exprdiff, dense builder": "<= 1.5x"})
 

@@ -15,6 +15,16 @@ def best_time(function: Callable[[], object], repeat: int = 7, number: int = 1) 
     return min(timeit.repeat(function, number=number, repeat=repeat)) / number
 
 
+def best_times(functions: dict[str, Callable[[], object] | None], repeat: int = 9) -> dict:
+    """Seconds per call of each function, runs interleaved round-robin so that a busy moment
+    of the machine hits them all alike; the minimum over ``repeat`` rounds.  ``None`` stays."""
+    times: dict = {name: float("inf") for name, function in functions.items() if function}
+    for _ in range(repeat):
+        for name in times:
+            times[name] = min(times[name], best_time(functions[name], repeat=1))
+    return {name: times.get(name) for name in functions}
+
+
 def optional(module: str) -> ModuleType | None:
     """The module if it is installed, else None (PyTorch and JAX are optional)."""
     try:
