@@ -18,7 +18,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see bench/README.md
 
 import numpy as np
-from timing import best_times, check_same, optional, report
+from timing import compare
 
 from exprdiff import Input, optimize
 from exprdiff.datasets import digits, train_test_split
@@ -133,26 +133,11 @@ def train_jax(jax, weights: list) -> list:
 
 def main() -> None:
     loss, params, data = exprdiff_model()
-    start = [params[p] for p in params]
-    reference = train_numpy(start)
-    check_same("exprdiff", train_exprdiff(loss, params, data), reference, rtol=1e-7, atol=1e-10)
-    torch, jax = optional("torch"), optional("jax")
-    if torch is not None:
-        torch.set_num_threads(1)
-        check_same("PyTorch", train_torch(torch, start), reference, atol=1e-7)
-    if jax is not None:
-        check_same("JAX", train_jax(jax, start), reference, atol=1e-7)
-
-    times = best_times({
-        "hand-written NumPy": lambda: train_numpy(start),
-        "exprdiff, dense builder": lambda: train_exprdiff(loss, params, data),
-        "PyTorch eager (1 thread)": (lambda: train_torch(torch, start)) if torch else None,
-        "JAX, jit-compiled step": (lambda: train_jax(jax, start)) if jax else None,
-    }, repeat=5)
-    rows = list(times.items())
-    report(f"digits MLP 64-64-10, {len(LABELS)} images, {STEPS} Adam steps", rows,
-           baseline="hand-written NumPy", targets={"exprdiff, dense builder": "<= 1.3x"})
-
+    title = f"digits MLP 64-64-10, {len(LABELS)} images, {STEPS} Adam steps"
+    compare(title, [params[p] for p in params],
+            numpy=train_numpy, exprdiff=lambda: train_exprdiff(loss, params, data),
+            torch=train_torch, jax=train_jax, target="<= 1.3x",
+            exact=dict(rtol=1e-7, atol=1e-10), close=dict(rtol=1e-5, atol=1e-7), repeat=5)
 
 if __name__ == "__main__":
     main()

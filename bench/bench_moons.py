@@ -22,7 +22,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see bench/README.md
 
 import numpy as np
-from timing import best_time, best_times, check_same, optional, report
+from timing import best_time, compare
 
 from exprdiff import Input, optimize
 from exprdiff.datasets import two_moons
@@ -138,25 +138,11 @@ def train_jax(jax, weights: list) -> list:
 
 def main() -> None:
     loss, params, data = dense_model()
-    start = [params[p] for p in params]
-    reference = train_numpy(start)
-    check_same("exprdiff", train_exprdiff(loss, params, data), reference, rtol=1e-9, atol=1e-12)
-    torch, jax = optional("torch"), optional("jax")
-    if torch is not None:
-        torch.set_num_threads(1)
-        check_same("PyTorch", train_torch(torch, start), reference)
-    if jax is not None:  # the first call compiles; the timed ones run the compiled step
-        check_same("JAX", train_jax(jax, start), reference)
-
-    times = best_times({
-        "hand-written NumPy": lambda: train_numpy(start),
-        "exprdiff, dense builder": lambda: train_exprdiff(loss, params, data),
-        "PyTorch eager (1 thread)": (lambda: train_torch(torch, start)) if torch else None,
-        "JAX, jit-compiled step": (lambda: train_jax(jax, start)) if jax else None,
-    })
-    rows = list(times.items())
-    report(f"moons MLP 2-16-16-1, {len(Y)} samples, {STEPS} SGD steps", rows,
-           baseline="hand-written NumPy", targets={"exprdiff, dense builder": "<= 1.5x"})
+    title = f"moons MLP 2-16-16-1, {len(Y)} samples, {STEPS} SGD steps"
+    compare(title, [params[p] for p in params],
+            numpy=train_numpy, exprdiff=lambda: train_exprdiff(loss, params, data),
+            torch=train_torch, jax=train_jax, target="<= 1.5x",
+            exact=dict(rtol=1e-9, atol=1e-12), close=dict(rtol=1e-5, atol=1e-8), repeat=9)
 
     scalar_loss, scalar_params, scalar_data = scalar_model()
     seconds = best_time(lambda: train_exprdiff(scalar_loss, scalar_params, scalar_data), repeat=3)

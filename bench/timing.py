@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import timeit
 from collections.abc import Callable
@@ -53,3 +54,31 @@ def report(title: str, rows: list[tuple[str, float | None]], baseline: str,
             continue
         target = f"   (target {targets[name]})" if name in targets else ""
         print(f"  {name:<34} {seconds * 1e3:10.1f} ms {seconds / base:8.2f}x{target}")
+
+
+def compare(title: str, start: list, *, numpy: Callable, exprdiff: Callable,
+            torch: Callable | None = None, jax: Callable | None = None, target: str,
+            exact: dict, close: dict, repeat: int = 9) -> None:
+    """Check that every framework ends at the NumPy reference's weights, then time and report.
+
+    ``numpy``, ``torch`` and ``jax`` train from the ``start`` weights (``torch``
+    and ``jax`` also take their module); ``exprdiff`` trains its own model from
+    the same weights.  ``exact`` and ``close`` are the tolerances for exprdiff
+    and for the other frameworks.  PyTorch gets one thread, like the BLAS.
+    """
+    reference = numpy(start)
+    check_same("exprdiff", exprdiff(), reference, **exact)
+    runs: dict = {"hand-written NumPy": lambda: numpy(start), "exprdiff, dense builder": exprdiff}
+    for name, label, trainer in (("torch", "PyTorch eager (1 thread)", torch),
+                                 ("jax", "JAX, jit-compiled step", jax)):
+        module = optional(name) if trainer is not None else None
+        runs[label] = None
+        if module is not None:
+            if name == "torch":
+                module.set_num_threads(1)
+            # the first run also compiles JAX's step; the timed runs reuse it
+            check_same(label, trainer(module, start), reference, **close)
+            runs[label] = functools.partial(trainer, module, start)
+    times = best_times(runs, repeat=repeat)
+    report(title, list(times.items()), baseline="hand-written NumPy",
+           targets={"exprdiff, dense builder": target})

@@ -94,6 +94,16 @@ def _check_size(what: str, size: object) -> int:
     return int(size)
 
 
+def _check_layers(builder: str, sizes: Sequence[int], *activations: Activation) -> list[int]:
+    """An MLP's layer sizes, checked, after checking its activations."""
+    for activation in activations:
+        _activation(activation)
+    checked = [_check_size("each layer size", size) for size in sizes] if sizes else []
+    if not checked:
+        raise ValueError(f"{builder} needs at least one layer size")
+    return checked
+
+
 def _check_inputs(inputs: object) -> list[Node]:
     if isinstance(inputs, Node) or not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(
@@ -178,10 +188,7 @@ def MLP(inputs: Sequence[Node], sizes: Sequence[int], activation: Activation = "
     array([0., 0., 0., 0.])
     """
     nodes = _check_inputs(inputs)
-    sizes = [_check_size("each layer size", size) for size in sizes] if sizes else []
-    if not sizes:
-        raise ValueError("MLP needs at least one layer size")
-    _activation(activation), _activation(output_activation)
+    sizes = _check_layers("MLP", sizes, activation, output_activation)
     rng = np.random.default_rng(seed)
     params: dict = {}
     for k, size in enumerate(sizes):
@@ -240,10 +247,7 @@ def DenseMLP(x: Node, n_in: int, sizes: Sequence[int], activation: Activation = 
     (3, 10)
     """
     n_in = _check_size("n_in", n_in)
-    sizes = [_check_size("each layer size", size) for size in sizes] if sizes else []
-    if not sizes:
-        raise ValueError("DenseMLP needs at least one layer size")
-    _activation(activation), _activation(output_activation)
+    sizes = _check_layers("DenseMLP", sizes, activation, output_activation)
     rng = np.random.default_rng(seed)
     params: dict = {}
     node, fan_in = as_node(x), n_in
