@@ -95,7 +95,7 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
     nodes = plan_for(expr).nodes(expr)
     writer = _Writer(nodes)
     body = [f"_check(values, {tuple(leaves)!r}, {name!r})"]
-    for i, node in enumerate(nodes):
+    for node in nodes:
         if isinstance(node, (Input, Parameter)):
             body.append(f"{writer.names[node]} = _read(values, {node.label!r})")
         elif node.children:

@@ -162,7 +162,7 @@ def node_gradients(root, params: Mapping | None = None, inputs: Mapping | None =
     2.0
     """
     nodes, values, adjoints = values_and_adjoints(root, params, inputs)
-    return dict(zip(nodes, adjoints))
+    return dict(zip(nodes, adjoints, strict=True))
 
 
 def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) -> tuple:
@@ -287,7 +287,8 @@ def _missing(node, where: str, root, params: Mapping, inputs: Mapping) -> Missin
         (parent for parent in topological_order(root) if node in parent.children), None
     )
     place = f" (used in {to_str(user, limit=60)})" if user is not None else ""
-    supplied = ", ".join(sorted(_key_label(key) for key in (params if where == "params" else inputs)))
+    given = params if where == "params" else inputs
+    supplied = ", ".join(sorted(_key_label(key) for key in given))
     message = (
         f"no value for {type(node).__name__} {to_str(node)!r}{place}; "
         f"{where} supplied: {{{supplied}}}"

@@ -21,7 +21,7 @@ def named_leaves(expr: Node) -> dict[str, Node]:
     >>> named_leaves(w * Parameter("w"))
     Traceback (most recent call last):
     ...
-    ValueError: two leaves are both named 'w' (Parameter('w') and Parameter('w')); give them distinct names
+    ValueError: two leaves are both named 'w' (Parameter('w') and Parameter('w')); ...
     """
     leaves: dict[str, Node] = {}
     for node in plan_for(expr).nodes(expr):
