@@ -233,6 +233,8 @@ def load(path: str | os.PathLike, ops: Iterable[type] = ()) -> tuple[Node, dict]
     >>> square(params)
     9.0
     """
+    ops = list(ops)
+    _op_table(ops)  # a bad ops list is reported before the file is read
     data = Path(path).read_bytes()
     try:
         text = data.decode("utf-8")
