@@ -207,21 +207,22 @@ class _Writer:
                     "exported gradients need elementwise derivative rules"
                 )
             g = Input(f"_g{index[node]}")
-            known = {**self.names, g: g.name}
+            self.names[g] = g.name  # the placeholder for this node's gradient
             for slot, child in enumerate(node.children):
                 if not needs[child]:
                     continue
                 partial = as_node(node.partial(slot, g, node.children, node))
                 k = index[child]
-                text = f"_fit_shape({self._inline(partial, known)}, {self.text(child)})"
+                text = f"_fit_shape({self._inline(partial)}, {self.text(child)})"
                 if child in self.gradient_names:
                     lines.append(f"_g{k} = _g{k} + {text}")
                 else:
                     lines.append(f"_g{k} = {text}")
                     self.gradient_names[child] = f"_g{k}"
+            del self.names[g]
         return lines
 
-    def _inline(self, root: Node, known: dict) -> str:
+    def _inline(self, root: Node) -> str:
         """One expression for ``root``, stopping at nodes that already have a name."""
         texts: dict = {}
         stack = [(root, False)]
@@ -229,8 +230,8 @@ class _Writer:
             node, ready = stack.pop()
             if node in texts:
                 continue
-            if node in known or not node.children:
-                texts[node] = (known[node] if node in known else self.text(node), True)
+            if node in self.names or not node.children:
+                texts[node] = (self.text(node), True)
             elif ready:
                 operands = [text if atomic else f"({text})"
                             for text, atomic in (texts[child] for child in node.children)]
