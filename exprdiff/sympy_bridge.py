@@ -6,8 +6,9 @@ labels; operations with a NumPy ufunc become the matching SymPy function,
 and the others (``sigmoid``, ``relu``, ``softplus``, user-defined elementwise
 operations) become SymPy functions of the operation's printed name.  The
 built-in three know their derivatives and rewrite to ``exp``/``Max``, so
-``sympy.diff`` and ``.rewrite(sympy.exp)`` work on them.  Conversions are
-iterative, so deep expressions convert.
+``sympy.diff``, ``evalf`` and ``.rewrite(sympy.exp)`` work on them.  The
+conversions walk the graphs iteratively, but SymPy itself recurses into its
+expressions, so it limits the depth (a few hundred nested functions).
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ def _functions() -> dict[str, Any]:
         def _eval_rewrite_as_exp(self, x, **kwargs):
             return 1 / (1 + sympy.exp(-x))
 
+        def _eval_evalf(self, precision):
+            return self.rewrite(sympy.exp)._eval_evalf(precision)
+
     class softplus(sympy.Function):  # noqa: N801
         def fdiff(self, argindex=1):
             return sigmoid(self.args[0])
@@ -77,12 +81,18 @@ def _functions() -> dict[str, Any]:
         def _eval_rewrite_as_exp(self, x, **kwargs):
             return sympy.log(1 + sympy.exp(x))
 
+        def _eval_evalf(self, precision):
+            return self.rewrite(sympy.exp)._eval_evalf(precision)
+
     class relu(sympy.Function):  # noqa: N801
         def fdiff(self, argindex=1):
             return sympy.Heaviside(self.args[0], 0)  # relu'(0) = 0, as in exprdiff
 
-        def _eval_rewrite_as_Max(self, x, **kwargs):
+        def _eval_rewrite_as_Max(self, x, **kwargs):  # noqa: N802 - SymPy's naming
             return sympy.Max(x, 0)
+
+        def _eval_evalf(self, precision):
+            return self.rewrite(sympy.Max)._eval_evalf(precision)
 
     return {"sigmoid": sigmoid, "softplus": softplus, "relu": relu}
 
@@ -222,8 +232,8 @@ def _from_sympy_node(item: Any, args: list, leaves: dict, functions: dict, built
                 f"(known: {', '.join(sorted(leaves)) or 'none'})"
             )
         return node
-    if item.is_Number or item.is_NumberSymbol:
-        if not item.is_real:
+    if not item.args:  # a number, pi, E, oo, nan, I ...
+        if item is not sympy.nan and not item.is_extended_real:
             raise ValueError(f"from_sympy handles real numbers, not {item}")
         return Constant(float(item))
     if isinstance(item, sympy.Add):
