@@ -5,7 +5,16 @@ import pytest
 from _models import every_op_params, trained_xor
 
 from exprdiff import (
-    Constant, Input, Parameter, ReLU, Sigmoid, Sin, Softplus, UnaryOp, from_sympy, to_sympy,
+    Constant,
+    Input,
+    Parameter,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Softplus,
+    UnaryOp,
+    from_sympy,
+    to_sympy,
 )
 
 sympy = pytest.importorskip("sympy")  # the optional extra; installed by the dev extra in CI
