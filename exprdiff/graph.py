@@ -117,14 +117,14 @@ def plan_for(root) -> Plan:
 
 def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     """Value of ``root``: a float when scalar, else a float64 array."""
-    values = _forward(root, plan_for(root), params or _NOTHING, inputs or _NOTHING)
+    values = _forward(root, plan_for(root), params, inputs)
     return _as_result(values[-1])
 
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     """Gradient of the sum of ``root``'s elements for every Parameter in it."""
     plan = plan_for(root)
-    values = _forward(root, plan, params or _NOTHING, inputs or _NOTHING)
+    values = _forward(root, plan, params, inputs)
     steps = plan.backward_steps
     if plan.root_step is not None:
         steps = [(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
@@ -176,7 +176,7 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
 
     plan = plan_for(root)
     nodes = plan.nodes(root)
-    values = _forward(root, plan, params or _NOTHING, inputs or _NOTHING)
+    values = _forward(root, plan, params, inputs)
     steps = [(i, node, kids, tuple(range(len(kids))))
              for i, node, kids in reversed(plan.steps)]
     if plan.root_step is not None:
@@ -219,14 +219,16 @@ def _reverse(steps: list, values: list, quiet: frozenset = frozenset()) -> list:
     return grads
 
 
-def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
+def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -> list:
+    params = _NOTHING if params is None else params
+    inputs = _NOTHING if inputs is None else inputs
     values: list = [None] * plan.size
     for i, value in plan.constants:
         values[i] = value
     for i, node in plan.parameters:
-        values[i] = _read(params, node or root, "params", plan, root, params, inputs)
+        values[i] = _read(params, node or root, "params", root, params, inputs)
     for i, node in plan.inputs:
-        values[i] = _read(inputs, node or root, "inputs", plan, root, params, inputs)
+        values[i] = _read(inputs, node or root, "inputs", root, params, inputs)
     step = None
     try:
         for step in plan.steps:
@@ -238,11 +240,12 @@ def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
             values[i] = root.forward(*[values[k] for k in kids])
     except (ValueError, TypeError) as error:
         node = step[1] or root
-        raise type(error)(_explain(node, [values[k] for k in step[2]], error)) from error
+        kind = ValueError if isinstance(error, ValueError) else TypeError
+        raise kind(_explain(node, [values[k] for k in step[2]], error)) from error
     return values
 
 
-def _read(mapping: Mapping, node, where: str, plan: Plan, root, params, inputs) -> Any:
+def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
     try:
         value = mapping[node]
     except KeyError:
