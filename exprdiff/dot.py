@@ -43,6 +43,7 @@ def to_dot(
     digits: int = 4,
     max_nodes: int = DEFAULT_MAX_NODES,
     rankdir: str = "LR",
+    labels: Mapping[Node, str] | None = None,
 ) -> str:
     """Graphviz DOT source drawing ``expr``, one box per distinct node.
 
@@ -50,7 +51,8 @@ def to_dot(
     and its gradient (the derivative of the root with respect to it) with
     ``digits`` significant digits; arrays are summarised by shape and their
     first few numbers.  Graphs of more than ``max_nodes`` distinct nodes raise
-    `ValueError` (the picture would be unreadable).
+    `ValueError` (the picture would be unreadable).  ``labels`` names some
+    nodes in their boxes (``{e: "e"}`` shows ``e: *`` for ``e = a*b``).
 
     >>> from exprdiff import Parameter
     >>> a, b = Parameter("a"), Parameter("b")
@@ -83,7 +85,10 @@ def to_dot(
         '  node [shape=plaintext, fontname="Helvetica"];',
     ]
     for i, node in enumerate(nodes):
-        cells = [f"<b>{html.escape(node_title(node))}</b>"]
+        title = node_title(node)
+        if labels and node in labels:
+            title = f"{labels[node]}: {title}"
+        cells = [f"<b>{html.escape(title)}</b>"]
         if values is not None:
             cells.append(f"value {html.escape(summarise(values[i], digits))}")
             cells.append(f"grad {html.escape(summarise(adjoints[i], digits))}")

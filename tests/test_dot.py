@@ -164,3 +164,11 @@ def test_render_refuses_unknown_formats(tmp_path):
     """A format Graphviz is not asked for raises ValueError naming the choices."""
     with pytest.raises(ValueError, match=r"svg, png, pdf, got 'gif'"):
         render(-Input("x"), tmp_path / "x.gif")
+
+
+def test_labels_name_chosen_boxes():
+    """labels prefixes the chosen boxes' titles, as in the tutorials' e = a*b."""
+    a, b = Parameter("a"), Parameter("b")
+    e = a * b
+    boxes, _ = parse(to_dot(e + 1, labels={e: "e"}))
+    assert [cells[0] for cells in boxes.values()] == ["a", "b", "e: *", "1", "+"]
