@@ -163,5 +163,5 @@ def _assignment(text: str) -> tuple[str, float | np.ndarray]:
 
 def _format(value: float | np.ndarray) -> str:
     if isinstance(value, np.ndarray):
-        return np.array2string(value, separator=", ", threshold=20)
+        return np.array2string(value, separator=", ", threshold=20, suppress_small=True)
     return repr(float(value))
