@@ -12,6 +12,19 @@ from exprdiff import Input, Log, Parameter, Sigmoid, Tanh, UnaryOp, topological_
 XOR_DATA = {"x1": [0.0, 0.0, 1.0, 1.0], "x2": [0.0, 1.0, 0.0, 1.0], "label": [0.0, 1.0, 1.0, 0.0]}
 
 
+class Cube(UnaryOp):
+    """A user-defined op (``x**3``), with a NumPy template for export."""
+
+    __slots__ = ()
+    numpy_code = "np.power({0}, 3)"
+
+    def forward(self, x):
+        return x**3
+
+    def backward(self, g, x, out):
+        return g * 3 * x**2
+
+
 def two_two_one() -> dict:
     """A 2-2-1 network (tanh hidden layer, sigmoid output) and its cross-entropy loss."""
     x1, x2, label = Input("x1"), Input("x2"), Input("label")

@@ -4,7 +4,7 @@ import ast
 
 import numpy as np
 import pytest
-from _models import every_op_params, trained_xor
+from _models import Cube, every_op_params, trained_xor
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -132,19 +132,6 @@ def test_wrt_must_list_parameters_of_the_expression():
         to_python(w * x, wrt=[x])
     with pytest.raises(ValueError, match="must be a Python identifier"):
         to_python(w * x, name="my model")
-
-
-class Cube(UnaryOp):
-    """A user op with a NumPy template."""
-
-    __slots__ = ()
-    numpy_code = "np.power({0}, 3)"
-
-    def forward(self, x):
-        return x**3
-
-    def backward(self, g, x, out):
-        return g * 3 * x**2
 
 
 class Total(UnaryOp):

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from _models import assert_same_graph, every_op_params, same_bits, trained_xor
+from _models import Cube, assert_same_graph, every_op_params, same_bits, trained_xor
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -116,18 +116,6 @@ def test_file_states_format_and_version(tmp_path):
     round_trip(tmp_path, Input("x") + 1)
     document = json.loads((tmp_path / "model.json").read_text())
     assert document["format"] == "exprdiff" and document["version"] == FORMAT_VERSION == 1
-
-
-class Cube(UnaryOp):
-    """A user-defined op."""
-
-    __slots__ = ()
-
-    def forward(self, x):
-        return x**3
-
-    def backward(self, g, x, out):
-        return g * 3 * x**2
 
 
 class Scale(UnaryOp):

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _models import every_op_params, trained_xor
+from _models import Cube, every_op_params, trained_xor
 
 from exprdiff import (
     Constant,
@@ -12,7 +12,6 @@ from exprdiff import (
     Sigmoid,
     Sin,
     Softplus,
-    UnaryOp,
     from_sympy,
     to_sympy,
 )
@@ -103,18 +102,6 @@ def test_array_constants_and_duplicate_names_are_refused():
         to_sympy(w * Constant(np.ones(2)))
     with pytest.raises(ValueError, match="both named 'w'"):
         to_sympy(w + Parameter("w"))
-
-
-class Cube(UnaryOp):
-    """A user op."""
-
-    __slots__ = ()
-
-    def forward(self, x):
-        return x**3
-
-    def backward(self, g, x, out):
-        return g * 3 * x**2
 
 
 def test_user_ops_become_named_functions_and_come_back_when_passed():
