@@ -90,6 +90,8 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
     """
     if not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"the function name must be a Python identifier, got {name!r}")
+    if name.startswith("_") or name in _reserved_names():
+        raise ValueError(f"the function name {name!r} is taken by the generated module's helpers")
     leaves = named_leaves(expr)
     wrt = list(wrt) if wrt is not None else None
     nodes = plan_for(expr).nodes(expr)

@@ -123,8 +123,8 @@ def test_duplicate_leaf_names_are_refused():
         to_python(Parameter("w") * Input("w"))
 
 
-def test_wrt_must_list_parameters_of_the_expression():
-    """wrt entries that are not Parameters in the expression are refused by name."""
+def test_wrt_and_function_name_are_checked():
+    """wrt entries that are not Parameters of the expression, and unusable names, are refused."""
     w, v, x = Parameter("w"), Parameter("v"), Input("x")
     with pytest.raises(ValueError, match=r"Parameter\('v'\), which does not occur"):
         to_python(w * x, wrt=[v])
@@ -132,6 +132,9 @@ def test_wrt_must_list_parameters_of_the_expression():
         to_python(w * x, wrt=[x])
     with pytest.raises(ValueError, match="must be a Python identifier"):
         to_python(w * x, name="my model")
+    for taken in ["np", "_read", "stable_sigmoid"]:
+        with pytest.raises(ValueError, match=f"name '{taken}' is taken by the generated"):
+            to_python(w * x, name=taken)
 
 
 class Total(UnaryOp):
