@@ -185,10 +185,8 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
     quiet = frozenset(i for i, node in enumerate(nodes) if isinstance(node, Constant))
     adjoints = _reverse(steps, values, quiet)
     results = [_as_result(value) for value in values]
-    for i, g in enumerate(adjoints):
-        if g is None:  # nothing flows there: an operand whose partial was 0 * g, say
-            g = np.zeros_like(values[i])
-        elif type(g) is np.ndarray and not g.flags.writeable:
+    for i, g in enumerate(adjoints):  # every slot was followed: each node has a gradient
+        if type(g) is np.ndarray and not g.flags.writeable:  # a broadcast view
             g = np.array(g)
         adjoints[i] = _as_result(g)
     return nodes, results, adjoints
