@@ -5,12 +5,14 @@
 prints its DOT source); ``eval FILE --input name=value ...`` prints the
 value, and with ``--grad`` the gradient for every saved parameter.  Values
 on the command line are JSON numbers or (nested) lists: ``x=0.5``,
-``x=[0,1,1]``.
+``x=[0,1,1]``.  A model using your own operations needs their classes:
+``--ops mypackage.ops:Cube`` (importing that module, as Python would).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="print a saved model's formula and parameters")
     show.add_argument("file", type=Path)
+    _ops_option(show)
     show.set_defaults(run=_show)
 
     dot = commands.add_parser("dot", help="write a saved model's computation-graph picture")
@@ -82,7 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ops_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ops", action="append", default=[], metavar="MODULE:CLASS",
+                        help="a user-defined operation class the model uses (repeatable)")
+
+
 def _value_options(parser: argparse.ArgumentParser) -> None:
+    _ops_option(parser)
     parser.add_argument("--input", action="append", default=[], metavar="NAME=VALUE",
                         help="an Input's value, a JSON number or list (repeatable)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -90,7 +99,7 @@ def _value_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    expr, params = load(args.file)
+    expr, params = load(args.file, _user_ops(args.ops))
     leaves = named_leaves(expr)
     print(f"model: {to_str(expr)}")
     inputs = [name for name, node in leaves.items() if isinstance(node, Input)]
@@ -129,8 +138,26 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_ops(specs: list[str]) -> list[type]:
+    """The classes named ``module:Class`` on the command line."""
+    classes = []
+    for spec in specs:
+        module_name, colon, class_name = spec.partition(":")
+        if not colon or not module_name or not class_name:
+            raise ValueError(f"--ops expects MODULE:CLASS, got {spec!r}")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise ValueError(f"--ops {spec}: cannot import {module_name!r}: {error}") from None
+        op = getattr(module, class_name, None)
+        if op is None:
+            raise ValueError(f"--ops {spec}: module {module_name!r} has no {class_name!r}")
+        classes.append(op)
+    return classes
+
+
 def _model_and_values(args: argparse.Namespace) -> tuple:
-    expr, params = load(args.file)
+    expr, params = load(args.file, _user_ops(args.ops))
     leaves = named_leaves(expr)
     inputs = {}
     for text, kind in [(text, Input) for text in args.input] + \

@@ -122,3 +122,21 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as caught:
         main([])
     assert caught.value.code == 2
+
+
+def test_user_ops_are_imported_by_module_and_class(capsys, tmp_path):
+    """--ops MODULE:CLASS makes a model with a user-defined op loadable; bad specs are named."""
+    from _models import Cube
+
+    w = Parameter("w")
+    save(tmp_path / "cube.json", Cube(w) + 1, {w: 2.0})
+    status, _, err = run(capsys, "eval", tmp_path / "cube.json")
+    assert status == 1 and "unknown operation 'Cube'" in err
+    status, out, _ = run(capsys, "eval", tmp_path / "cube.json", "--ops", "_models:Cube")
+    assert (status, out) == (0, "9.0\n")
+    status, out, _ = run(capsys, "show", tmp_path / "cube.json", "--ops", "_models:Cube")
+    assert status == 0 and out.startswith("model: cube(w) + 1")
+    for spec, message in [("Cube", "expects MODULE:CLASS"), ("no_such_module:Cube", "cannot import"),
+                          ("_models:Square", "has no 'Square'")]:
+        status, _, err = run(capsys, "eval", tmp_path / "cube.json", "--ops", spec)
+        assert status == 1 and message in err

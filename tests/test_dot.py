@@ -172,3 +172,15 @@ def test_labels_name_chosen_boxes():
     e = a * b
     boxes, _ = parse(to_dot(e + 1, labels={e: "e"}))
     assert [cells[0] for cells in boxes.values()] == ["a", "b", "e: *", "1", "+"]
+
+
+def test_a_2_4_1_network_fits_under_the_node_limit():
+    """A 2-4-1 tanh network with its loss is well under max_nodes, so it is drawn."""
+    x1, x2, label = Input("x1"), Input("x2"), Input("label")
+    hidden = [Sin(Parameter(f"w{k}1") * x1 + Parameter(f"w{k}2") * x2 + Parameter(f"b{k}"))
+              for k in range(4)]
+    output = sum((Parameter(f"v{k}") * h for k, h in enumerate(hidden)), Parameter("c"))
+    loss = (output - label) ** 2
+    boxes, edges = parse(to_dot(loss))
+    assert len(boxes) == len(order(loss)) < 300
+    assert len(edges) == sum(len(n.children) for n in order(loss))
