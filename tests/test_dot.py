@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from _models import two_two_one
 
-from exprdiff import Constant, Input, Parameter, Sin, node_gradients, render, to_dot
+from exprdiff import Constant, Input, Parameter, Sin, Tanh, node_gradients, render, to_dot
 from exprdiff import topological_order as order
 
 HAVE_DOT = shutil.which("dot") is not None
@@ -177,7 +177,7 @@ def test_labels_name_chosen_boxes():
 def test_a_2_4_1_network_fits_under_the_node_limit():
     """A 2-4-1 tanh network with its loss is well under max_nodes, so it is drawn."""
     x1, x2, label = Input("x1"), Input("x2"), Input("label")
-    hidden = [Sin(Parameter(f"w{k}1") * x1 + Parameter(f"w{k}2") * x2 + Parameter(f"b{k}"))
+    hidden = [Tanh(Parameter(f"w{k}1") * x1 + Parameter(f"w{k}2") * x2 + Parameter(f"b{k}"))
               for k in range(4)]
     output = sum((Parameter(f"v{k}") * h for k, h in enumerate(hidden)), Parameter("c"))
     loss = (output - label) ** 2
