@@ -33,24 +33,32 @@ from exprdiff.ops import (
     Subtract,
     Tanh,
 )
+from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
+from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
 from exprdiff.sympy_bridge import from_sympy, to_sympy
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Abs",
+    "Adam",
     "Add",
     "BinaryOp",
     "Constant",
     "Cos",
     "Divide",
     "Exp",
+    "FitResult",
+    "GradientDescent",
     "Input",
     "Log",
     "MissingValueError",
+    "Momentum",
     "Multiply",
     "Negate",
     "Node",
+    "NonFiniteLossError",
+    "Optimizer",
     "Parameter",
     "Power",
     "ReLU",
@@ -66,6 +74,7 @@ __all__ = [
     "from_sympy",
     "load",
     "node_gradients",
+    "optimize",
     "render",
     "save",
     "to_dot",
