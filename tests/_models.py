@@ -7,9 +7,8 @@ import functools
 import numpy as np
 
 import exprdiff
-from exprdiff import Input, Log, Parameter, Sigmoid, Tanh, UnaryOp, topological_order
-
-XOR_DATA = {"x1": [0.0, 0.0, 1.0, 1.0], "x2": [0.0, 1.0, 0.0, 1.0], "label": [0.0, 1.0, 1.0, 0.0]}
+from exprdiff import Input, Log, Parameter, Sigmoid, Tanh, UnaryOp, optimize, topological_order
+from exprdiff.gates import gate_data, gate_loss, two_layer_network
 
 
 class Cube(UnaryOp):
@@ -41,14 +40,15 @@ def two_two_one() -> dict:
 
 @functools.cache
 def trained_xor() -> dict:
-    """The 2-2-1 network after 500 full-batch gradient steps on XOR (learning rate 0.5)."""
-    net = two_two_one()
-    data = {net[name]: np.array(values) for name, values in XOR_DATA.items()}
-    params = net["params"]
-    for _ in range(500):
-        grads = net["loss"].grad(params, data)
-        params = {param: value - 0.5 * grads[param] / 4 for param, value in params.items()}
-    return {**net, "params": params, "data": data}
+    """`two_layer_network` (three hidden sigmoids) fitted to XOR by `optimize`, as in the guide."""
+    x1, x2, label = Input("x1"), Input("x2"), Input("label")
+    output, start = two_layer_network(x1, x2, hidden=3, seed=0)
+    loss = gate_loss(output, label)
+    params = dict(optimize(loss, start, gate_data("XOR", x1, x2, label)))
+    data = {node: np.asarray(values, dtype=np.float64)
+            for node, values in gate_data("XOR", x1, x2, label, form="arrays").items()}
+    return {"output": output, "loss": loss, "params": params, "data": data,
+            "x1": x1, "x2": x2, "label": label}
 
 
 def every_op() -> list[tuple[str, object, dict, dict]]:
