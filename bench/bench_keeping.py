@@ -18,23 +18,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_grad import X1_DATA, X2_DATA, best_time, by_hand  # noqa: E402
 
-from exprdiff import Input, Parameter, Sigmoid, Sin, load, save, to_python  # noqa: E402
+from exprdiff import Input, Parameter, Sin, load, save, to_python  # noqa: E402
+from exprdiff.gates import perceptron  # noqa: E402
 
 
 def export_against_engine() -> None:
     x1, x2 = Input("x1"), Input("x2")
-    w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")
-    perceptron = Sigmoid(w1 * x1 + w2 * x2 + b)
-    params = {w1: 1.0, w2: 1.0, b: 0.0}
+    model, params = perceptron(x1, x2)  # the seed article's start: w1 = w2 = 1, b = 0
     inputs = {x1: X1_DATA, x2: X2_DATA}
     namespace: dict = {}
-    exec(to_python(perceptron, wrt=[w1, w2, b]), namespace)
+    exec(to_python(model, wrt=list(params)), namespace)
     exported = namespace["model"]
     values = {"w1": 1.0, "w2": 1.0, "b": 0.0, "x1": X1_DATA, "x2": X2_DATA}
     _, grads = exported(**values)
     assert np.allclose(list(grads.values()), list(by_hand(1.0, 1.0, 0.0).values()), rtol=1e-14)
 
-    t_engine = best_time(lambda: perceptron.grad(params, inputs))
+    t_engine = best_time(lambda: model.grad(params, inputs))
     t_export = best_time(lambda: exported(**values))
     t_hand = best_time(lambda: by_hand(1.0, 1.0, 0.0))
     print("AND perceptron, 4-sample batch, value and gradient")
