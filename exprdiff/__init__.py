@@ -8,8 +8,11 @@
 0.7310585786300049
 """
 
+from exprdiff.dot import render, to_dot
 from exprdiff.errors import MissingValueError
-from exprdiff.graph import topological_order
+from exprdiff.export import to_python
+from exprdiff.graph import node_gradients, topological_order
+from exprdiff.io import load, save
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import (
     Abs,
@@ -41,6 +44,7 @@ from exprdiff.ops import (
 )
 from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
 from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
+from exprdiff.sympy_bridge import from_sympy, to_sympy
 
 __version__ = "0.1.0"
 
@@ -85,6 +89,14 @@ __all__ = [
     "Transpose",
     "UnaryOp",
     "as_node",
+    "from_sympy",
+    "load",
+    "node_gradients",
     "optimize",
+    "render",
+    "save",
+    "to_dot",
+    "to_python",
+    "to_sympy",
     "topological_order",
 ]

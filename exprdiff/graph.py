@@ -18,9 +18,14 @@ import numpy as np
 from exprdiff.errors import MissingValueError
 from exprdiff.values import as_value, shape_of
 
-__all__ = ["Plan", "evaluate", "gradient", "plan_for", "topological_order", "value_and_gradient"]
+__all__ = [
+    "Plan", "evaluate", "gradient", "node_gradients", "plan_for", "topological_order",
+    "value_and_gradient", "values_and_adjoints",
+]
 
 _NOTHING: Mapping = {}
+_FLOAT64 = np.float64
+_FLOAT64_DTYPE = np.dtype(np.float64)
 
 
 def topological_order(root) -> list:
@@ -60,12 +65,13 @@ class Plan:
     ``backward_lhs/rhs`` directly; 0: through ``partial``, for an operation
     that overrides it).  ``evaluate_steps`` and ``gradient_steps`` are
     ``steps`` with, for each, the values to release once it has run (see
-    ``backward_uses_out`` on `exprdiff.nodes.Node`).
+    ``backward_uses_out`` on `exprdiff.nodes.Node`); ``retaining_steps``
+    releases nothing, for callers that return every value.
     """
 
-    __slots__ = ("_order", "size", "initial", "constants", "parameters", "inputs", "steps",
+    __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs", "steps",
                  "root_step", "backward_steps", "root_slots", "backward", "evaluate_steps",
-                 "gradient_steps")
+                 "gradient_steps", "retaining_steps")
 
     def __init__(self, root) -> None:
         from exprdiff.nodes import Constant, Input, Parameter
@@ -88,9 +94,9 @@ class Plan:
             for leaf_type, entries in kind.items():
                 if isinstance(root, leaf_type):
                     entries.append((0, root.value if leaf_type is Constant else None))
-        self.initial = [None] * self.size  # the values list every call starts from
+        self.template = [None] * self.size  # a fresh values list starts as a copy
         for i, value in self.constants:
-            self.initial[i] = value
+            self.template[i] = _FLOAT64(value) if type(value) is float else value
         steps = [(i, n, operands[i]) for i, n in enumerate(order) if operands[i]]
         self.root_step = steps.pop() if operands[-1] else None
         self.steps = steps
@@ -133,6 +139,7 @@ class Plan:
                     gradient_release[i].append(k)
         self.evaluate_steps = [(i, n, kids, tuple(evaluate_release[i])) for i, n, kids in steps]
         self.gradient_steps = [(i, n, kids, tuple(gradient_release[i])) for i, n, kids in steps]
+        self.retaining_steps = [(i, n, kids, ()) for i, n, kids in steps]
 
     def nodes(self, root) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
@@ -186,8 +193,7 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
     plan = plan_for(root)
     values = _forward(root, plan, plan.gradient_steps, params, inputs)
     out = values[-1]
-    grads: list = [None] * plan.size
-    grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    grads = _root_adjoint(values)
     if plan.root_step is not None and plan.root_slots:
         # the root's step is made per call: the plan holds no reference to its root
         _backpropagate([_backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots)],
@@ -206,16 +212,81 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
     return _as_result(out), result
 
 
-def _backpropagate(steps: list, values: list, grads: list) -> None:
-    """Reverse-mode accumulation over ``steps`` (see `Plan`); the engine's hot loop."""
+def node_gradients(root, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
+    """The derivative of the sum of ``root``'s elements with respect to every node under it.
+
+    Returns a new dict mapping each distinct node (operations, Parameters,
+    Inputs and Constants alike) to its adjoint, shaped like that node's value
+    (a float for a scalar): the "grad" of the tutorials' computation-graph
+    boxes.  Where the derivative with respect to a Constant does not exist as
+    a real number (the exponent 2 in ``x**2`` at ``x < 0``) its entry is nan;
+    no warning is raised for Constants, since nothing is differentiated with
+    respect to them in `Node.grad`.
+
+    >>> from exprdiff import Input, Parameter
+    >>> a, x = Parameter("a"), Input("x")
+    >>> product = a * x
+    >>> node_gradients(product + a, {a: 2.0}, {x: 3.0})[product]
+    1.0
+    >>> node_gradients(product + a, {a: 2.0}, {x: 3.0})[x]
+    2.0
+    """
+    nodes, values, adjoints = values_and_adjoints(root, params, inputs)
+    return dict(zip(nodes, adjoints, strict=True))
+
+
+def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) -> tuple:
+    """``(nodes, values, adjoints)``: three lists in topological order, the root last.
+
+    The forward pass and the reverse pass of `node_gradients`, with every
+    operand slot of every operation followed (not only those leading to a
+    Parameter); values are floats or float64 arrays.
+    """
+    from exprdiff.nodes import Constant
+
+    plan = plan_for(root)
+    nodes = plan.nodes(root)
+    values = _forward(root, plan, plan.retaining_steps, params, inputs)
+    steps = [_backward_step(i, node, kids, tuple(range(len(kids))))
+             for i, node, kids in reversed(plan.steps)]
+    if plan.root_step is not None:
+        kids = plan.root_step[2]
+        steps.insert(0, _backward_step(plan.size - 1, root, kids, tuple(range(len(kids)))))
+    quiet = frozenset(i for i, node in enumerate(nodes) if isinstance(node, Constant))
+    adjoints = _root_adjoint(values)
+    _backpropagate(steps, values, adjoints, quiet=quiet, keep=True)
+    results = [_as_result(value) for value in values]
+    for i, g in enumerate(adjoints):  # every slot was followed: each node has a gradient
+        if type(g) is np.ndarray and not g.flags.writeable:  # a broadcast view
+            g = np.array(g)
+        adjoints[i] = _as_result(g)
+    return nodes, results, adjoints
+
+
+def _root_adjoint(values: list) -> list:
+    """The adjoints list of a reverse pass: the root's is ones, the others not yet known."""
+    adjoints: list = [None] * len(values)
+    out = values[-1]
+    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    return adjoints
+
+def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset = frozenset(),
+                   keep: bool = False) -> None:
+    """Reverse-mode accumulation over ``steps`` (see `Plan`); the engine's hot loop.
+
+    Contributions to the positions in ``quiet`` are computed without
+    floating-point warnings.  Unless ``keep``, each operation's value and
+    gradient are dropped once used.
+    """
     ndarray = np.ndarray
     for i, node, kind, kids, targets in steps:
         g = grads[i]
         out = values[i]
-        # neither is read again (operands come earlier in the order, and are
-        # visited later): freeing them keeps the memory in use, and the page
-        # faults of fresh allocations, as low as a hand-written backward pass
-        grads[i] = values[i] = None
+        if not keep:
+            # neither is read again (operands come earlier in the order, and are
+            # visited later): freeing them keeps the memory in use, and the page
+            # faults of fresh allocations, as low as a hand-written backward pass
+            grads[i] = values[i] = None
         if kind == 2:
             a, b = values[kids[0]], values[kids[1]]
         elif kind == 1:
@@ -223,7 +294,10 @@ def _backpropagate(steps: list, values: list, grads: list) -> None:
         else:
             operands = tuple([values[k] for k in kids])
         for slot, k in targets:
-            if kind == 2:
+            if quiet and k in quiet:
+                with np.errstate(all="ignore"):
+                    grad = node.partial(slot, g, tuple([values[j] for j in kids]), out)
+            elif kind == 2:
                 if slot:
                     grad = node.backward_rhs(g, a, b, out)
                 else:
@@ -235,24 +309,22 @@ def _backpropagate(steps: list, values: list, grads: list) -> None:
             like = values[k]
             if type(like) is ndarray:
                 if type(grad) is not ndarray or grad.shape != like.shape:
-                    grad = _fit_shape(grad, like.shape)
+                    grad = _fit_to_shape(grad, like.shape)
             elif type(like) is tuple:  # a released array: its shape
                 if type(grad) is not ndarray or grad.shape != like:
-                    grad = _fit_shape(grad, like)
+                    grad = _fit_to_shape(grad, like)
             elif type(grad) is ndarray:
                 grad = grad.sum()
             previous = grads[k]
             grads[k] = grad if previous is None else previous + grad
 
 
-_FLOAT64 = np.dtype(np.float64)
-
 
 def _forward(root, plan: Plan, steps: list, params: Mapping | None,
              inputs: Mapping | None) -> list:
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
-    values = plan.initial[:]
+    values = plan.template.copy()  # the constants are already in place
     ndarray = np.ndarray
     for leaves, given, where in ((plan.parameters, params, "params"),
                                  (plan.inputs, inputs, "inputs")):
@@ -263,10 +335,12 @@ def _forward(root, plan: Plan, steps: list, params: Mapping | None,
             except (KeyError, TypeError):
                 value = _read(given, node, where, root, params, inputs)
             if type(value) is not float and (
-                type(value) is not ndarray or value.dtype is not _FLOAT64 or not value.ndim
+                type(value) is not ndarray or value.dtype is not _FLOAT64_DTYPE or not value.ndim
             ):
-                value = as_value(value, node)
-            values[i] = value
+                value = as_value(value, node)  # a float or a float64 array
+            # scalars enter as np.float64 so that they follow NumPy's rules as arrays
+            # do (1/0 is inf with a warning, not a ZeroDivisionError)
+            values[i] = _FLOAT64(value) if type(value) is float else value
     node, kids = None, ()
     try:
         for i, node, kids, release in steps:
@@ -307,7 +381,14 @@ def _as_result(value: Any) -> Any:
     return float(value)
 
 
-def _fit_shape(grad: Any, shape: tuple) -> Any:
+def _fit_shape(grad: Any, like: Any) -> Any:
+    """Sum a broadcast gradient back down to the shape of its operand's value ``like``."""
+    if type(like) is not np.ndarray:  # a scalar operand (0-d values are scalars)
+        return grad.sum() if type(grad) is np.ndarray else grad
+    return _fit_to_shape(grad, like.shape)
+
+
+def _fit_to_shape(grad: Any, shape: tuple) -> Any:
     """Sum a broadcast gradient back down to an array operand's ``shape``."""
     grad_shape = shape_of(grad)
     if grad_shape == shape:

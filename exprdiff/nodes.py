@@ -62,6 +62,12 @@ class Node:
     #: frees those arrays as soon as the forward pass is done with them
     backward_uses_out: ClassVar[bool] = True
     backward_uses_operands: ClassVar[bool] = True
+    #: NumPy source of the value, for exported code (`exprdiff.export`): a
+    #: template over the operands ``{0}``, ``{1}`` and the settings by name
+    #: (``"np.sum({0}, axis={axis})"``); None means the op's ``ufunc``
+    numpy_code: ClassVar[str | None] = None
+    #: module-level functions ``numpy_code`` calls, copied into exported source
+    numpy_helpers: ClassVar[tuple] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

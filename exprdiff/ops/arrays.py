@@ -18,6 +18,7 @@ from exprdiff.values import shape_of
 
 __all__ = [
     "ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "SumOfSquares", "Transpose",
+    "class_indices", "class_score", "logsumexp", "softmax",
 ]
 
 
@@ -49,6 +50,68 @@ def _spread(g, x, axis):
             kept[a] = 1
         spread[...] = np.reshape(g, kept)
     return spread
+
+
+def logsumexp(x, axis=-1):
+    """``log(sum(exp(x), axis))`` without overflow; a slice of all ``-inf`` gives ``-inf``.
+
+    The function behind `LogSumExp` (and copied into exported code).
+
+    >>> float(logsumexp(np.array([1000.0, 1000.0])))
+    1000.6931471805599
+    """
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or inf) slices
+    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
+        total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
+    out = np.squeeze(total + peak, axis=axis) if axis is not None else (total + peak).reshape(())
+    return out if out.ndim else out[()]
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x), axis)`` without overflow; the function behind `Softmax`.
+
+    >>> softmax(np.array([0.0, 1000.0]))
+    array([0., 1.])
+    """
+    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+
+
+def class_indices(labels, classes):
+    """Integer class labels as an index array with a trailing axis, checked to be 0..classes-1.
+
+    >>> class_indices(np.array([2.0, 0.0]), 3).tolist()
+    [[2], [0]]
+    """
+    labels = np.asarray(labels)
+    valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
+    if not np.all(valid):
+        bad = labels[~valid].ravel()[0]
+        raise ValueError(
+            f"class labels must be integers from 0 to {classes - 1}, got {float(bad):g}"
+        )
+    return np.expand_dims(labels.astype(np.int64), -1)
+
+
+def class_score(logits, labels):
+    """Each sample's score for its labelled class; the function behind `ClassScore`.
+
+    >>> class_score(np.array([[1.0, 5.0], [7.0, 2.0]]), np.array([1.0, 0.0]))
+    array([5., 7.])
+    """
+    logits_shape, labels_shape = np.shape(logits), np.shape(labels)
+    if not logits_shape:
+        raise ValueError("logits must have a class axis, got a scalar")
+    if labels_shape == logits_shape:
+        return np.sum(labels * logits, axis=-1)
+    if labels_shape != logits_shape[:-1]:
+        raise ValueError(
+            f"labels of shape {labels_shape} fit neither logits of shape {logits_shape} "
+            f"as class indices (shape {logits_shape[:-1]}) nor as one-hot rows "
+            f"(shape {logits_shape})"
+        )
+    return np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
 
 
 class MatMul(BinaryOp):
@@ -142,6 +205,7 @@ class Sum(_AxisOp):
     """
 
     __slots__ = ()
+    numpy_code = "np.sum({0}, axis={axis})"
     backward_uses_out = False
 
     def forward(self, x):
@@ -163,6 +227,7 @@ class Mean(_AxisOp):
     """
 
     __slots__ = ()
+    numpy_code = "np.mean({0}, axis={axis})"
 
     def forward(self, x):
         total = np.add.reduce(x, axis=self.axis)
@@ -187,6 +252,7 @@ class SumOfSquares(_AxisOp):
     """
 
     __slots__ = ()
+    numpy_code = "np.sum({0} * {0}, axis={axis})"
     backward_uses_out = False
     function_name = "sum_of_squares"
 
@@ -215,17 +281,14 @@ class LogSumExp(_AxisOp):
     """
 
     __slots__ = ()
+    numpy_code = "logsumexp({0}, {axis})"
+    numpy_helpers = (logsumexp,)
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
         super().__init__(child, axis)
 
     def forward(self, x):
-        peak = np.max(x, axis=self.axis, keepdims=True)
-        peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or inf) slices
-        with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
-            total = np.log(np.sum(np.exp(x - peak), axis=self.axis, keepdims=True))
-        out = total + peak
-        return np.squeeze(out, axis=self.axis) if self.axis is not None else out.reshape(())[()]
+        return logsumexp(x, self.axis)
 
     def backward(self, g, x, out):
         if self.axis is not None:
@@ -243,14 +306,15 @@ class Softmax(_AxisOp):
     """
 
     __slots__ = ()
+    numpy_code = "softmax({0}, {axis})"
+    numpy_helpers = (softmax,)
     backward_uses_operands = False
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
         super().__init__(child, axis)
 
     def forward(self, x):
-        shifted = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
-        return shifted / np.sum(shifted, axis=self.axis, keepdims=True)
+        return softmax(x, self.axis)
 
     def backward(self, g, x, out):
         # the Jacobian-vector product diag(s) g - s (s . g), from the value s
@@ -268,6 +332,7 @@ class Transpose(UnaryOp):
     """
 
     __slots__ = ("axes",)
+    numpy_code = "np.transpose({0}, {axes})"
     backward_uses_out = False
     settings = ("axes",)
     elementwise = False
@@ -306,40 +371,20 @@ class ClassScore(BinaryOp):
     """
 
     __slots__ = ()
+    numpy_code = "class_score({0}, {1})"
+    numpy_helpers = (class_indices, class_score)
     backward_uses_out = False
     function_name = "class_score"
     elementwise = False
 
     def forward(self, logits, labels):
-        logits_shape, labels_shape = shape_of(logits), shape_of(labels)
-        if not logits_shape:
-            raise ValueError("logits must have a class axis, got a scalar")
-        if labels_shape == logits_shape:
-            return np.sum(labels * logits, axis=-1)
-        if labels_shape != logits_shape[:-1]:
-            raise ValueError(
-                f"labels of shape {labels_shape} fit neither logits of shape {logits_shape} "
-                f"as class indices (shape {logits_shape[:-1]}) nor as one-hot rows "
-                f"(shape {logits_shape})"
-            )
-        return np.take_along_axis(logits, self._indices(labels, logits_shape[-1]), -1)[..., 0]
-
-    @staticmethod
-    def _indices(labels, classes: int) -> np.ndarray:
-        labels = np.asarray(labels)
-        valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
-        if not np.all(valid):
-            bad = labels[~valid].ravel()[0]
-            raise ValueError(
-                f"class labels must be integers from 0 to {classes - 1}, got {float(bad):g}"
-            )
-        return np.expand_dims(labels.astype(np.int64), -1)
+        return class_score(logits, labels)
 
     def backward_lhs(self, g, logits, labels, out):
         if shape_of(labels) == shape_of(logits):
             return np.expand_dims(g, -1) * labels
         picked = np.zeros(logits.shape)
-        np.put_along_axis(picked, self._indices(labels, logits.shape[-1]), 1.0, -1)
+        np.put_along_axis(picked, class_indices(labels, logits.shape[-1]), 1.0, -1)
         return np.expand_dims(g, -1) * picked
 
     def backward_rhs(self, g, logits, labels, out):

@@ -29,6 +29,7 @@ class Clip(UnaryOp):
     __slots__ = ("low", "high")
     backward_uses_out = False
     settings = ("low", "high")
+    numpy_code = "np.clip({0}, {low}, {high})"
 
     def __init__(self, child: object, low: float, high: float) -> None:
         low, high = float(low), float(high)
