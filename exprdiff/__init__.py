@@ -8,12 +8,20 @@
 0.7310585786300049
 """
 
+from exprdiff.checking import GradCheck, check_grads
 from exprdiff.errors import MissingValueError
 from exprdiff.graph import topological_order
+from exprdiff.latex import to_latex
+from exprdiff.newton import NewtonResult, newton
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import (
     Abs, Add, Cos, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Sign, Sin,
     Softplus, Sqrt, Subtract, Tanh,
+)
+from exprdiff.simplify import simplify, simplify_all
+from exprdiff.symbolic import (
+    diff, evaluate_derivatives, evaluate_hessian, gradient_function, gradients, hessian,
+    hessian_function,
 )
 
 __version__ = "0.1.0"
@@ -26,11 +34,13 @@ __all__ = [
     "Cos",
     "Divide",
     "Exp",
+    "GradCheck",
     "Input",
     "Log",
     "MissingValueError",
     "Multiply",
     "Negate",
+    "NewtonResult",
     "Node",
     "Parameter",
     "Power",
@@ -44,5 +54,17 @@ __all__ = [
     "Tanh",
     "UnaryOp",
     "as_node",
+    "check_grads",
+    "diff",
+    "evaluate_derivatives",
+    "evaluate_hessian",
+    "gradient_function",
+    "gradients",
+    "hessian",
+    "hessian_function",
+    "newton",
+    "simplify",
+    "simplify_all",
+    "to_latex",
     "topological_order",
 ]

@@ -341,6 +341,9 @@ class UnaryOp(Node):
     __slots__ = ("child",)
     symbol: ClassVar[str] = ""
     function_name: ClassVar[str] = ""
+    #: LaTeX form with ``#1`` for the operand (`exprdiff.latex`); empty for
+    #: ``\operatorname{name}\left(#1\right)``
+    latex_template: ClassVar[str] = ""
 
     def __init__(self, child: object) -> None:
         self._init(child=as_node(child))
@@ -378,6 +381,7 @@ class BinaryOp(Node):
     __slots__ = ("lhs", "rhs")
     symbol: ClassVar[str] = ""
     function_name: ClassVar[str] = ""
+    latex_template: ClassVar[str] = ""  # with ``#1`` and ``#2``, see `UnaryOp`
 
     def __init__(self, lhs: object, rhs: object) -> None:
         self._init(lhs=as_node(lhs), rhs=as_node(rhs))

@@ -27,6 +27,7 @@ class Sigmoid(UnaryOp):
     """``sigmoid(x) = 1 / (1 + exp(-x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
+    latex_template = r"\sigma\left(#1\right)"
 
     def forward(self, x):
         return sigmoid(x)
@@ -39,6 +40,7 @@ class ReLU(UnaryOp):
     """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
+    latex_template = r"\operatorname{ReLU}\left(#1\right)"
 
     def forward(self, x):
         return np.maximum(x, 0.0)
