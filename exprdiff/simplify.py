@@ -17,7 +17,8 @@
 
 **What "safe" means here.**  Wherever the original expression has a finite
 value, the simplified one has the same value, up to rounding (coefficients
-are collected exactly as rationals, then rounded once).  Where the original
+are collected exactly as rationals, then rounded once) and up to the float
+range: ``x/y/y`` becomes ``x/y**2``, which overflows for ``|y| < 1e-154``.  Where the original
 is NaN or infinite, the result may be finite: ``x*0``, ``x - x`` and ``x/x``
 become ``0``, ``0`` and ``1`` although ``inf*0``, ``inf - inf`` and ``0/0``
 are NaN.  A rewrite that drops a subexpression also drops its shape: for an
@@ -58,6 +59,7 @@ _ZERO = 0
 _SMALL_DENOMINATOR = 1000  # coefficients p/q with q up to this print as p*x/q
 _EXACT_INTEGER = 2**53
 _MAX_PASSES = 8
+_MAX_PEEK = 16  # factors: beyond this a shared product is never taken apart
 _MAX_DISTRIBUTED_POWER = 64  # (2*x)**k with larger integer k stays a power
 
 
@@ -161,6 +163,11 @@ class _Product:
         for base, exponent in other.factors.items():
             factors[base] = factors.get(base, _ZERO) + factor * exponent
 
+    def copy(self) -> _Product:
+        twin = _Product(dict(self.factors), self.coef)
+        twin.power = self.power
+        return twin
+
     def raise_to(self, exponent: Fraction) -> _Product:
         if self.coef == 0 and exponent < 0:
             raise ZeroDivisionError
@@ -205,6 +212,7 @@ class _Simplifier:
         self.built: dict = {}  # hash-consing: structural key -> node
         self.state: dict = {}  # original node -> simplified node or pending form
         self.uses: dict = {}
+        self.expansions: dict = {}  # built product node -> the form it came from
 
     # -- driver ----------------------------------------------------------
     def run(self, roots: list[Node]) -> list[Node]:
@@ -336,7 +344,7 @@ class _Simplifier:
                 return _ratio(coef, c), rest
         return _ONE, node
 
-    def product_of(self, original: Node) -> _Product:
+    def product_of(self, original: Node, pull_coefficient: bool = False) -> _Product:
         state = self.state[original]
         if isinstance(state, _Product) and self.uses[original] == 1:
             return state
@@ -347,14 +355,36 @@ class _Simplifier:
                 return _Product(coef=c)
         if self.uses[original] > 1:
             # Taking a shared product apart would rebuild it inside every user:
-            # it stays one factor, so derivative graphs keep their sharing.
-            return _Product({node: _ONE})
+            # it stays one factor, so derivative graphs keep their sharing.  Its
+            # coefficient (a sign, say) comes out when the user is itself taken
+            # apart by its own user, where the sign merges.
+            coef, rest = self.split(node) if pull_coefficient else (_ONE, node)
+            if coef != -1:  # a sign is free in a sum (a subtraction); others cost a node
+                coef, rest = _ONE, node
+            return _Product({rest: _ONE}, coef)
         coef, rest = self.split(node)
         if rest is not node:
             product = self.product_of_node(rest)
             product.coef *= coef
             return product
         return self.product_of_node(node)
+
+    def peek_product(self, original: Node) -> _Product | None:
+        """``original`` as a product, taking shared products apart; consumes nothing."""
+        state = self.state[original]
+        if isinstance(state, _Product) and self.uses[original] == 1:
+            return state.copy()
+        node = self.node(original)
+        if isinstance(node, Constant):
+            c = _coefficient(node.value)
+            return None if c is None else _Product(coef=c)
+        known = self.expansions.get(node)
+        if known is not None:
+            return known.copy()
+        coef, rest = self.split(node)
+        product = self.product_of_node(rest)
+        product.coef *= coef
+        return product
 
     def product_of_node(self, node: Node) -> _Product:
         if isinstance(node, Power) and isinstance(node.rhs, Constant):
@@ -406,6 +436,12 @@ class _Simplifier:
             return self.const(math.copysign(math.inf, c))
 
     def product_node(self, form: _Product) -> Node:
+        built = self._product_node(form)
+        if built.children and form.factors:
+            self.expansions.setdefault(built, form.copy())
+        return built
+
+    def _product_node(self, form: _Product) -> Node:
         coef = _normal(form.coef)
         if coef == 0:
             return self.const(0.0)
@@ -424,10 +460,11 @@ class _Simplifier:
         p, q = (size, _ONE) if size.denominator > _SMALL_DENOMINATOR else (
             Fraction(size.numerator), Fraction(size.denominator))
         top = self.number(p) if top is None else self.scaled(top, p)
+        if coef < 0:  # -x/y and -1/y: the sign on the numerator
+            top = self.number(-p) if isinstance(top, Constant) else self.make(Negate, top)
         if q != 1:
             bottom = self.make(Multiply, self.number(q), bottom)
-        quotient = self.make(Divide, top, bottom)
-        return quotient if coef > 0 else self.make(Negate, quotient)
+        return self.make(Divide, top, bottom)
 
     def power(self, base: Node, exponent: Fraction) -> Node:
         if exponent == 1:
@@ -453,11 +490,26 @@ def _negate(s: _Simplifier, node: Node):
 
 
 def _multiply(s: _Simplifier, node: Node):
-    return s.product_of(node.lhs).multiply(s.product_of(node.rhs), 1)
+    return _product(s, node, 1)
 
 
 def _divide(s: _Simplifier, node: Node):
-    return s.product_of(node.lhs).multiply(s.product_of(node.rhs), -1)
+    return _product(s, node, -1)
+
+
+def _product(s: _Simplifier, node: Node, sign: int):
+    """``lhs * rhs**sign``.  Shared operand products are taken apart only when
+    that cancels something (``1/(a*b) * b`` is ``1/a``); else they stay whole."""
+    lhs, rhs = node.lhs, node.rhs
+    if any(s.uses[child] > 1 and s.node(child) in s.expansions for child in (lhs, rhs)):
+        a, b = s.peek_product(lhs), s.peek_product(rhs)
+        if a is not None and b is not None and len(a.factors) + len(b.factors) <= _MAX_PEEK:
+            separate = len(a.items()) + len(b.items())
+            merged = a.multiply(b, sign)
+            if len(merged.items()) < separate:
+                return merged
+    pull = s.uses[node] == 1
+    return s.product_of(lhs, pull).multiply(s.product_of(rhs, pull), sign)
 
 
 def _power(s: _Simplifier, node: Node):
