@@ -98,7 +98,11 @@ def simplify_all(exprs: Iterable[Node]) -> list[Node]:
 
 # -- forms: what a sum or a product looks like while it is being collected --
 class _Sum:
-    """``scale * (sum of coef*term) + const``, term -> coef kept in order."""
+    """``scale * (sum of coef*term) + const``; terms: key -> [term, coef], in order.
+
+    The key is the term node, or for a product the set of its factors, so
+    ``x*y + y*x`` collects into ``2*x*y``.
+    """
 
     __slots__ = ("terms", "const", "scale")
 
@@ -120,8 +124,12 @@ class _Sum:
     def _absorb(self, other: _Sum, sign: int) -> None:
         factor = _ratio(sign * other.scale, self.scale)
         terms = self.terms
-        for term, coef in other.terms.items():
-            terms[term] = terms.get(term, _ZERO) + factor * coef
+        for key, (term, coef) in other.terms.items():
+            entry = terms.get(key)
+            if entry is None:
+                terms[key] = [term, factor * coef]
+            else:
+                entry[1] += factor * coef
         self.const += sign * other.const
 
     def negate(self) -> _Sum:
@@ -130,7 +138,7 @@ class _Sum:
         return self
 
     def items(self) -> list:
-        return [(t, c * self.scale) for t, c in self.terms.items() if c != 0]
+        return [(t, c * self.scale) for t, c in self.terms.values() if c != 0]
 
 
 class _Product:
@@ -317,7 +325,7 @@ class _Simplifier:
             if coef == 0:
                 return _Sum()
             rest = self.product_node(state)
-            return _Sum({rest: coef}) if not _is_one(rest) else _Sum(const=coef)
+            return self.term(rest, coef) if not _is_one(rest) else _Sum(const=coef)
         return self.sum_of_node(self.node(original))
 
     def sum_of_node(self, node: Node) -> _Sum:
@@ -326,7 +334,15 @@ class _Simplifier:
             if c is not None:
                 return _Sum(const=c)
         coef, rest = self.split(node)
-        return _Sum({rest: coef})
+        return self.term(rest, coef)
+
+    def term(self, node: Node, coef) -> _Sum:
+        """A sum of one term, keyed so that equal products collect."""
+        form = self.expansions.get(node)
+        key = node
+        if form is not None and form.coef == 1:
+            key = frozenset((id(base), e * form.power) for base, e in form.factors.items() if e)
+        return _Sum({key: [node, coef]})
 
     def split(self, node: Node) -> tuple[Fraction, Node]:
         """``node`` as ``coef * rest`` when it is built as a coefficient times something."""
@@ -423,6 +439,11 @@ class _Simplifier:
             return self.make(Negate, self.scaled(node, -coef))
         if coef == 1:
             return node
+        if isinstance(node, Constant):
+            with np.errstate(all="ignore"):
+                value = node.value * float(coef)
+            if np.all(np.isfinite(value)):
+                return self.const(value)
         if coef.denominator == 1 or coef.denominator > _SMALL_DENOMINATOR:
             return self.make(Multiply, self.number(coef), node)
         top = node if coef.numerator == 1 else self.make(
