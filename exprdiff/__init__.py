@@ -15,12 +15,32 @@ from exprdiff.latex import to_latex
 from exprdiff.newton import NewtonResult, newton
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import (
-    Abs, Add, Cos, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Sign, Sin,
-    Softplus, Sqrt, Subtract, Tanh,
+    Abs,
+    Add,
+    Cos,
+    Divide,
+    Exp,
+    Log,
+    Multiply,
+    Negate,
+    Power,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Sin,
+    Softplus,
+    Sqrt,
+    Subtract,
+    Tanh,
 )
 from exprdiff.simplify import simplify, simplify_all
 from exprdiff.symbolic import (
-    diff, evaluate_derivatives, evaluate_hessian, gradient_function, gradients, hessian,
+    diff,
+    evaluate_derivatives,
+    evaluate_hessian,
+    gradient_function,
+    gradients,
+    hessian,
     hessian_function,
 )
 

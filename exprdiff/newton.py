@@ -3,11 +3,12 @@
 Each iteration evaluates the mean loss, its gradient ``g`` and its exact
 Hessian ``H`` (from the symbolic `hessian`, built once) and steps along
 ``d`` solving ``(H + mu*I) d = -g``.  ``mu`` is 0 when ``H`` is positive
-definite (a pure Newton step); otherwise it grows from ``1e-8`` times the
-Hessian's scale by factors of 10 until the Cholesky factorisation succeeds
-(Levenberg-Marquardt damping), so every step goes downhill.  A backtracking
+definite (a pure Newton step, checked by a Cholesky factorisation);
+otherwise ``mu`` shifts the spectrum so the smallest eigenvalue becomes
+``1e-3`` times the largest (at least ``1e-3``), so every step goes downhill.  A backtracking
 line search (halving the step until the loss drops by at least ``1e-4 * t *
-g.d``) makes the method safe far from the minimum; near it the full step is
+g.d``) makes the method safe far from the minimum (if even that finds no decrease,
+one steepest-descent step is tried instead); near it the full step is
 taken and convergence is quadratic.  It stops, converged, when every gradient entry is
 within ``tolerance`` or the decrease Newton predicts (``-g.d``) is below
 rounding level (``1e-15`` times the loss).
@@ -39,6 +40,7 @@ __all__ = ["NewtonResult", "newton", "stack_samples"]
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
 _ROUNDING = 1e-15
+_MIN_CURVATURE = 1e-3
 
 
 @dataclass
@@ -129,9 +131,12 @@ def newton(
             result.converged = True  # what is left to gain is below rounding
             break
         step, value = _line_search(loss, params, inputs, order, direction, value, grad)
+        if step == 0.0:  # the model's curvature misled: fall back on steepest descent
+            direction = -grad
+            step, value = _line_search(loss, params, inputs, order, direction, value, grad)
         if step == 0.0:
-            break  # no decrease along a descent direction
-        for p, d in zip(order, direction):
+            break  # no decrease even downhill: nothing left to gain at this precision
+        for p, d in zip(order, direction, strict=True):
             params[p] = float(params[p] + step * d)
         result.iterations += 1
         value, grad, hess = evaluate(params, inputs)
@@ -143,15 +148,15 @@ def newton(
 
 def _damped_newton_direction(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
     size = len(grad)
-    scale = max(1.0, float(np.max(np.abs(np.diag(hess)), initial=0.0)))
-    mu = 0.0
-    while True:
-        try:
-            factor = np.linalg.cholesky(hess + mu * np.eye(size))
-        except np.linalg.LinAlgError:
-            mu = 1e-8 * scale if mu == 0.0 else mu * 10.0
-            continue
-        return -np.linalg.solve(factor.T, np.linalg.solve(factor, grad))
+    try:
+        factor = np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        # shift the spectrum so the smallest eigenvalue becomes 1e-3 of the largest
+        eigenvalues = np.linalg.eigvalsh(hess)
+        scale = max(1.0, float(np.max(np.abs(eigenvalues))))
+        mu = -float(eigenvalues[0]) + _MIN_CURVATURE * scale
+        factor = np.linalg.cholesky(hess + mu * np.eye(size))
+    return -np.linalg.solve(factor.T, np.linalg.solve(factor, grad))
 
 
 def _line_search(loss, params, inputs, order, direction, value, grad):
@@ -159,7 +164,7 @@ def _line_search(loss, params, inputs, order, direction, value, grad):
     step = 1.0
     for _ in range(_MAX_HALVINGS):
         trial = dict(params)
-        for p, d in zip(order, direction):
+        for p, d in zip(order, direction, strict=True):
             trial[p] = params[p] + step * d
         with np.errstate(all="ignore"):
             new_value = float(np.mean(loss(trial, inputs)))

@@ -99,7 +99,7 @@ class Node:
             kids_a, kids_b = a.children, b.children
             if len(kids_a) != len(kids_b) or (not kids_a and not isinstance(a, Constant)):
                 return False  # distinct named leaves
-            stack.extend(zip(kids_a, kids_b))
+            stack.extend(zip(kids_a, kids_b, strict=True))
         return True
 
     def _same_local_fields(self, other: Node) -> bool:

@@ -42,6 +42,7 @@ results are built as one node.  It is idempotent:
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable
 from fractions import Fraction
 
@@ -90,7 +91,7 @@ def simplify_all(exprs: Iterable[Node]) -> list[Node]:
     # the result idempotent.  Two passes almost always suffice.
     for _ in range(_MAX_PASSES):
         again = _Simplifier().run(results)
-        if all(a.equals(b) for a, b in zip(again, results)):
+        if all(a.equals(b) for a, b in zip(again, results, strict=True)):
             break
         results = again
     return results
@@ -285,7 +286,7 @@ class _Simplifier:
         key = self.key(cls, children, like)
         node = self.built.get(key)
         if node is None:
-            if like is not None and all(a is b for a, b in zip(children, like.children)):
+            if like is not None and all(map(operator.is_, children, like.children)):
                 node = like  # nothing changed: keep the original (and its plan)
             else:
                 settings = {name: getattr(like, name) for name in cls.settings} if like else {}

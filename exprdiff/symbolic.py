@@ -88,7 +88,7 @@ def gradients(expr: Node, *, simplified: bool = True) -> dict[Parameter, Node]:
     derivatives = [found.get(p, Constant(0.0)) for p in params]
     if simplified:
         derivatives = simplify_all(derivatives)
-    return dict(zip(params, derivatives))
+    return dict(zip(params, derivatives, strict=True))
 
 
 def hessian(
@@ -164,7 +164,7 @@ def gradient_function(expr: Node) -> Callable[[Mapping, Mapping | None], dict]:
 
     def grad(params: Mapping, inputs: Mapping | None = None) -> dict:
         value, *values = _evaluate_bundle(bundle, params, inputs)
-        return {p: _summed(d, value, params[p]) for p, d in zip(params_order, values)}
+        return {p: _summed(d, value, params[p]) for p, d in zip(params_order, values, strict=True)}
 
     return grad
 
@@ -186,7 +186,7 @@ def evaluate_derivatives(
     {Parameter('w'): 9.0}
     """
     value, *values = _evaluate_bundle(_Bundle([expr, *derivatives.values()]), params, inputs)
-    return {p: _summed(d, value, params[p]) for p, d in zip(derivatives, values)}
+    return {p: _summed(d, value, params[p]) for p, d in zip(derivatives, values, strict=True)}
 
 
 def evaluate_hessian(

@@ -4,8 +4,20 @@ import numpy as np
 import pytest
 
 from exprdiff import (
-    Constant, Input, Log, Parameter, Sigmoid, Tanh, UnaryOp, diff, evaluate_derivatives,
-    evaluate_hessian, gradient_function, gradients, hessian, hessian_function,
+    Constant,
+    Input,
+    Log,
+    Parameter,
+    Sigmoid,
+    Tanh,
+    UnaryOp,
+    diff,
+    evaluate_derivatives,
+    evaluate_hessian,
+    gradient_function,
+    gradients,
+    hessian,
+    hessian_function,
     topological_order,
 )
 from exprdiff.finite_differences import numeric_grad
@@ -139,7 +151,7 @@ def perceptron():
     p = Sigmoid(w1 * x1 + w2 * x2 + b)
     loss = -(label * Log(p) + (1.0 - label) * Log(1.0 - p))
     columns = np.array(AND, dtype=float).T
-    return loss, {w1: 0.3, w2: -0.7, b: 0.1}, dict(zip((x1, x2, label), columns))
+    return loss, {w1: 0.3, w2: -0.7, b: 0.1}, dict(zip((x1, x2, label), columns, strict=True))
 
 
 def test_gradients_sum_to_the_numeric_grad_over_a_batch():
@@ -194,7 +206,7 @@ def mlp(inputs, widths):
             weights = [Parameter(f"w{len(params) + i}") for i in range(len(layer))]
             bias = Parameter(f"b{len(params)}")
             params += weights + [bias]
-            new.append(Tanh(sum((w * v for w, v in zip(weights, layer)), bias)))
+            new.append(Tanh(sum((w * v for w, v in zip(weights, layer, strict=True)), bias)))
         layer = new
     return layer, params
 
