@@ -114,14 +114,14 @@ def plan_for(root) -> Plan:
 
 def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     """Value of ``root``: a float when scalar, else a float64 array."""
-    values = _forward(root, plan_for(root), params or _NOTHING, inputs or _NOTHING)
+    values = _forward(root, plan_for(root), params, inputs)
     return _as_result(values[-1])
 
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     """Gradient of the sum of ``root``'s elements for every Parameter in it."""
     plan = plan_for(root)
-    values = _forward(root, plan, params or _NOTHING, inputs or _NOTHING)
+    values = _forward(root, plan, params, inputs)
     out = values[-1]
     grads: list = [None] * plan.size
     grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
@@ -149,14 +149,16 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     return result
 
 
-def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
+def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -> list:
+    params = _NOTHING if params is None else params
+    inputs = _NOTHING if inputs is None else inputs
     values: list = [None] * plan.size
     for i, value in plan.constants:
         values[i] = value
     for i, node in plan.parameters:
-        values[i] = _read(params, node or root, "params", plan, root, params, inputs)
+        values[i] = _read(params, node or root, "params", root, params, inputs)
     for i, node in plan.inputs:
-        values[i] = _read(inputs, node or root, "inputs", plan, root, params, inputs)
+        values[i] = _read(inputs, node or root, "inputs", root, params, inputs)
     step = None
     try:
         for step in plan.steps:
@@ -168,11 +170,12 @@ def _forward(root, plan: Plan, params: Mapping, inputs: Mapping) -> list:
             values[i] = root.forward(*[values[k] for k in kids])
     except (ValueError, TypeError) as error:
         node = step[1] or root
-        raise type(error)(_explain(node, [values[k] for k in step[2]], error)) from error
+        kind = ValueError if isinstance(error, ValueError) else TypeError
+        raise kind(_explain(node, [values[k] for k in step[2]], error)) from error
     return values
 
 
-def _read(mapping: Mapping, node, where: str, plan: Plan, root, params, inputs) -> Any:
+def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
     try:
         value = mapping[node]
     except KeyError:
@@ -217,7 +220,8 @@ def _missing(node, where: str, root, params: Mapping, inputs: Mapping) -> Missin
         (parent for parent in topological_order(root) if node in parent.children), None
     )
     place = f" (used in {to_str(user, limit=60)})" if user is not None else ""
-    supplied = ", ".join(sorted(_key_label(key) for key in (params if where == "params" else inputs)))
+    given = params if where == "params" else inputs
+    supplied = ", ".join(sorted(_key_label(key) for key in given))
     message = (
         f"no value for {type(node).__name__} {to_str(node)!r}{place}; "
         f"{where} supplied: {{{supplied}}}"

@@ -28,6 +28,7 @@ __all__ = ["BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_
 # so ``x + y``, ``np.add(x, y)`` and ``np.float64(2) * x`` all build an `Add`.
 _OPERATION_FOR_UFUNC: dict[np.ufunc, type[Node]] = {}
 
+_ORDERINGS = (np.less, np.less_equal, np.greater, np.greater_equal)
 _unnamed_serial = itertools.count(1)  # distinct print names for unnamed leaves
 
 Values = Mapping["Parameter", Any]
@@ -46,7 +47,7 @@ class Node:
     6.0
     """
 
-    __slots__ = ("_plan",)
+    __slots__ = ("_plan", "__weakref__")
 
     #: the NumPy ufunc this operation stands for, if any (see module docstring)
     ufunc: ClassVar[np.ufunc | None] = None
@@ -204,6 +205,10 @@ class Node:
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *operands: Any, **kwargs: Any):
         """Let NumPy ufuncs on nodes build nodes: ``np.exp(x)`` is ``Exp(x)``."""
+        if ufunc in _ORDERINGS:
+            self._unordered(None)
+        if ufunc is np.equal or ufunc is np.not_equal:  # identity, as for ==
+            return (operands[0] is operands[1]) == (ufunc is np.equal)
         operation = _OPERATION_FOR_UFUNC.get(ufunc)
         if operation is None or method != "__call__" or kwargs:
             return NotImplemented

@@ -11,11 +11,11 @@ __all__ = ["as_value", "shape_of"]
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
 
-def as_value(value: object, owner: str) -> float | np.ndarray:
+def as_value(value: object, owner: object) -> float | np.ndarray:
     """Return ``value`` as a Python float or a float64 array, or raise `TypeError`.
 
-    ``owner`` names whose value this is, for the error message.  Float64 arrays
-    are returned as they are (never copied, never written to).
+    ``owner`` is whose value this is (a node or a description), for the error
+    message.  Float64 arrays are returned as they are (never copied or written).
 
     >>> as_value(3, "x"), as_value([1, 2], "x")
     (3.0, array([1., 2.]))
@@ -34,11 +34,13 @@ def as_value(value: object, owner: str) -> float | np.ndarray:
         try:
             array = np.asarray(value)
         except ValueError as error:  # ragged nesting
-            raise TypeError(f"{owner}: the value is not a rectangular array ({error})") from None
+            raise TypeError(
+                f"{_describe(owner)}: the value is not a rectangular array ({error})"
+            ) from None
         if array.dtype.kind in _NUMERIC_KINDS:
             return array.astype(np.float64) if array.ndim else float(array)
     raise TypeError(
-        f"{owner}: the value must be a real number or an array of real numbers, "
+        f"{_describe(owner)}: the value must be a real number or an array of real numbers, "
         f"got {type(value).__name__} {_short(value)}"
     )
 
@@ -46,6 +48,12 @@ def as_value(value: object, owner: str) -> float | np.ndarray:
 def shape_of(value: object) -> tuple[int, ...]:
     """The NumPy shape of a value; ``()`` for a Python number."""
     return getattr(value, "shape", ())
+
+
+def _describe(owner: object) -> str:
+    if isinstance(owner, str):
+        return owner
+    return f"{type(owner).__name__} {str(owner)!r}"
 
 
 def _short(value: object, limit: int = 60) -> str:
