@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from exprdiff.printing import PRECEDENCE, format_number
+from exprdiff.printing import PRECEDENCE, format_number, render
 
 __all__ = ["latex_name", "to_latex"]
 
@@ -67,22 +67,14 @@ def to_latex(root, limit: int | None = None) -> str:
     >>> print(to_latex((3 * x**2 - 4) / Log(x)))
     \\frac{3 x^{2} - 4}{\\log\\left(x\\right)}
     """
-    limit = 10_000_000 if limit is None else limit
-    pieces: list[str] = []
-    length = 0
-    stack: list = [root]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            pieces.append(item)
-            length += len(item)
-            if length > limit:
-                return "".join(pieces)[: max(limit - 1, 0)] + "…"
-        elif not item.children:
-            stack.append(_leaf(item))
-        else:
-            stack.extend(reversed(_layout(item)))
-    return "".join(pieces)
+    return render(root, _expand, limit)
+
+
+def _expand(node, stack: list) -> None:
+    if node.children:
+        stack.extend(reversed(_layout(node)))
+    else:
+        stack.append(_leaf(node))
 
 
 def _leaf(node) -> str:

@@ -278,8 +278,8 @@ class _Simplifier:
 
     @staticmethod
     def key(cls: type, children: tuple, like: Node | None) -> tuple:
-        settings = tuple(getattr(like, name) for name in cls.settings) if like else ()
-        return (cls, tuple(id(child) for child in children), repr(settings))
+        settings = repr([getattr(like, name) for name in cls.settings]) if cls.settings else ""
+        return (cls, tuple(map(id, children)), settings)
 
     def make(self, cls: type, *children: Node, like: Node | None = None) -> Node:
         """The node ``cls(*children)``, built once per structure."""
