@@ -33,6 +33,8 @@ from exprdiff.ops import (
     Subtract,
     Tanh,
 )
+from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
+from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
 from exprdiff.simplify import simplify, simplify_all
 from exprdiff.symbolic import (
     diff,
@@ -48,20 +50,26 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Abs",
+    "Adam",
     "Add",
     "BinaryOp",
     "Constant",
     "Cos",
     "Divide",
     "Exp",
+    "FitResult",
     "GradCheck",
+    "GradientDescent",
     "Input",
     "Log",
     "MissingValueError",
+    "Momentum",
     "Multiply",
     "Negate",
     "NewtonResult",
     "Node",
+    "NonFiniteLossError",
+    "Optimizer",
     "Parameter",
     "Power",
     "ReLU",
@@ -83,6 +91,7 @@ __all__ = [
     "hessian",
     "hessian_function",
     "newton",
+    "optimize",
     "simplify",
     "simplify_all",
     "to_latex",

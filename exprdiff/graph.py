@@ -18,7 +18,7 @@ import numpy as np
 from exprdiff.errors import MissingValueError
 from exprdiff.values import as_value, shape_of
 
-__all__ = ["Plan", "evaluate", "gradient", "plan_for", "topological_order"]
+__all__ = ["Plan", "evaluate", "gradient", "plan_for", "topological_order", "value_and_gradient"]
 
 _NOTHING: Mapping = {}
 
@@ -56,7 +56,7 @@ class Plan:
     """
 
     __slots__ = ("_order", "size", "constants", "parameters", "inputs", "steps", "root_step",
-                 "backward_steps", "root_slots")
+                 "backward_steps", "root_slots", "template")
 
     def __init__(self, root) -> None:
         from exprdiff.nodes import Constant, Input, Parameter
@@ -93,6 +93,9 @@ class Plan:
         if self.root_step is not None:
             kids = self.root_step[2]
             self.root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
+        self.template = [None] * self.size  # a fresh values list starts as a copy
+        for i, value in self.constants:
+            self.template[i] = value
 
     def nodes(self, root) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
@@ -120,6 +123,19 @@ def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     """Gradient of the sum of ``root``'s elements for every Parameter in it."""
+    return value_and_gradient(root, params, inputs)[1]
+
+
+def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> tuple[Any, dict]:
+    """``root``'s value and its `gradient`, from one forward pass.
+
+    Training needs both; this saves the second forward pass.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> value_and_gradient(w * w, {w: 3.0}, None)
+    (9.0, {Parameter('w'): 6.0})
+    """
     plan = plan_for(root)
     values = _forward(root, plan, params, inputs)
     out = values[-1]
@@ -128,14 +144,28 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     steps = plan.backward_steps
     if plan.root_step is not None:
         steps = [(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    ndarray = np.ndarray
     for i, node, kids, slots in steps:
         g = grads[i]
-        operands = tuple([values[k] for k in kids])
+        if len(kids) == 2:  # spelled out: a comprehension costs a call per step
+            operands = (values[kids[0]], values[kids[1]])
+        elif len(kids) == 1:
+            operands = (values[kids[0]],)
+        else:
+            operands = tuple([values[k] for k in kids])
         out = values[i]
+        partial = node.partial
         for slot in slots:
             k = kids[slot]
-            contribution = _fit_shape(node.partial(slot, g, operands, out), values[k])
-            grads[k] = contribution if grads[k] is None else grads[k] + contribution
+            contribution = partial(slot, g, operands, out)
+            value = values[k]
+            # fast path: the rule already gave the operand's own type and shape
+            if type(contribution) is not type(value) or (
+                type(value) is ndarray and contribution.shape != value.shape
+            ):
+                contribution = _fit_shape(contribution, value)
+            previous = grads[k]
+            grads[k] = contribution if previous is None else previous + contribution
     result = {}
     for i, node in plan.parameters:
         g = grads[i]
@@ -146,24 +176,35 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
             result[node or root] = np.zeros_like(value)
         else:
             result[node or root] = g if g.flags.writeable else np.array(g)
-    return result
+    return _as_result(values[-1]), result
 
 
 def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -> list:
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
-    values: list = [None] * plan.size
-    for i, value in plan.constants:
-        values[i] = value
-    for i, node in plan.parameters:
-        values[i] = _read(params, node or root, "params", root, params, inputs)
-    for i, node in plan.inputs:
-        values[i] = _read(inputs, node or root, "inputs", root, params, inputs)
+    values = plan.template.copy()  # the constants are already in place
+    for source, where, leaves in ((params, "params", plan.parameters),
+                                  (inputs, "inputs", plan.inputs)):
+        for i, node in leaves:
+            try:
+                value = source[node or root]
+            except KeyError:
+                raise _missing(node or root, where, root, params, inputs) from None
+            except TypeError:  # not a mapping at all
+                raise TypeError(
+                    f"{where} must be a dict keyed by nodes, got {type(source).__name__}"
+                ) from None
+            values[i] = value if type(value) is float else as_value(value, node or root)
     step = None
     try:
         for step in plan.steps:
             i, node, kids = step
-            values[i] = node.forward(*[values[k] for k in kids])
+            if len(kids) == 2:  # spelled out: a comprehension costs a call per step
+                values[i] = node.forward(values[kids[0]], values[kids[1]])
+            elif len(kids) == 1:
+                values[i] = node.forward(values[kids[0]])
+            else:
+                values[i] = node.forward(*[values[k] for k in kids])
         if plan.root_step is not None:
             step = plan.root_step
             i, _, kids = step
@@ -173,18 +214,6 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -
         kind = ValueError if isinstance(error, ValueError) else TypeError
         raise kind(_explain(node, [values[k] for k in step[2]], error)) from error
     return values
-
-
-def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
-    try:
-        value = mapping[node]
-    except KeyError:
-        raise _missing(node, where, root, params, inputs) from None
-    except TypeError:  # not a mapping at all
-        raise TypeError(
-            f"{where} must be a dict keyed by nodes, got {type(mapping).__name__}"
-        ) from None
-    return value if type(value) is float else as_value(value, node)
 
 
 def _as_result(value: Any) -> Any:

@@ -1,0 +1,255 @@
+"""Pictures of two-input models and of fits, with matplotlib.
+
+This is the only module that imports matplotlib, so ``import exprdiff``
+stays fast.  Each function that draws into one Axes takes an optional
+``ax`` (default: pyplot's current Axes) and returns it, the matplotlib
+convention; `target_before_after` builds a whole Figure.
+
+>>> from exprdiff import Input
+>>> from exprdiff.gates import perceptron
+>>> x1, x2 = Input("x1"), Input("x2")
+>>> model, params = perceptron(x1, x2)
+>>> fig = target_before_after("and", model, x1, x2, params, params)
+>>> [ax.get_title() for ax in fig.axes[:3]]
+['AND target', 'before training', 'after training']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from exprdiff.gates import CORNERS, targets
+from exprdiff.nodes import Input, Node
+
+__all__ = ["decision_heatmap", "grid", "loss_curve", "target_before_after", "target_heatmap"]
+
+Range = tuple[float, float]
+
+
+def grid(xlim: Range = (0.0, 1.0), ylim: Range = (0.0, 1.0), resolution: int | tuple = 101):
+    """The sample points of a heatmap: ``(u, v)`` 2-D arrays, rows along the y axis.
+
+    ``resolution`` is the number of points per axis, or ``(nx, ny)``.
+
+    >>> u, v = grid(resolution=3)
+    >>> u[0], v[:, 0]
+    (array([0. , 0.5, 1. ]), array([0. , 0.5, 1. ]))
+    """
+    nx, ny = (resolution, resolution) if np.ndim(resolution) == 0 else resolution
+    for name, count in (("resolution", nx), ("resolution", ny)):
+        if int(count) != count or count < 2:
+            raise ValueError(f"{name} must be at least 2 points per axis, got {resolution!r}")
+    for name, (low, high) in (("xlim", xlim), ("ylim", ylim)):
+        if not low < high:
+            raise ValueError(f"{name} must be (low, high) with low < high, got {(low, high)!r}")
+    return np.meshgrid(np.linspace(*xlim, int(nx)), np.linspace(*ylim, int(ny)))
+
+
+def decision_heatmap(
+    model: Node,
+    x1: Input,
+    x2: Input,
+    params: Mapping,
+    *,
+    inputs: Mapping | None = None,
+    gate: str | None = None,
+    ax: Axes | None = None,
+    xlim: Range = (0.0, 1.0),
+    ylim: Range = (0.0, 1.0),
+    resolution: int | tuple = 101,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """Colour the plane by the model's value over a grid of ``(x1, x2)``, corners marked.
+
+    The model is evaluated once on the whole grid (``inputs`` supplies any
+    other Inputs it reads).  The image's pixel ``[i, j]`` is the value at
+    ``(u[i, j], v[i, j])`` of `grid` (``origin="lower"``), so
+    ``ax.images[0].get_array()`` gives the numbers back.  The four truth-table
+    corners are circled and labelled with the model's value there; with
+    ``gate``, each circle is filled with the gate's target colour, so a
+    corner the model gets wrong stands out.
+
+    >>> from exprdiff import Input
+    >>> from exprdiff.gates import perceptron
+    >>> x1, x2 = Input("x1"), Input("x2")
+    >>> model, params = perceptron(x1, x2)
+    >>> from matplotlib.figure import Figure
+    >>> ax = decision_heatmap(model, x1, x2, params, ax=Figure().subplots(), resolution=5)
+    >>> ax.images[0].get_array().shape, round(float(ax.images[0].get_array()[0, 0]), 3)
+    ((5, 5), 0.5)
+    """
+    u, v = grid(xlim, ylim, resolution)
+    values = model(params, {**(inputs or {}), x1: u, x2: v})
+    values = np.broadcast_to(values, u.shape)
+    ax = _axes(ax)
+    _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title)
+    at_corners = model(params, {**(inputs or {}), x1: np.array([0.0, 0, 1, 1]),
+                                x2: np.array([0.0, 1, 0, 1])})
+    _mark_corners(ax, np.broadcast_to(at_corners, (4,)), gate, vmin, vmax, cmap, values,
+                  xlim, ylim)
+    ax.set_xlabel(x1.label)
+    ax.set_ylabel(x2.label)
+    return ax
+
+
+def target_heatmap(
+    gate: str,
+    *,
+    ax: Axes | None = None,
+    xlim: Range = (0.0, 1.0),
+    ylim: Range = (0.0, 1.0),
+    resolution: int | tuple = 101,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """The gate's truth table spread over the plane: each point takes its nearest corner's output.
+
+    (Coordinates are clipped to [0, 1] and rounded, so 0.5 goes to 0.)
+
+    >>> from matplotlib.figure import Figure
+    >>> ax = target_heatmap("xor", ax=Figure().subplots(), resolution=4)
+    >>> ax.images[0].get_array().astype(int).tolist()
+    [[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]]
+    """
+    table = np.array(targets(gate), dtype=np.float64).reshape(2, 2)  # [x1, x2]
+    u, v = grid(xlim, ylim, resolution)
+    values = table[np.rint(np.clip(u, 0, 1)).astype(int), np.rint(np.clip(v, 0, 1)).astype(int)]
+    ax = _axes(ax)
+    _draw(ax, values, xlim, ylim, 0.0, 1.0, cmap, colorbar, title or f"{gate.upper()} target")
+    _mark_corners(ax, np.array(targets(gate), dtype=np.float64), gate, 0.0, 1.0, cmap, values,
+                  xlim, ylim)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    return ax
+
+
+def target_before_after(
+    gate: str,
+    model: Node,
+    x1: Input,
+    x2: Input,
+    before: Mapping,
+    after: Mapping,
+    *,
+    inputs: Mapping | None = None,
+    resolution: int | tuple = 101,
+    cmap: str = "viridis",
+    fig: Figure | None = None,
+) -> Figure:
+    """Three heatmaps side by side: the gate's target, the model before and after training.
+
+    All three share the colour scale [0, 1] and one colour bar.  Without
+    ``fig`` it returns a new Figure that pyplot does not track (save it with
+    ``fig.savefig(path)``; Jupyter shows it when it is a cell's value).
+
+    >>> from exprdiff import Input
+    >>> from exprdiff.gates import perceptron
+    >>> x1, x2 = Input("x1"), Input("x2")
+    >>> model, params = perceptron(x1, x2)
+    >>> fig = target_before_after("or", model, x1, x2, params, params, resolution=11)
+    >>> len(fig.axes)  # three panels and the colour bar
+    4
+    """
+    if fig is None:
+        # fixed margins: a layout engine would double the time savefig takes
+        fig = Figure(figsize=(13.0, 3.8))
+        fig.subplots_adjust(left=0.05, right=0.97, bottom=0.14, top=0.9, wspace=0.25)
+    axes = fig.subplots(1, 3)
+    target_heatmap(gate, ax=axes[0], resolution=resolution, cmap=cmap, colorbar=False)
+    for ax, params, title in ((axes[1], before, "before training"),
+                              (axes[2], after, "after training")):
+        decision_heatmap(model, x1, x2, params, inputs=inputs, gate=gate, ax=ax,
+                         resolution=resolution, vmin=0.0, vmax=1.0, cmap=cmap,
+                         colorbar=False, title=title)
+    fig.colorbar(axes[2].images[0], ax=list(axes), label="output", fraction=0.03, pad=0.02)
+    return fig
+
+
+def loss_curve(
+    losses: Sequence[float],
+    *,
+    ax: Axes | None = None,
+    label: str | None = None,
+    log_scale: bool | None = None,
+    title: str | None = "training loss",
+) -> Axes:
+    """The mean training loss per epoch (a `FitResult` or any sequence of numbers).
+
+    The y axis is logarithmic when every loss is positive, unless
+    ``log_scale`` says otherwise.  Call it again on the same ``ax`` with a
+    ``label`` to compare fits.
+
+    >>> from matplotlib.figure import Figure
+    >>> ax = loss_curve([0.9, 0.5, 0.2], ax=Figure().subplots())
+    >>> ax.lines[0].get_xydata().tolist()
+    [[1.0, 0.9], [2.0, 0.5], [3.0, 0.2]]
+    """
+    values = np.asarray(getattr(losses, "losses", losses), dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"losses must be a non-empty sequence of numbers, got {values.shape=}")
+    ax = _axes(ax)
+    ax.plot(np.arange(1, values.size + 1), values, label=label)
+    if log_scale if log_scale is not None else bool(np.all(values > 0)):
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean loss")
+    if title:
+        ax.set_title(title)
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # only when the caller leaves the Axes to pyplot
+
+    return plt.gca()
+
+
+def _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title) -> None:
+    ny, nx = values.shape
+    # pixels are centred on the grid points, so the image reaches half a step past them
+    dx = (xlim[1] - xlim[0]) / (nx - 1) / 2
+    dy = (ylim[1] - ylim[0]) / (ny - 1) / 2
+    image = ax.imshow(
+        values, origin="lower", extent=(xlim[0] - dx, xlim[1] + dx, ylim[0] - dy, ylim[1] + dy),
+        vmin=vmin, vmax=vmax, cmap=cmap, aspect="auto", interpolation="nearest",
+    )
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="output")
+    if title:
+        ax.set_title(title)
+
+
+def _mark_corners(ax, at_corners, gate, vmin, vmax, cmap, values, xlim, ylim) -> None:
+    """Circle the truth-table corners in view, filled with the target colour for a gate."""
+    xs, ys = np.array(CORNERS, dtype=np.float64).T
+    shown = (xs >= xlim[0]) & (xs <= xlim[1]) & (ys >= ylim[0]) & (ys <= ylim[1])
+    style = dict(s=160, edgecolors="white", linewidths=2, zorder=3, clip_on=False)
+    if gate is None:
+        ax.scatter(xs[shown], ys[shown], facecolors="none", **style)
+    else:
+        low = float(np.min(values)) if vmin is None else vmin
+        high = float(np.max(values)) if vmax is None else vmax
+        face = np.array(targets(gate), dtype=np.float64)[shown]
+        ax.scatter(xs[shown], ys[shown], c=face, cmap=cmap, vmin=low, vmax=high, **style)
+    outline = [patheffects.withStroke(linewidth=2.5, foreground="black")]
+    middle_x, middle_y = sum(xlim) / 2, sum(ylim) / 2
+    for x, y, value in zip(xs[shown], ys[shown], np.asarray(at_corners)[shown], strict=True):
+        right, up = x < middle_x, y < middle_y  # label towards the middle of the plot
+        ax.annotate(f"{value:.2f}", (x, y), xytext=(10 if right else -10, 10 if up else -10),
+                    textcoords="offset points", ha="left" if right else "right",
+                    va="bottom" if up else "top", color="white", fontsize=9,
+                    fontweight="bold", zorder=4, path_effects=outline)
