@@ -12,7 +12,7 @@ from exprdiff.checking import GradCheck, check_grads
 from exprdiff.errors import MissingValueError
 from exprdiff.graph import topological_order
 from exprdiff.latex import to_latex
-from exprdiff.newton import NewtonResult, newton
+from exprdiff.newton import Newton, NewtonResult, newton
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import (
     Abs,
@@ -66,6 +66,7 @@ __all__ = [
     "Momentum",
     "Multiply",
     "Negate",
+    "Newton",
     "NewtonResult",
     "Node",
     "NonFiniteLossError",

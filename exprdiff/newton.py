@@ -17,6 +17,12 @@ The cost per iteration grows with the square of the number of parameters
 (the Hessian), so this is for small models such as the logic-gate
 perceptrons; use gradient descent for large ones.
 
+Two ways in: the function `newton` iterates to convergence on its own, and
+``optimize(loss, params, data, optimizer="newton", epochs=...)`` takes one
+Newton step per epoch (per mini-batch with ``batch_size``) inside the usual
+training loop, with its loss history, tolerance and callbacks.  Newton's step
+length comes from its line search, so ``learning_rate`` is not used.
+
 >>> import numpy as np
 >>> from exprdiff import Input, Parameter
 >>> w, x, y = Parameter("w"), Input("x"), Input("y")
@@ -32,10 +38,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from exprdiff.graph import topological_order
 from exprdiff.nodes import Input, Node
+from exprdiff.optimizers import OPTIMIZERS, Optimizer
 from exprdiff.symbolic import _parameters, hessian_function
+from exprdiff.training_data import as_arrays
 
-__all__ = ["NewtonResult", "newton", "stack_samples"]
+__all__ = ["Newton", "NewtonResult", "newton"]
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
@@ -63,58 +72,33 @@ class NewtonResult:
         return self.history[-1]
 
 
-def stack_samples(training_data: Sequence[Mapping] | Mapping) -> dict:
-    """Per-sample dicts as one dict of arrays (a dict of arrays is returned as is).
-
-    >>> from exprdiff import Input
-    >>> x = Input("x")
-    >>> stack_samples([{x: 0}, {x: 1}])
-    {Input('x'): array([0., 1.])}
-    """
-    if isinstance(training_data, Mapping):
-        return dict(training_data)
-    samples = list(training_data)
-    if not samples:
-        raise ValueError("training_data is empty")
-    keys = list(samples[0])
-    for number, sample in enumerate(samples):
-        if set(sample) != set(keys):
-            raise ValueError(
-                f"training sample {number} has inputs {sorted(map(str, sample))}, "
-                f"sample 0 has {sorted(map(str, keys))}"
-            )
-    return {key: np.array([sample[key] for sample in samples], dtype=np.float64)
-            for key in keys}
-
-
 def newton(
-    loss: Node, initial_params: Mapping, training_data: Sequence[Mapping] | Mapping, *,
-    max_iterations: int = 50, tolerance: float = 1e-8,
+    loss: Node, initial_params: Mapping, training_data: Sequence[Mapping] | Mapping | None = None,
+    *, max_iterations: int = 50, tolerance: float = 1e-8,
 ) -> NewtonResult:
     """Minimise the mean of ``loss`` over the data by damped Newton iterations.
 
-    ``training_data`` is a list of per-sample dicts or one dict of arrays
-    (keyed by `Input`).  Every `Parameter` of ``loss`` must be scalar and in
-    ``initial_params``, which is not modified.  See the module docstring for
-    the damping, line search and stopping rule.
+    ``training_data`` is a list of per-sample dicts or one dict of arrays, as
+    for `optimize` (``None`` when the loss reads no `Input`).  Every
+    `Parameter` of ``loss`` must be scalar and in ``initial_params``, which
+    is not modified.  See the module docstring for the damping, line search
+    and stopping rule.
 
     >>> from exprdiff import Parameter
     >>> a = Parameter("a")
-    >>> fit = newton((a - 3) ** 4 + a**2, {a: 0.0}, {})
+    >>> fit = newton((a - 3) ** 4 + a**2, {a: 0.0})
     >>> round(fit.params[a], 6), fit.converged
     (2.0, True)
     """
-    inputs = stack_samples(training_data)
-    for key in inputs:
-        if not isinstance(key, Input):
-            raise TypeError(f"training_data must be keyed by Input nodes, got {key!r}")
-    evaluate = hessian_function(loss)
+    needed = [node for node in topological_order(loss) if isinstance(node, Input)]
+    inputs = as_arrays(training_data, needed)[0] if needed or training_data else {}
     order = _parameters(loss)
     params = dict(initial_params)
     for p in order:
         if p not in params:
             raise KeyError(f"initial_params has no value for {p} (used in {loss})")
         params[p] = float(params[p]) if np.ndim(params[p]) == 0 else params[p]
+    evaluate = hessian_function(loss)
 
     result = NewtonResult(params)
     with np.errstate(all="ignore"):
@@ -126,24 +110,81 @@ def newton(
             result.converged = True
             break
         direction = _damped_newton_direction(grad, hess)
-        decrement = -float(grad @ direction)  # the predicted decrease, times 2
-        if decrement <= _ROUNDING * max(1.0, abs(value)):
+        if -float(grad @ direction) <= _ROUNDING * max(1.0, abs(value)):
             result.converged = True  # what is left to gain is below rounding
             break
-        step, value = _line_search(loss, params, inputs, order, direction, value, grad)
-        if step == 0.0:  # the model's curvature misled: fall back on steepest descent
-            direction = -grad
-            step, value = _line_search(loss, params, inputs, order, direction, value, grad)
-        if step == 0.0:
+        moved, value = _step(loss, order, params, inputs, direction, value, grad)
+        if moved is None:
             break  # no decrease even downhill: nothing left to gain at this precision
-        for p, d in zip(order, direction, strict=True):
-            params[p] = float(params[p] + step * d)
+        params.update(moved)
         result.iterations += 1
         value, grad, hess = evaluate(params, inputs)
         result.history.append(value)
     else:
         result.converged = bool(np.max(np.abs(grad), initial=0.0) <= tolerance)
     return result
+
+
+class Newton(Optimizer):
+    """Newton's method as an `optimize` rule: ``optimizer="newton"``.
+
+    Each step evaluates the exact Hessian of the mean loss on the batch and
+    takes the damped Newton step with a line search (see `exprdiff.newton`);
+    ``learning_rate`` is not used.  Scalar parameters only.  Use it on the
+    full batch: with ``batch_size`` each step jumps to (near) the minimum of
+    that mini-batch's own loss, which is rarely what you want.
+
+    >>> import numpy as np
+    >>> from exprdiff import Input, Parameter, optimize
+    >>> w, x, y = Parameter("w"), Input("x"), Input("y")
+    >>> data = {x: np.array([1.0, 2.0]), y: np.array([2.0, 4.0])}
+    >>> fitted = optimize((w * x - y) ** 2, {w: 0.0}, data, optimizer="newton", epochs=2)
+    >>> fitted[w], fitted.losses
+    (2.0, [10.0, 0.0])
+    """
+
+    name = "newton"
+
+    def __init__(self) -> None:
+        self._loss: Node | None = None
+        self._evaluate = None
+
+    def reset(self) -> None:
+        self._loss = self._evaluate = None
+
+    def step(self, params: Mapping, grads: Mapping, learning_rate: float) -> dict:
+        raise TypeError(
+            "Newton's method needs the loss and the data, not only the gradient: "
+            "use optimize(..., optimizer='newton') or exprdiff.newton()"
+        )
+
+    def update(
+        self, loss, params: Mapping, inputs: Mapping, grads: Mapping, learning_rate: float
+    ) -> dict:
+        if self._loss is not loss:
+            self._loss, self._evaluate = loss, hessian_function(loss, list(grads))
+        value, grad, hess = self._evaluate(params, inputs)
+        order = list(grads)
+        moved, _ = _step(loss, order, params, inputs, _damped_newton_direction(grad, hess),
+                         value, grad)
+        return dict(params) if moved is None else {**params, **moved}
+
+
+OPTIMIZERS[Newton.name] = Newton
+
+
+def _step(loss, order, params, inputs, direction, value, grad):
+    """Line search along ``direction``, falling back on steepest descent.
+
+    Returns the moved parameters (None when neither direction decreases the
+    loss) and the new mean loss.
+    """
+    for candidate in (direction, -grad):
+        step, new_value = _line_search(loss, params, inputs, order, candidate, value, grad)
+        if step:
+            moved = {p: float(params[p] + step * d) for p, d in zip(order, candidate, strict=True)}
+            return moved, new_value
+    return None, value
 
 
 def _damped_newton_direction(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
@@ -161,6 +202,8 @@ def _damped_newton_direction(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
 
 def _line_search(loss, params, inputs, order, direction, value, grad):
     slope = float(grad @ direction)
+    if not slope < 0:
+        return 0.0, value
     step = 1.0
     for _ in range(_MAX_HALVINGS):
         trial = dict(params)

@@ -3,13 +3,19 @@
 import numpy as np
 import pytest
 
-from exprdiff import Input, Log, Parameter, Sigmoid, newton
-from exprdiff.newton import stack_samples
+from exprdiff import GradientDescent, Input, Log, Parameter, Sigmoid, newton, optimize
+from exprdiff.newton import Newton
+from exprdiff.optimizers import OPTIMIZERS
+from exprdiff.training_data import as_arrays
 
 x1, x2, label = Input("x1"), Input("x2"), Input("label")
 w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")
 AND = [{x1: 0, x2: 0, label: 0}, {x1: 0, x2: 1, label: 0},
        {x1: 1, x2: 0, label: 0}, {x1: 1, x2: 1, label: 1}]
+
+
+def stack_samples(data):
+    return as_arrays(data, [x1, x2, label])[0]
 
 
 def and_loss(l2=0.01):
@@ -92,9 +98,39 @@ def test_array_parameters_are_refused_naming_them():
         newton((w * x) ** 2, {w: np.ones(2)}, {x: np.ones(2)})
 
 
+def test_newton_is_an_optimize_method():
+    """optimize(..., optimizer="newton") reaches gradient 1e-9 in 5 epochs; GD not in 1000."""
+    loss, data = and_loss(), stack_samples(AND)
+    start = {w1: 1.0, w2: 1.0, b: 0.0}
+    fitted = optimize(loss, start, AND, optimizer="newton", epochs=5)
+    assert fitted.epochs == 5 and fitted.stop_reason == "epochs"
+    assert max(abs(g) / 4 for g in loss.grad(fitted, data).values()) < 1e-9
+    assert fitted.losses == sorted(fitted.losses, reverse=True)
+    assert fitted.final_loss == pytest.approx(newton(loss, start, AND).final_loss, rel=1e-12)
+    descended = optimize(loss, start, AND, epochs=1000, learning_rate=0.3)
+    assert max(abs(g) / 4 for g in loss.grad(descended, data).values()) > 1e-7
+    assert type(fitted[w1]) is float and start == {w1: 1.0, w2: 1.0, b: 0.0}
+
+
+def test_newton_works_with_tolerance_and_minibatches():
+    """Newton stops on tolerance like any optimizer, and runs per mini-batch with batch_size."""
+    loss = and_loss()
+    start = {w1: 1.0, w2: 1.0, b: 0.0}
+    fitted = optimize(loss, start, AND, optimizer="newton", epochs=100, tolerance=1e-12)
+    assert fitted.stop_reason == "tolerance" and fitted.epochs < 10
+    batched = optimize(loss, start, AND, optimizer=Newton(), epochs=3, batch_size=2, seed=0)
+    assert batched.epochs == 3 and np.isfinite(batched.final_loss)
+
+
+def test_newton_is_registered_and_needs_the_loss():
+    """"newton" is a known optimizer name; its plain step() refuses, saying why."""
+    assert OPTIMIZERS["newton"] is Newton and OPTIMIZERS["gd"] is GradientDescent
+    with pytest.raises(TypeError, match="needs the loss and the data"):
+        Newton().step({w1: 1.0}, {w1: 0.5}, 0.1)
+
+
 def test_inconsistent_samples_are_reported():
-    """Per-sample dicts with different inputs raise ValueError naming the sample."""
-    with pytest.raises(ValueError, match="training sample 1 has inputs"):
-        stack_samples([{x1: 0, x2: 1}, {x1: 1}])
-    with pytest.raises(ValueError, match="training_data is empty"):
-        stack_samples([])
+    """Per-sample dicts missing an input raise naming the sample."""
+    with pytest.raises(KeyError, match="training_data sample 1"):
+        newton(and_loss(), {w1: 1.0, w2: 1.0, b: 0.0},
+               [{x1: 0, x2: 1, label: 0}, {x1: 1, label: 1}])
