@@ -105,7 +105,7 @@ def hessian(
     >>> [[str(entry) for entry in row] for row in hessian(a**2 * b)]
     [['2*b', '2*a'], ['2*a', '0']]
     """
-    first = gradients(expr)
+    first = gradients(expr, simplified=simplified)
     params = list(first) if params is None else list(params)
     for param in params:
         if not isinstance(param, Parameter):
