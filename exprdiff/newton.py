@@ -42,7 +42,7 @@ from exprdiff.graph import topological_order
 from exprdiff.nodes import Input, Node
 from exprdiff.optimizers import OPTIMIZERS, Optimizer
 from exprdiff.symbolic import _parameters, hessian_function
-from exprdiff.training_data import as_arrays
+from exprdiff.training_data import as_arrays, missing_value
 
 __all__ = ["Newton", "NewtonResult", "newton"]
 
@@ -96,7 +96,7 @@ def newton(
     params = dict(initial_params)
     for p in order:
         if p not in params:
-            raise KeyError(f"initial_params has no value for {p} (used in {loss})")
+            raise missing_value(p, "initial_params", initial_params)
         params[p] = float(params[p]) if np.ndim(params[p]) == 0 else params[p]
     evaluate = hessian_function(loss)
 

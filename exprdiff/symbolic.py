@@ -231,13 +231,13 @@ def hessian_function(
                       *(entry for row in matrix for entry in row)])
 
     def evaluate(values: Mapping, inputs: Mapping | None = None):
+        out, *rest = _evaluate_bundle(bundle, values, inputs)  # names a missing value
         for p in params:
             if np.ndim(values[p]) != 0:
                 raise ValueError(
                     f"hessian_function needs scalar parameters; {p} has shape "
                     f"{np.shape(values[p])}"
                 )
-        out, *rest = _evaluate_bundle(bundle, values, inputs)
         count = np.size(out)
         numbers = np.array([_summed(v, out, 0.0) for v in rest], dtype=np.float64) / count
         return float(np.mean(out)), numbers[:size], numbers[size:].reshape(size, size)

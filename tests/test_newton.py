@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from exprdiff import GradientDescent, Input, Log, Parameter, Sigmoid, newton, optimize
+from exprdiff import (
+    GradientDescent,
+    Input,
+    Log,
+    MissingValueError,
+    Parameter,
+    Sigmoid,
+    newton,
+    optimize,
+)
 from exprdiff.newton import Newton
 from exprdiff.optimizers import OPTIMIZERS
 from exprdiff.training_data import as_arrays
@@ -79,7 +88,7 @@ def test_quadratic_is_solved_in_one_step():
 
 def test_missing_initial_value_names_the_parameter():
     """A loss parameter absent from initial_params raises KeyError naming it."""
-    with pytest.raises(KeyError, match="no value for b"):
+    with pytest.raises(MissingValueError, match="initial_params has no value for Parameter 'b'"):
         newton(and_loss(), {w1: 1.0, w2: 1.0}, AND)
 
 

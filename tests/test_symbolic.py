@@ -311,3 +311,17 @@ def test_finite_differences_helper_agrees_with_symbolic_gradients():
     finite = numeric_grad(loss, params, inputs)
     for p in symbolic:
         assert symbolic[p] == pytest.approx(finite[p], rel=1e-6)
+
+
+def test_evaluating_without_a_parameter_value_names_it():
+    """The numeric helpers raise MissingValueError naming a Parameter with no value."""
+    from exprdiff import MissingValueError
+
+    w = Parameter("w")
+    expr = (w * x) ** 2
+    with pytest.raises(MissingValueError, match="Parameter 'w'"):
+        hessian_function(expr)({}, {x: 1.0})
+    with pytest.raises(MissingValueError, match="Parameter 'w'"):
+        evaluate_derivatives(expr, gradients(expr), {}, {x: 1.0})
+    with pytest.raises(MissingValueError, match="Parameter 'w'"):
+        gradient_function(expr)({}, {x: 1.0})
