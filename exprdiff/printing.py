@@ -131,13 +131,29 @@ def _push_infix(stack: list, node) -> None:
     lhs_parens = lhs_level < level or (right_associative and lhs_level <= level)
     rhs_parens = (
         rhs_level < level
-        or rhs_level == _PREFIX  # x*(-y) and x - (-2) read better than x*-y
+        or _starts_with_minus(rhs)  # x*(-y), x - (-2) and y*(-2*x) read better than x*-y
         or (rhs_level == level and symbol in _NON_ASSOCIATIVE)
     )
     spaced = level <= PRECEDENCE["+"] or symbol == "@"
     _push(stack, rhs, rhs_parens)
     stack.append(f" {symbol} " if spaced else symbol)
     _push(stack, lhs, lhs_parens)
+
+
+def _starts_with_minus(node, look: int = 64) -> bool:
+    """Whether ``node``'s text begins with a minus sign (checking ``look`` steps down)."""
+    for _ in range(look):
+        level = _precedence(node)
+        if level == _PREFIX:
+            return True
+        if level == _ATOM or len(node.children) != 2:
+            return False
+        lhs = node.children[0]
+        own, lhs_level = PRECEDENCE.get(node.symbol, 20), _precedence(lhs)
+        if lhs_level < own or (node.symbol == "**" and lhs_level <= own):
+            return False  # the left operand is in parentheses
+        node = lhs
+    return False
 
 
 def _push(stack: list, node, parenthesize: bool) -> None:

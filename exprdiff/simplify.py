@@ -435,11 +435,11 @@ class _Simplifier:
         return result
 
     def scaled(self, node: Node, coef: Fraction) -> Node:
-        """``coef * node`` as it prints best: ``x``, ``-x``, ``3*x``, ``2*x/3``."""
-        if coef < 0:
-            return self.make(Negate, self.scaled(node, -coef))
+        """``coef * node`` as it prints best: ``x``, ``-x``, ``-3*x``, ``2*x/3``."""
         if coef == 1:
             return node
+        if coef == -1:
+            return self.make(Negate, node)
         if isinstance(node, Constant):
             with np.errstate(all="ignore"):
                 value = node.value * float(coef)
@@ -447,8 +447,9 @@ class _Simplifier:
                 return self.const(value)
         if coef.denominator == 1 or coef.denominator > _SMALL_DENOMINATOR:
             return self.make(Multiply, self.number(coef), node)
-        top = node if coef.numerator == 1 else self.make(
-            Multiply, self.number(Fraction(coef.numerator)), node)
+        p = coef.numerator
+        top = self.make(Negate, node) if p == -1 else node if p == 1 else self.make(
+            Multiply, self.number(Fraction(p)), node)
         return self.make(Divide, top, self.number(Fraction(coef.denominator)))
 
     def number(self, c: Fraction) -> Node:
