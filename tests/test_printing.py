@@ -87,5 +87,5 @@ def test_right_operand_starting_with_a_minus_is_parenthesised():
     """b*(-2*a) and a + (-b*c) keep parentheses, so no operator meets a minus sign."""
     assert to_str(b * (Constant(-2.0) * a)) == "b*(-2*a)"
     assert to_str(a + (-b) * c) == "a + (-b*c)"
-    assert to_str(a * (b * Constant(-2.0))) == "a*(b*(-2))"
+    assert to_str(a * (b * Constant(-2.0))) == "a*b*(-2)"
     assert to_str(Constant(-2.0) * a * b) == "-2*a*b"
