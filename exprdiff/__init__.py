@@ -9,8 +9,11 @@
 """
 
 from exprdiff.checking import GradCheck, check_grads
+from exprdiff.dot import render, to_dot
 from exprdiff.errors import MissingValueError
-from exprdiff.graph import topological_order
+from exprdiff.export import to_python
+from exprdiff.graph import node_gradients, topological_order
+from exprdiff.io import load, save
 from exprdiff.latex import to_latex
 from exprdiff.newton import Newton, NewtonResult, newton
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
@@ -45,6 +48,7 @@ from exprdiff.symbolic import (
     hessian,
     hessian_function,
 )
+from exprdiff.sympy_bridge import from_sympy, to_sympy
 
 __version__ = "0.1.0"
 
@@ -87,14 +91,22 @@ __all__ = [
     "diff",
     "evaluate_derivatives",
     "evaluate_hessian",
+    "from_sympy",
     "gradient_function",
     "gradients",
     "hessian",
     "hessian_function",
+    "load",
     "newton",
+    "node_gradients",
     "optimize",
+    "render",
+    "save",
     "simplify",
     "simplify_all",
+    "to_dot",
     "to_latex",
+    "to_python",
+    "to_sympy",
     "topological_order",
 ]

@@ -18,7 +18,10 @@ import numpy as np
 from exprdiff.errors import MissingValueError
 from exprdiff.values import as_value, shape_of
 
-__all__ = ["Plan", "evaluate", "gradient", "plan_for", "topological_order", "value_and_gradient"]
+__all__ = [
+    "Plan", "evaluate", "gradient", "node_gradients", "plan_for", "topological_order",
+    "value_and_gradient", "values_and_adjoints",
+]
 
 _NOTHING: Mapping = {}
 
@@ -138,12 +141,83 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
     """
     plan = plan_for(root)
     values = _forward(root, plan, params, inputs)
-    out = values[-1]
-    grads: list = [None] * plan.size
-    grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
     steps = plan.backward_steps
     if plan.root_step is not None:
         steps = [(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    grads = _reverse(steps, values)
+    result = {}
+    for i, node in plan.parameters:
+        g = grads[i]
+        value = values[i]
+        if type(value) is not np.ndarray:
+            result[node or root] = 0.0 if g is None else float(g)
+        elif g is None:
+            result[node or root] = np.zeros_like(value)
+        else:
+            result[node or root] = g if g.flags.writeable else np.array(g)
+    return _as_result(values[-1]), result
+
+
+def node_gradients(root, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
+    """The derivative of the sum of ``root``'s elements with respect to every node under it.
+
+    Returns a new dict mapping each distinct node (operations, Parameters,
+    Inputs and Constants alike) to its adjoint, shaped like that node's value
+    (a float for a scalar): the "grad" of the tutorials' computation-graph
+    boxes.  Where the derivative with respect to a Constant does not exist as
+    a real number (the exponent 2 in ``x**2`` at ``x < 0``) its entry is nan;
+    no warning is raised for Constants, since nothing is differentiated with
+    respect to them in `Node.grad`.
+
+    >>> from exprdiff import Input, Parameter
+    >>> a, x = Parameter("a"), Input("x")
+    >>> product = a * x
+    >>> node_gradients(product + a, {a: 2.0}, {x: 3.0})[product]
+    1.0
+    >>> node_gradients(product + a, {a: 2.0}, {x: 3.0})[x]
+    2.0
+    """
+    nodes, values, adjoints = values_and_adjoints(root, params, inputs)
+    return dict(zip(nodes, adjoints, strict=True))
+
+
+def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) -> tuple:
+    """``(nodes, values, adjoints)``: three lists in topological order, the root last.
+
+    The forward pass and the reverse pass of `node_gradients`, with every
+    operand slot of every operation followed (not only those leading to a
+    Parameter); values are floats or float64 arrays.
+    """
+    from exprdiff.nodes import Constant
+
+    plan = plan_for(root)
+    nodes = plan.nodes(root)
+    values = _forward(root, plan, params, inputs)
+    steps = [(i, node, kids, tuple(range(len(kids))))
+             for i, node, kids in reversed(plan.steps)]
+    if plan.root_step is not None:
+        kids = plan.root_step[2]
+        steps.insert(0, (plan.size - 1, root, kids, tuple(range(len(kids)))))
+    quiet = frozenset(i for i, node in enumerate(nodes) if isinstance(node, Constant))
+    adjoints = _reverse(steps, values, quiet)
+    results = [_as_result(value) for value in values]
+    for i, g in enumerate(adjoints):  # every slot was followed: each node has a gradient
+        if type(g) is np.ndarray and not g.flags.writeable:  # a broadcast view
+            g = np.array(g)
+        adjoints[i] = _as_result(g)
+    return nodes, results, adjoints
+
+
+def _reverse(steps: list, values: list, quiet: frozenset = frozenset()) -> list:
+    """Reverse-mode accumulation over ``steps`` ``(index, node, operand indices, slots)``.
+
+    Returns the adjoint of each plan position (None where nothing flowed).
+    Contributions to the positions in ``quiet`` are computed without
+    floating-point warnings.
+    """
+    grads: list = [None] * len(values)
+    out = values[-1]
+    grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
     ndarray = np.ndarray
     for i, node, kids, slots in steps:
         g = grads[i]
@@ -157,7 +231,11 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
         partial = node.partial
         for slot in slots:
             k = kids[slot]
-            contribution = partial(slot, g, operands, out)
+            if quiet and k in quiet:
+                with np.errstate(all="ignore"):
+                    contribution = partial(slot, g, operands, out)
+            else:
+                contribution = partial(slot, g, operands, out)
             value = values[k]
             # fast path: the rule already gave the operand's own type and shape
             if type(contribution) is not type(value) or (
@@ -166,17 +244,7 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
                 contribution = _fit_shape(contribution, value)
             previous = grads[k]
             grads[k] = contribution if previous is None else previous + contribution
-    result = {}
-    for i, node in plan.parameters:
-        g = grads[i]
-        value = values[i]
-        if type(value) is not np.ndarray:
-            result[node or root] = 0.0 if g is None else float(g)
-        elif g is None:
-            result[node or root] = np.zeros_like(value)
-        else:
-            result[node or root] = g if g.flags.writeable else np.array(g)
-    return _as_result(values[-1]), result
+    return grads
 
 
 def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -> list:

@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from exprdiff.printing import PRECEDENCE, format_number, render
+from exprdiff.printing import PRECEDENCE, format_number, render_text
 
 __all__ = ["latex_name", "to_latex"]
 
@@ -67,7 +67,7 @@ def to_latex(root, limit: int | None = None) -> str:
     >>> print(to_latex((3 * x**2 - 4) / Log(x)))
     \\frac{3 x^{2} - 4}{\\log\\left(x\\right)}
     """
-    return render(root, _expand, limit)
+    return render_text(root, _expand, limit)
 
 
 def _expand(node, stack: list) -> None:

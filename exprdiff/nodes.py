@@ -57,6 +57,12 @@ class Node:
     #: whether the value's element i depends only on the operands' element i
     #: (symbolic derivatives are pointwise, so they need this)
     elementwise: ClassVar[bool] = True
+    #: NumPy source of the value, for exported code (`exprdiff.export`): a
+    #: template over the operands ``{0}``, ``{1}`` and the settings by name
+    #: (``"np.sum({0}, axis={axis})"``); None means the op's ``ufunc``
+    numpy_code: ClassVar[str | None] = None
+    #: module-level functions ``numpy_code`` calls, copied into exported source
+    numpy_helpers: ClassVar[tuple] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PRECEDENCE", "format_number", "render", "to_str"]
+__all__ = ["PRECEDENCE", "format_number", "render_text", "to_str"]
 
 #: binding strength of infix symbols; higher binds tighter
 PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "**": 40}
@@ -70,10 +70,10 @@ def to_str(root, limit: int | None = None) -> str:
     >>> to_str(-(w1 - (x1 - b)) ** 2)
     '-(w1 - (x1 - b))**2'
     """
-    return render(root, _expand, limit)
+    return render_text(root, _expand, limit)
 
 
-def render(root, expand, limit: int | None = None) -> str:
+def render_text(root, expand, limit: int | None = None) -> str:
     """Run a printer without recursion: the text of ``root``.
 
     ``expand(node, stack)`` pushes what prints ``node`` onto ``stack`` in
@@ -82,7 +82,7 @@ def render(root, expand, limit: int | None = None) -> str:
 
     >>> from exprdiff import Input
     >>> x = Input("x")
-    >>> render(x + 1, lambda node, stack: stack.extend(["(", node.lhs, " plus 1)"][::-1])
+    >>> render_text(x + 1, lambda node, stack: stack.extend(["(", node.lhs, " plus 1)"][::-1])
     ...        if node.children else stack.append(node.label))
     '(x plus 1)'
     """

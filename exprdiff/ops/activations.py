@@ -6,7 +6,7 @@ import numpy as np
 
 from exprdiff.nodes import Node, UnaryOp
 
-__all__ = ["ReLU", "Sigmoid", "Softplus", "sigmoid"]
+__all__ = ["ReLU", "Sigmoid", "Softplus", "sigmoid", "stable_sigmoid"]
 
 
 def sigmoid(x):
@@ -17,6 +17,15 @@ def sigmoid(x):
     """
     if isinstance(x, Node):
         return Sigmoid(x)
+    return stable_sigmoid(x)
+
+
+def stable_sigmoid(x):
+    """The logistic function of a number or array (NumPy only: exported code copies it).
+
+    >>> stable_sigmoid(1000.0)
+    1.0
+    """
     # exp(-|x|) cannot overflow; for x >= 0 this is exactly 1 / (1 + exp(-x)).
     e = np.exp(-np.absolute(x))
     value = np.where(x >= 0, 1.0, e) / (1.0 + e)
@@ -28,6 +37,8 @@ class Sigmoid(UnaryOp):
 
     __slots__ = ()
     latex_template = r"\sigma\left(#1\right)"
+    numpy_code = "stable_sigmoid({0})"
+    numpy_helpers = (stable_sigmoid,)
 
     def forward(self, x):
         return sigmoid(x)
@@ -41,6 +52,7 @@ class ReLU(UnaryOp):
 
     __slots__ = ()
     latex_template = r"\operatorname{ReLU}\left(#1\right)"
+    numpy_code = "np.maximum({0}, 0.0)"
 
     def forward(self, x):
         return np.maximum(x, 0.0)
@@ -53,6 +65,8 @@ class Softplus(UnaryOp):
     """``softplus(x) = log(1 + exp(x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
+
+    numpy_code = "np.logaddexp(0.0, {0})"
 
     def forward(self, x):
         return np.logaddexp(0.0, x)

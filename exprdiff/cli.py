@@ -1,0 +1,194 @@
+"""The ``python -m exprdiff`` command line: look at, draw and evaluate saved models.
+
+``show FILE`` prints the formula, the leaves and the saved parameters;
+``dot FILE`` writes the computation-graph picture (or, with ``--source``,
+prints its DOT source); ``eval FILE --input name=value ...`` prints the
+value, and with ``--grad`` the gradient for every saved parameter.  Values
+on the command line are JSON numbers or (nested) lists: ``x=0.5``,
+``x=[0,1,1]``.  A model using your own operations needs their classes:
+``--ops mypackage.ops:Cube`` (importing that module, as Python would).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from exprdiff.errors import MissingValueError
+from exprdiff.io import load
+from exprdiff.names import named_leaves
+from exprdiff.nodes import Input, Parameter
+from exprdiff.printing import to_str
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    >>> import tempfile, pathlib
+    >>> from exprdiff import Input, Parameter
+    >>> from exprdiff.io import save
+    >>> w, x = Parameter("w"), Input("x")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "line.json"
+    ...     save(path, w * x + 1, {w: 2.0})
+    ...     status = main(["eval", str(path), "--input", "x=3"])
+    7.0
+    >>> status
+    0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, TypeError, MissingValueError, OSError, RuntimeError) as error:
+        print(f"exprdiff {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m exprdiff", description="Look at, draw and evaluate saved exprdiff models."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    show = commands.add_parser("show", help="print a saved model's formula and parameters")
+    show.add_argument("file", type=Path)
+    _ops_option(show)
+    show.set_defaults(run=_show)
+
+    dot = commands.add_parser("dot", help="write a saved model's computation-graph picture")
+    dot.add_argument("file", type=Path)
+    dot.add_argument("-o", "--output", type=Path,
+                     help="picture file (default: the model file with suffix .svg)")
+    dot.add_argument("--format", choices=("svg", "png", "pdf"),
+                     help="picture format (default: from the output suffix, else svg)")
+    dot.add_argument("--source", action="store_true",
+                     help="print the DOT source instead of running Graphviz")
+    dot.add_argument("--max-nodes", type=int, default=None, help="refuse bigger graphs")
+    _value_options(dot)
+    dot.set_defaults(run=_dot)
+
+    evaluate = commands.add_parser("eval", help="evaluate a saved model on given inputs")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--grad", action="store_true",
+                          help="also print the gradient for every saved parameter")
+    _value_options(evaluate)
+    evaluate.set_defaults(run=_eval)
+    return parser
+
+
+def _ops_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ops", action="append", default=[], metavar="MODULE:CLASS",
+                        help="a user-defined operation class the model uses (repeatable)")
+
+
+def _value_options(parser: argparse.ArgumentParser) -> None:
+    _ops_option(parser)
+    parser.add_argument("--input", action="append", default=[], metavar="NAME=VALUE",
+                        help="an Input's value, a JSON number or list (repeatable)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a saved Parameter's value (repeatable)")
+
+
+def _show(args: argparse.Namespace) -> int:
+    expr, params = load(args.file, _user_ops(args.ops))
+    leaves = named_leaves(expr)
+    print(f"model: {to_str(expr)}")
+    inputs = [name for name, node in leaves.items() if isinstance(node, Input)]
+    print(f"inputs: {', '.join(inputs) or '(none)'}")
+    print("parameters:" if leaves else "parameters: (none)")
+    for name, node in leaves.items():
+        if isinstance(node, Parameter):
+            shown = _format(params[node]) if node in params else "(no saved value)"
+            print(f"  {name} = {shown}")
+    return 0
+
+
+def _dot(args: argparse.Namespace) -> int:
+    from exprdiff.dot import DEFAULT_MAX_NODES, render, to_dot
+
+    expr, params, inputs = _model_and_values(args)
+    needed = [node for node in named_leaves(expr).values() if isinstance(node, Input)]
+    if not all(node in inputs for node in needed):
+        params = inputs = None  # draw the structure only
+    options = {"max_nodes": args.max_nodes or DEFAULT_MAX_NODES}
+    if args.source:
+        print(to_dot(expr, params, inputs, **options), end="")
+        return 0
+    output = args.output or args.file.with_suffix(f".{args.format or 'svg'}")
+    render(expr, output, args.format, params, inputs, **options)
+    print(f"wrote {output}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    expr, params, inputs = _model_and_values(args)
+    print(_format(expr(params, inputs)))
+    if args.grad:
+        for param, gradient in expr.grad(params, inputs).items():
+            print(f"d/d{param.label} = {_format(gradient)}")
+    return 0
+
+
+def _user_ops(specs: list[str]) -> list[type]:
+    """The classes named ``module:Class`` on the command line."""
+    classes = []
+    for spec in specs:
+        module_name, colon, class_name = spec.partition(":")
+        if not colon or not module_name or not class_name:
+            raise ValueError(f"--ops expects MODULE:CLASS, got {spec!r}")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise ValueError(f"--ops {spec}: cannot import {module_name!r}: {error}") from None
+        op = getattr(module, class_name, None)
+        if op is None:
+            raise ValueError(f"--ops {spec}: module {module_name!r} has no {class_name!r}")
+        classes.append(op)
+    return classes
+
+
+def _model_and_values(args: argparse.Namespace) -> tuple:
+    expr, params = load(args.file, _user_ops(args.ops))
+    leaves = named_leaves(expr)
+    inputs = {}
+    for text, kind in [(text, Input) for text in args.input] + \
+            [(text, Parameter) for text in args.param]:
+        name, value = _assignment(text)
+        node = leaves.get(name)
+        if not isinstance(node, kind):
+            known = [n for n, leaf in leaves.items() if isinstance(leaf, kind)]
+            raise ValueError(
+                f"the model has no {kind.__name__} named {name!r} "
+                f"({kind.__name__}s: {', '.join(known) or 'none'})"
+            )
+        (inputs if kind is Input else params)[node] = value
+    return expr, params, inputs
+
+
+def _assignment(text: str) -> tuple[str, float | np.ndarray]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise ValueError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        parsed = json.loads(value)
+        array = np.asarray(parsed, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"the value of {name} must be a number or a list of numbers, got {value!r}"
+        ) from None
+    return name, array if array.ndim else float(array)
+
+
+def _format(value: float | np.ndarray) -> str:
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ", threshold=20, suppress_small=True)
+    return repr(float(value))

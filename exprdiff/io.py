@@ -1,0 +1,476 @@
+"""Saving and loading expressions and their parameters as JSON: no pickle, no eval.
+
+The file format (``"version": 1``) is one JSON object::
+
+    {"format": "exprdiff", "version": 1,
+     "nodes": [
+      {"type": "Parameter", "name": "w"},
+      {"type": "Input", "name": "x"},
+      {"type": "Constant", "value": 2.0},
+      {"type": "Multiply", "operands": [0, 1]},
+      {"type": "Add", "operands": [3, 2]}
+     ],
+     "params": [
+      {"node": 0, "value": 0.5}
+     ]}
+
+* ``nodes`` is the node table in topological order: each distinct node once,
+  operands referring to *earlier* entries by index, so sharing is kept and
+  cycles cannot be written.  The expression is the last entry; every other
+  entry is used by a later one.
+* A leaf is ``{"type": "Constant", "value": V}`` or ``{"type": "Input" |
+  "Parameter", "name": str | null}`` (null for an unnamed leaf).  An operation
+  is ``{"type": class name, "operands": [indices]}``, plus ``"settings":
+  {name: value}`` when its class lists ``settings`` (such as ``axis``).
+* ``params`` gives a value to Parameter entries by index.
+* A value V is a float64 number, written as a JSON number (Python writes the
+  shortest text that reads back to the same bits) or, when not finite, as the
+  string ``"inf"``, ``"-inf"``, ``"nan"`` or ``"nan:<16 hex digits>"`` (a NaN
+  with other bits); or an array ``{"dtype": "float64", "shape": [..],
+  "data": [V, ...]}`` with the elements in row-major order.  Values round-trip
+  bit for bit.
+
+Built-in operations are found by class name among the operations exported by
+`exprdiff`; user-defined ones are saved by class name and loaded only when
+their classes are passed to `load`.  Loading validates everything and
+raises `ValueError` saying what is wrong and where for any malformed,
+truncated or hostile file; building nodes is all it ever does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from exprdiff.files import write_atomically
+from exprdiff.graph import plan_for
+from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp
+from exprdiff.values import as_value
+
+__all__ = ["FORMAT_VERSION", "dumps", "load", "loads", "save"]
+
+#: the version written by `save`; files with a newer version are refused
+FORMAT_VERSION = 1
+_FORMAT = "exprdiff"
+_LEAVES = {"Constant": Constant, "Input": Input, "Parameter": Parameter}
+_CANONICAL_NAN = 0x7FF8000000000000
+_MAX_SETTING_DEPTH = 16
+_MAX_NDIM = 32
+
+
+# -- saving ------------------------------------------------------------------
+def save(path: str | os.PathLike, expr: Node, params: Mapping | None = None) -> None:
+    """Save ``expr`` and (optionally) the values of its Parameters to a JSON file.
+
+    The file is written atomically: a temporary file beside ``path`` is
+    renamed over it, so a crash never leaves half a model.  The format is
+    described in `exprdiff.io`.
+
+    >>> import tempfile, pathlib
+    >>> from exprdiff import Input, Parameter, Tanh
+    >>> w, x = Parameter("w"), Input("x")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "model.json"
+    ...     save(path, Tanh(w * x), {w: 0.5})
+    ...     model, params = load(path)
+    >>> print(model, params)
+    tanh(w*x) {Parameter('w'): 0.5}
+    """
+    write_atomically(Path(path), dumps(expr, params).encode("utf-8"))
+
+
+def dumps(expr: Node, params: Mapping | None = None) -> str:
+    """The JSON text `save` writes.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> print(dumps(2 * w, {w: 0.25}))
+    {"format": "exprdiff", "version": 1,
+     "nodes": [
+      {"type": "Constant", "value": 2.0},
+      {"type": "Parameter", "name": "w"},
+      {"type": "Multiply", "operands": [0, 1]}
+     ],
+     "params": [
+      {"node": 1, "value": 0.25}
+     ]}
+    """
+    if not isinstance(expr, Node):
+        raise TypeError(f"save needs an expression node, got {type(expr).__name__}")
+    nodes = plan_for(expr).nodes(expr)
+    index = {node: i for i, node in enumerate(nodes)}
+    builtins = builtin_ops()
+    entries = [_encode_node(node, index, builtins) for node in nodes]
+    saved = []
+    for param, value in (params or {}).items():
+        if not isinstance(param, Parameter):
+            raise TypeError(f"params must be keyed by Parameter nodes, got the key {param!r}")
+        if param not in index:
+            raise ValueError(
+                f"params has a value for {param!r}, which does not occur in the expression; "
+                "save only the expression's parameters"
+            )
+        saved.append((index[param], as_value(value, f"Parameter {param.label!r}")))
+    lines = [
+        json.dumps({"format": _FORMAT, "version": FORMAT_VERSION})[:-1] + ",",
+        ' "nodes": [',
+        ",\n".join("  " + _dump(entry) for entry in entries),
+        " ],",
+        ' "params": [',
+        ",\n".join(
+            "  " + _dump({"node": i, "value": _encode_value(value)}) for i, value in sorted(saved)
+        ),
+        " ]}",
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def _dump(entry: dict) -> str:
+    return json.dumps(entry, allow_nan=False, ensure_ascii=False)
+
+
+def _encode_node(node: Node, index: dict, builtins: dict) -> dict:
+    kind = type(node)
+    children = node.children
+    if not children:
+        name = kind.__name__
+        if _LEAVES.get(name) is not kind:
+            raise TypeError(f"cannot save the leaf {node!r}: only Constant, Input and Parameter")
+        if kind is Constant:
+            return {"type": name, "value": _encode_value(node.value)}
+        return {"type": name, "name": node.name}
+    name = kind.__name__
+    if not issubclass(kind, (UnaryOp, BinaryOp)):
+        raise TypeError(f"cannot save {name}: operations must subclass UnaryOp or BinaryOp")
+    if name in _LEAVES or (name in builtins and builtins[name] is not kind):
+        raise ValueError(
+            f"cannot save the user-defined operation class {name!r}: its name is taken by "
+            f"exprdiff's built-in {name}; rename the class"
+        )
+    entry: dict = {"type": name, "operands": [index[child] for child in children]}
+    if kind.settings:
+        entry["settings"] = {
+            key: _check_setting(getattr(node, key), name, key) for key in kind.settings
+        }
+    return entry
+
+
+def _check_setting(value: Any, op: str, key: str) -> Any:
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (list, tuple)) and depth < _MAX_SETTING_DEPTH:
+            pending.extend((element, depth + 1) for element in item)
+        elif item is not None and not isinstance(item, (bool, int, str)) and not (
+            isinstance(item, float) and math.isfinite(item)
+        ):
+            raise TypeError(
+                f"cannot save {op} setting {key}={value!r}: settings must be None, booleans, "
+                "integers, finite floats, strings or (nested) lists of them"
+            )
+    return value
+
+
+def _encode_value(value: float | np.ndarray) -> Any:
+    if not isinstance(value, np.ndarray):
+        return _encode_float(value)
+    data = value.ravel().tolist()
+    if not np.isfinite(value).all():
+        data = [_encode_float(v) for v in data]
+    return {"dtype": "float64", "shape": list(value.shape), "data": data}
+
+
+def _encode_float(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    if value == math.inf:
+        return "inf"
+    if value == -math.inf:
+        return "-inf"
+    bits = struct.unpack("<Q", struct.pack("<d", value))[0]
+    return "nan" if bits == _CANONICAL_NAN else f"nan:{bits:016x}"
+
+
+# -- loading -----------------------------------------------------------------
+def builtin_ops() -> dict[str, type]:
+    """The built-in operation classes by name: those exported by `exprdiff`.
+
+    >>> builtin_ops()["Tanh"]
+    <class 'exprdiff.ops.elementary.Tanh'>
+    """
+    import exprdiff
+
+    table = {}
+    for name in exprdiff.__all__:
+        obj = getattr(exprdiff, name)
+        if isinstance(obj, type) and issubclass(obj, (UnaryOp, BinaryOp)) \
+                and obj not in (UnaryOp, BinaryOp):
+            table[obj.__name__] = obj
+    return table
+
+
+def load(path: str | os.PathLike, ops: Iterable[type] = ()) -> tuple[Node, dict]:
+    """Load ``(expr, params)`` saved by `save`; ``params`` is ``{}`` when none were saved.
+
+    The loaded Parameter nodes are the keys of ``params``.  ``ops`` lists the
+    user-defined operation classes the file may use.  A malformed, truncated
+    or hostile file raises `ValueError` saying what is wrong and where.
+
+    >>> import tempfile, pathlib
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "square.json"
+    ...     save(path, w * w, {w: 3.0})
+    ...     square, params = load(path)
+    >>> square(params)
+    9.0
+    """
+    ops = list(ops)
+    _op_table(ops)  # a bad ops list is reported before the file is read
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not an exprdiff file (not UTF-8 text: {error})") from None
+    return loads(text, ops, source=str(path))
+
+
+def loads(text: str, ops: Iterable[type] = (), *, source: str = "text") -> tuple[Node, dict]:
+    """Load ``(expr, params)`` from the JSON text `dumps` writes (see `load`).
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> model, params = loads(dumps(w + 1, {w: 2.0}))
+    >>> model(params)
+    3.0
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{source}: expected JSON text, got {type(text).__name__}")
+    try:
+        document = json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float,
+            object_pairs_hook=_no_duplicate_keys,
+        )
+    except RecursionError:
+        raise ValueError(f"{source}: not an exprdiff file (JSON nested too deeply)") from None
+    except ValueError as error:
+        raise ValueError(f"{source}: not an exprdiff file (invalid JSON: {error})") from None
+    return _Reader(source, _op_table(ops)).read(document)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed; non-finite numbers are written as strings")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of the float64 range")
+    return value
+
+
+def _no_duplicate_keys(pairs: list) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {duplicate!r} appears twice in one object")
+    return result
+
+
+def _op_table(ops: Iterable[type]) -> dict[str, type]:
+    table = builtin_ops()
+    for op in ops:
+        if not (isinstance(op, type) and issubclass(op, (UnaryOp, BinaryOp))):
+            raise TypeError(f"ops must be UnaryOp or BinaryOp subclasses, got {op!r}")
+        name = op.__name__
+        if name in _LEAVES or table.get(name, op) is not op:
+            raise ValueError(f"the operation class {name!r} clashes with exprdiff's own {name}")
+        table[name] = op
+    return table
+
+
+class _Reader:
+    """Validates a parsed document and builds its nodes, naming the place of any fault."""
+
+    def __init__(self, source: str, ops: dict[str, type]) -> None:
+        self.source = source
+        self.ops = ops
+
+    def fail(self, where: str, problem: str) -> ValueError:
+        return ValueError(f"{self.source}: {where}: {problem}")
+
+    def read(self, document: Any) -> tuple[Node, dict]:
+        if not isinstance(document, dict) or document.get("format") != _FORMAT:
+            raise self.fail("top level", 'not an exprdiff file (no "format": "exprdiff")')
+        self.keys(document, "top level", {"format", "version", "nodes", "params"})
+        version = document.get("version")
+        if type(version) is not int or version < 1:
+            raise self.fail("version", f"must be a positive integer, got {_short(version)}")
+        if version > FORMAT_VERSION:
+            raise self.fail(
+                "version",
+                f"the file has format version {version}, newer than this exprdiff reads "
+                f"(up to {FORMAT_VERSION}); upgrade exprdiff to load it",
+            )
+        entries = document.get("nodes")
+        if not isinstance(entries, list) or not entries:
+            raise self.fail("nodes", "must be a non-empty list")
+        nodes: list[Node] = []
+        used = [False] * len(entries)
+        for i, entry in enumerate(entries):
+            nodes.append(self.node(i, entry, nodes, used))
+        unused = next((i for i in range(len(entries) - 1) if not used[i]), None)
+        if unused is not None:
+            raise self.fail(f"node {unused}", "is not used by the expression (the last node)")
+        return nodes[-1], self.params(document.get("params", []), nodes)
+
+    def keys(self, entry: dict, where: str, allowed: set, required: set = frozenset()) -> None:
+        unknown = sorted(set(entry) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown key {unknown[0]!r}")
+        missing = sorted(required - set(entry))
+        if missing:
+            raise self.fail(where, f"missing key {missing[0]!r}")
+
+    def node(self, i: int, entry: Any, nodes: list, used: list) -> Node:
+        where = f"node {i}"
+        if not isinstance(entry, dict):
+            raise self.fail(where, f"must be an object, got {_short(entry)}")
+        kind = entry.get("type")
+        if not isinstance(kind, str):
+            raise self.fail(where, f'"type" must be a string, got {_short(kind)}')
+        where = f"node {i} ({kind[:40]})"
+        if kind == "Constant":
+            self.keys(entry, where, {"type", "value"}, {"value"})
+            return Constant(self.value(entry["value"], where))
+        if kind in _LEAVES:
+            self.keys(entry, where, {"type", "name"}, {"name"})
+            name = entry["name"]
+            if name is not None and not isinstance(name, str):
+                raise self.fail(where, f"name must be a string or null, got {_short(name)}")
+            return _LEAVES[kind](name)
+        op = self.ops.get(kind)
+        if op is None:
+            raise self.fail(
+                where,
+                f"unknown operation {kind[:60]!r}: if it is your own class, pass it to load "
+                f"with ops=[{kind[:60]}]",
+            )
+        self.keys(entry, where, {"type", "operands", "settings"}, {"operands"})
+        operands = self.operands(entry["operands"], 1 if issubclass(op, UnaryOp) else 2, i, where)
+        for k in operands:
+            used[k] = True
+        settings = self.settings(entry.get("settings", {}), op, where)
+        try:
+            return op(*[nodes[k] for k in operands], **settings)
+        except (TypeError, ValueError) as error:
+            raise self.fail(where, f"cannot be built from the saved operands: {error}") from None
+
+    def operands(self, operands: Any, arity: int, i: int, where: str) -> list[int]:
+        if not isinstance(operands, list) or len(operands) != arity:
+            raise self.fail(where, f'"operands" must be a list of {arity} node indices, '
+                                   f"got {_short(operands)}")
+        for k in operands:
+            if type(k) is not int:
+                raise self.fail(where, f"operand {_short(k)} is not a node index")
+            if not 0 <= k < i:
+                raise self.fail(
+                    where,
+                    f"operand {k} does not refer to an earlier node (operands must come "
+                    "earlier in the table, which also rules out cycles)",
+                )
+        return operands
+
+    def settings(self, settings: Any, op: type, where: str) -> dict:
+        if not isinstance(settings, dict):
+            raise self.fail(where, f'"settings" must be an object, got {_short(settings)}')
+        expected = set(op.settings)
+        if set(settings) != expected:
+            raise self.fail(
+                where,
+                f"settings {sorted(settings)} do not match {op.__name__}'s {sorted(expected)}",
+            )
+        return {key: self.setting(value, where, key) for key, value in settings.items()}
+
+    def setting(self, value: Any, where: str, key: str, depth: int = 0) -> Any:
+        if depth > _MAX_SETTING_DEPTH:
+            raise self.fail(where, f"setting {key!r} is nested too deeply")
+        if isinstance(value, list):
+            return tuple(self.setting(item, where, key, depth + 1) for item in value)
+        if isinstance(value, dict):
+            raise self.fail(where, f"setting {key!r} must not be an object")
+        return value
+
+    def value(self, value: Any, where: str) -> float | np.ndarray:
+        if not isinstance(value, dict):
+            return self.number(value, where)
+        self.keys(value, where, {"dtype", "shape", "data"}, {"dtype", "shape", "data"})
+        if value["dtype"] != "float64":
+            raise self.fail(where, f'dtype must be "float64", got {_short(value["dtype"])}')
+        shape, data = value["shape"], value["data"]
+        if not isinstance(shape, list) or len(shape) > _MAX_NDIM or not all(
+            type(n) is int and n >= 0 for n in shape
+        ):
+            raise self.fail(where, f"shape must be a list of sizes >= 0, got {_short(shape)}")
+        if not isinstance(data, list) or len(data) != math.prod(shape):
+            count = len(data) if isinstance(data, list) else _short(data)
+            raise self.fail(where, f"shape {tuple(shape)} needs {math.prod(shape)} numbers, "
+                                   f"the data has {count}")
+        numbers = [self.number(item, where) for item in data]
+        try:
+            return np.array(numbers, dtype=np.float64).reshape(shape)
+        except ValueError as error:  # sizes beyond what NumPy can index
+            raise self.fail(where, f"shape {_short(shape)} is not usable: {error}") from None
+
+    def number(self, value: Any, where: str) -> float:
+        if type(value) is float:
+            return value
+        if type(value) is int:
+            try:
+                return float(value)
+            except OverflowError:
+                raise self.fail(where, "a number is out of the float64 range") from None
+        if isinstance(value, str):
+            special = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}.get(value)
+            if special is not None:
+                return special
+            if value.startswith("nan:") and len(value) == 20:
+                try:
+                    bits = int(value[4:], 16)
+                except ValueError:
+                    bits = 0
+                number = struct.unpack("<d", struct.pack("<Q", bits))[0]
+                if math.isnan(number) and value[4:] == f"{bits:016x}":
+                    return number
+        raise self.fail(where, f"expected a number, got {_short(value)}")
+
+    def params(self, entries: Any, nodes: list) -> dict:
+        if not isinstance(entries, list):
+            raise self.fail("params", f"must be a list, got {_short(entries)}")
+        params: dict = {}
+        for j, entry in enumerate(entries):
+            where = f"params entry {j}"
+            if not isinstance(entry, dict):
+                raise self.fail(where, f"must be an object, got {_short(entry)}")
+            self.keys(entry, where, {"node", "value"}, {"node", "value"})
+            k = entry["node"]
+            if type(k) is not int or not 0 <= k < len(nodes) or type(nodes[k]) is not Parameter:
+                raise self.fail(where, f"node {_short(k)} is not a Parameter of the table")
+            if nodes[k] in params:
+                raise self.fail(where, f"Parameter node {k} is given a value twice")
+            params[nodes[k]] = self.value(entry["value"], where)
+        return params
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

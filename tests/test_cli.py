@@ -1,0 +1,142 @@
+"""python -m exprdiff: show, dot and eval on saved models."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _models import trained_xor
+
+from exprdiff import Input, Parameter, Sigmoid, save
+from exprdiff.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def perceptron(tmp_path):
+    """The DESIGN.md perceptron, untrained, saved to a file."""
+    x1, x2 = Input("x1"), Input("x2")
+    w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")
+    path = tmp_path / "perceptron.json"
+    save(path, Sigmoid(w1 * x1 + w2 * x2 + b), {w1: 1.0, w2: 1.0, b: 0.0})
+    return path
+
+
+def run(capsys, *argv):
+    status = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_show_prints_formula_inputs_and_parameters(capsys, perceptron):
+    """show lists the formula, the inputs and each saved parameter's value."""
+    status, out, _ = run(capsys, "show", perceptron)
+    assert status == 0
+    assert out == ("model: sigmoid(w1*x1 + w2*x2 + b)\ninputs: x1, x2\nparameters:\n"
+                   "  w1 = 1.0\n  w2 = 1.0\n  b = 0.0\n")
+
+
+def test_eval_prints_the_value_and_gradient(capsys, perceptron):
+    """eval gives the seed article's number, and --grad the gradient dict's entries."""
+    status, out, _ = run(capsys, "eval", perceptron, "--input", "x1=0", "--input", "x2=1",
+                         "--grad")
+    assert status == 0
+    assert out.splitlines() == ["0.7310585786300049", "d/dw1 = 0.0",
+                                "d/dw2 = 0.19661193324148185", "d/db = 0.19661193324148185"]
+
+
+def test_eval_takes_batches_and_parameter_overrides(capsys, perceptron):
+    """A JSON list input evaluates a batch; --param overrides a saved value."""
+    status, out, _ = run(capsys, "eval", perceptron, "--input", "x1=[0,0,1,1]",
+                         "--input", "x2=[0,1,0,1]", "--param", "b=-1.5")
+    assert status == 0
+    values = [float(v) for v in out.strip().strip("[]").split(",")]
+    z = np.array([0.0, 1.0, 1.0, 2.0]) - 1.5
+    assert values == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-7)
+
+
+def test_eval_on_the_trained_xor_network(capsys, tmp_path):
+    """The saved trained XOR network classifies the four inputs from the command line."""
+    net = trained_xor()
+    save(tmp_path / "xor.json", net["output"], net["params"])
+    status, out, _ = run(capsys, "eval", tmp_path / "xor.json", "--input", "x1=[0,0,1,1]",
+                         "--input", "x2=[0,1,0,1]")
+    assert status == 0
+    assert [round(float(v)) for v in out.strip().strip("[]").split(",")] == [0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--input", "x3=1"], "no Input named 'x3' (Inputs: x1, x2)"),
+    (["--input", "x1=1"], "no value for Input 'x2'"),
+    (["--input", "x1=one", "--input", "x2=0"], "value of x1 must be a number"),
+    (["--input", "x1"], "expected NAME=VALUE, got 'x1'"),
+    (["--param", "x1=1"], "no Parameter named 'x1' (Parameters: w1, w2, b)"),
+])
+def test_eval_errors_exit_1_with_a_message(capsys, perceptron, argv, message):
+    """Bad command-line values exit with status 1 and say what is wrong."""
+    status, out, err = run(capsys, "eval", perceptron, *argv)
+    assert status == 1 and out == ""
+    assert err.startswith("exprdiff eval: error: ") and message in err
+
+
+def test_corrupt_file_is_reported_not_raised(capsys, tmp_path):
+    """A damaged model file exits with status 1 and the loader's message."""
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "exprdiff", "version": 9}')
+    status, _, err = run(capsys, "show", path)
+    assert status == 1 and "version 9, newer than this exprdiff reads" in err
+
+
+def test_dot_source_prints_boxes_with_values(capsys, perceptron):
+    """dot --source prints DOT; with every input given the boxes hold values and grads."""
+    status, out, _ = run(capsys, "dot", perceptron, "--source")
+    assert status == 0 and out.startswith("digraph expression {") and "value" not in out
+    status, out, _ = run(capsys, "dot", perceptron, "--source", "--input", "x1=0",
+                         "--input", "x2=1")
+    assert "value 0.7311" in out and "grad 0.1966" in out
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+def test_dot_writes_a_picture_beside_the_model(capsys, perceptron):
+    """dot FILE writes FILE.svg by default, or the -o file in its format."""
+    status, out, _ = run(capsys, "dot", perceptron)
+    assert status == 0 and out == f"wrote {perceptron.with_suffix('.svg')}\n"
+    assert perceptron.with_suffix(".svg").read_text().lstrip().startswith("<?xml")
+    run(capsys, "dot", perceptron, "-o", perceptron.with_name("p.png"))
+    assert perceptron.with_name("p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_python_m_exprdiff_runs(perceptron):
+    """The module runs as a program: python -m exprdiff show FILE."""
+    result = subprocess.run([sys.executable, "-m", "exprdiff", "show", str(perceptron)],
+                            capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0
+    assert result.stdout.startswith("model: sigmoid(w1*x1 + w2*x2 + b)")
+
+
+def test_usage_errors_exit_2(capsys):
+    """A missing command is an argparse usage error (status 2)."""
+    with pytest.raises(SystemExit) as caught:
+        main([])
+    assert caught.value.code == 2
+
+
+def test_user_ops_are_imported_by_module_and_class(capsys, tmp_path):
+    """--ops MODULE:CLASS makes a model with a user-defined op loadable; bad specs are named."""
+    from _models import Cube
+
+    w = Parameter("w")
+    save(tmp_path / "cube.json", Cube(w) + 1, {w: 2.0})
+    status, _, err = run(capsys, "eval", tmp_path / "cube.json")
+    assert status == 1 and "unknown operation 'Cube'" in err
+    status, out, _ = run(capsys, "eval", tmp_path / "cube.json", "--ops", "_models:Cube")
+    assert (status, out) == (0, "9.0\n")
+    status, out, _ = run(capsys, "show", tmp_path / "cube.json", "--ops", "_models:Cube")
+    assert status == 0 and out.startswith("model: cube(w) + 1")
+    for spec, message in [("Cube", "expects MODULE:CLASS"), ("no_such_module:Cube", "cannot import"),
+                          ("_models:Square", "has no 'Square'")]:
+        status, _, err = run(capsys, "eval", tmp_path / "cube.json", "--ops", spec)
+        assert status == 1 and message in err
