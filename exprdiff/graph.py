@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 _NOTHING: Mapping = {}
+_FLOAT64 = np.float64
 
 
 def topological_order(root) -> list:
@@ -98,7 +99,7 @@ class Plan:
             self.root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
         self.template = [None] * self.size  # a fresh values list starts as a copy
         for i, value in self.constants:
-            self.template[i] = value
+            self.template[i] = np.float64(value) if type(value) is float else value
 
     def nodes(self, root) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
@@ -262,7 +263,13 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -
                 raise TypeError(
                     f"{where} must be a dict keyed by nodes, got {type(source).__name__}"
                 ) from None
-            values[i] = value if type(value) is float else as_value(value, node or root)
+            if type(value) is not float and (
+                type(value) is not np.ndarray or value.dtype != _FLOAT64 or not value.ndim
+            ):
+                value = as_value(value, node or root)  # a float or a float64 array
+            # scalars enter as np.float64 so that they follow NumPy's rules as arrays
+            # do (1/0 is inf with a warning, not a ZeroDivisionError)
+            values[i] = _FLOAT64(value) if type(value) is float else value
     step = None
     try:
         for step in plan.steps:

@@ -263,3 +263,22 @@ def test_random_dags_match_finite_differences(steps, values, samples):
     assert exact.keys() == numeric.keys()
     for p in exact:
         assert exact[p] == pytest.approx(numeric[p], rel=1e-5, abs=1e-7)
+
+
+class TestScalarSemantics:
+    """Scalars follow NumPy's rules exactly as arrays do."""
+
+    @pytest.mark.parametrize("build, values", [
+        (lambda a, b: a / b, (1.0, 0.0)),
+        (lambda a, b: a**b, (0.0, -1.0)),
+        (lambda a, b: a**b, (1e200, 2.0)),
+    ])
+    def test_overflow_and_division_by_zero_give_inf_with_a_warning(self, build, values):
+        """1/0, 0**-1 and 1e200**2 are inf with NumPy's RuntimeWarning, scalar or array alike."""
+        a, b = Parameter("a"), Parameter("b")
+        expr = build(a, b)
+        with pytest.warns(RuntimeWarning):
+            scalar = expr(dict(zip((a, b), values)))
+        with pytest.warns(RuntimeWarning):
+            array = expr({a: np.array([values[0]]), b: values[1]})
+        assert scalar == math.inf and array.tolist() == [math.inf]

@@ -310,10 +310,10 @@ def test_non_finite_gradient_names_the_parameter():
     assert caught.value.params == {w: 0.0} and caught.value.losses == []
 
 
-def test_python_float_division_by_zero_becomes_non_finite_loss_error():
-    """Scalar-only losses that divide by zero report the epoch instead of ZeroDivisionError."""
+def test_scalar_division_by_zero_becomes_non_finite_loss_error():
+    """A scalar-only loss that divides by zero reports the epoch and the infinite loss."""
     w = Parameter("w")
-    with pytest.raises(NonFiniteLossError, match="epoch 2: computing the loss failed") as caught:
+    with pytest.raises(NonFiniteLossError, match="epoch 2: the mean loss is inf") as caught:
         optimize(1.0 / (w - 1.0), {w: 0.0}, [{}], epochs=5, learning_rate=1.0)
     assert caught.value.params == {w: 0.0} and caught.value.losses == [-1.0]
 
