@@ -245,7 +245,9 @@ class _Fit:
                 if not (math.isfinite(g) if type(g) is float else np.isfinite(g).all()):
                     raise self._failure(f"the gradient for {_label(param)} is not finite", epoch)
                 mean_grads[param] = g / size
-            self.params = self.rule.step(self.params, mean_grads, self.learning_rate)
+            self.params = self.rule.update(
+                self.loss, self.params, inputs, mean_grads, self.learning_rate
+            )
             total += batch_total
         self.losses.append(total / self.count)
 

@@ -13,6 +13,7 @@ class Exp(UnaryOp):
     """``exp(x)``"""
 
     __slots__ = ()
+    latex_template = r"\exp\left(#1\right)"
     ufunc = np.exp
 
     def forward(self, x):
@@ -26,6 +27,7 @@ class Log(UnaryOp):
     """Natural logarithm ``log(x)``."""
 
     __slots__ = ()
+    latex_template = r"\log\left(#1\right)"
     ufunc = np.log
 
     def forward(self, x):
@@ -39,6 +41,7 @@ class Sqrt(UnaryOp):
     """``sqrt(x)``"""
 
     __slots__ = ()
+    latex_template = r"\sqrt{#1}"
     ufunc = np.sqrt
 
     def forward(self, x):
@@ -52,6 +55,7 @@ class Abs(UnaryOp):
     """``abs(x)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
+    latex_template = r"\left|#1\right|"
     ufunc = np.absolute
 
     def forward(self, x):
@@ -78,6 +82,7 @@ class Sin(UnaryOp):
     """``sin(x)``"""
 
     __slots__ = ()
+    latex_template = r"\sin\left(#1\right)"
     ufunc = np.sin
 
     def forward(self, x):
@@ -91,6 +96,7 @@ class Cos(UnaryOp):
     """``cos(x)``"""
 
     __slots__ = ()
+    latex_template = r"\cos\left(#1\right)"
     ufunc = np.cos
 
     def forward(self, x):
@@ -104,6 +110,7 @@ class Tanh(UnaryOp):
     """``tanh(x)``"""
 
     __slots__ = ()
+    latex_template = r"\tanh\left(#1\right)"
     ufunc = np.tanh
 
     def forward(self, x):
