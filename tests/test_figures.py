@@ -1,26 +1,17 @@
 """docs/make_figures.py makes every picture the guide links to."""
 
-import importlib.util
 import re
 import shutil
-from pathlib import Path
 
 import matplotlib.image
 import pytest
+from docs_scripts import DOCS, load_docs_script
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 LINKED = sorted({
     name
     for page in DOCS.glob("*.md")
     for name in re.findall(r"!\[[^\]]*\]\(figures/([^)\s]+)\)", page.read_text())
 })
-
-
-def _make_figures():
-    spec = importlib.util.spec_from_file_location("make_figures", DOCS / "make_figures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_guide_links_figures():
@@ -36,7 +27,7 @@ def test_every_linked_figure_is_committed():
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot draws the graph figure")
 def test_script_makes_every_linked_figure(tmp_path):
     """Running the script into an empty folder produces every linked image, each a real picture."""
-    written = _make_figures().make_all(tmp_path)
+    written = load_docs_script("make_figures.py").make_all(tmp_path)
     names = {path.name for path in written}
     assert [name for name in LINKED if name not in names] == []
     for name in LINKED:
