@@ -8,11 +8,14 @@
 0.7310585786300049
 """
 
+from exprdiff.checking import GradCheck, check_grads
 from exprdiff.dot import render, to_dot
 from exprdiff.errors import MissingValueError
 from exprdiff.export import to_python
 from exprdiff.graph import node_gradients, topological_order
 from exprdiff.io import load, save
+from exprdiff.latex import to_latex
+from exprdiff.newton import Newton, NewtonResult, newton
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import (
     Abs,
@@ -44,6 +47,16 @@ from exprdiff.ops import (
 )
 from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
 from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
+from exprdiff.simplify import simplify, simplify_all
+from exprdiff.symbolic import (
+    diff,
+    evaluate_derivatives,
+    evaluate_hessian,
+    gradient_function,
+    gradients,
+    hessian,
+    hessian_function,
+)
 from exprdiff.sympy_bridge import from_sympy, to_sympy
 
 __version__ = "0.1.0"
@@ -60,6 +73,7 @@ __all__ = [
     "Divide",
     "Exp",
     "FitResult",
+    "GradCheck",
     "GradientDescent",
     "Input",
     "Log",
@@ -70,6 +84,8 @@ __all__ = [
     "Momentum",
     "Multiply",
     "Negate",
+    "Newton",
+    "NewtonResult",
     "Node",
     "NonFiniteLossError",
     "Optimizer",
@@ -89,13 +105,25 @@ __all__ = [
     "Transpose",
     "UnaryOp",
     "as_node",
+    "check_grads",
+    "diff",
+    "evaluate_derivatives",
+    "evaluate_hessian",
     "from_sympy",
+    "gradient_function",
+    "gradients",
+    "hessian",
+    "hessian_function",
     "load",
+    "newton",
     "node_gradients",
     "optimize",
     "render",
     "save",
+    "simplify",
+    "simplify_all",
     "to_dot",
+    "to_latex",
     "to_python",
     "to_sympy",
     "topological_order",

@@ -171,7 +171,7 @@ def plan_for(root) -> Plan:
 def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     """Value of ``root``: a float when scalar, else a float64 array."""
     plan = plan_for(root)
-    values = _forward(root, plan, plan.evaluate_steps, params, inputs)
+    values = _forward(root, plan, params, inputs)
     return _as_result(values[-1])
 
 
@@ -191,7 +191,7 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
     (9.0, {Parameter('w'): 6.0})
     """
     plan = plan_for(root)
-    values = _forward(root, plan, plan.gradient_steps, params, inputs)
+    values = _forward(root, plan, params, inputs, plan.gradient_steps)
     out = values[-1]
     grads = _root_adjoint(values)
     if plan.root_step is not None and plan.root_slots:
@@ -246,7 +246,7 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
 
     plan = plan_for(root)
     nodes = plan.nodes(root)
-    values = _forward(root, plan, plan.retaining_steps, params, inputs)
+    values = _forward(root, plan, params, inputs, plan.retaining_steps)
     steps = [_backward_step(i, node, kids, tuple(range(len(kids))))
              for i, node, kids in reversed(plan.steps)]
     if plan.root_step is not None:
@@ -320,8 +320,11 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
 
 
 
-def _forward(root, plan: Plan, steps: list, params: Mapping | None,
-             inputs: Mapping | None) -> list:
+def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
+             steps: list | None = None) -> list:
+    """Every value of the plan (released ones replaced by their shapes, see `Plan`);
+    ``steps`` defaults to ``plan.evaluate_steps``."""
+    steps = plan.evaluate_steps if steps is None else steps
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
     values = plan.template.copy()  # the constants are already in place

@@ -81,6 +81,42 @@ class Node:
         """The operands of this node, in order (empty for leaves)."""
         return ()
 
+    def equals(self, other: object) -> bool:
+        """Structural equality: same operations, settings and constants, same leaves.
+
+        `Input` and `Parameter` leaves match only themselves (two leaves with
+        the same name are still different values); constants match by value,
+        NaN matching NaN.  ``==`` stays identity, so nodes remain dict keys.
+        Iterative, and each pair of nodes is compared once, so deep graphs and
+        heavily shared DAGs compare in time linear in their size.
+
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> (2 * x + 1).equals(2 * x + 1), (2 * x + 1) == (2 * x + 1)
+        (True, False)
+        >>> (x + 1).equals(1 + x)
+        False
+        """
+        if not isinstance(other, Node):
+            return False
+        seen: set[tuple[int, int]] = set()
+        stack: list[tuple[Node, Node]] = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b or (id(a), id(b)) in seen:
+                continue
+            seen.add((id(a), id(b)))
+            if type(a) is not type(b) or not a._same_local_fields(b):
+                return False
+            kids_a, kids_b = a.children, b.children
+            if len(kids_a) != len(kids_b) or (not kids_a and not isinstance(a, Constant)):
+                return False  # distinct named leaves
+            stack.extend(zip(kids_a, kids_b, strict=True))
+        return True
+
+    def _same_local_fields(self, other: Node) -> bool:
+        return all(getattr(self, name) == getattr(other, name) for name in self.settings)
+
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} nodes are immutable: cannot set {name!r}")
 
@@ -238,6 +274,10 @@ class Constant(Node):
     def __repr__(self) -> str:
         return f"Constant({self.value!r})"
 
+    def _same_local_fields(self, other: Node) -> bool:
+        a, b = self.value, other.value
+        return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b, equal_nan=True))
+
 
 class _NamedLeaf(Node):
     """A leaf whose value is looked up by node in a dict at evaluation time."""
@@ -317,6 +357,9 @@ class UnaryOp(Node):
     __slots__ = ("child",)
     symbol: ClassVar[str] = ""
     function_name: ClassVar[str] = ""
+    #: LaTeX form with ``#1`` for the operand (`exprdiff.latex`); empty for
+    #: ``\operatorname{name}\left(#1\right)``
+    latex_template: ClassVar[str] = ""
 
     def __init__(self, child: object) -> None:
         self._init(child=as_node(child))
@@ -354,6 +397,7 @@ class BinaryOp(Node):
     __slots__ = ("lhs", "rhs")
     symbol: ClassVar[str] = ""
     function_name: ClassVar[str] = ""
+    latex_template: ClassVar[str] = ""  # with ``#1`` and ``#2``, see `UnaryOp`
 
     def __init__(self, lhs: object, rhs: object) -> None:
         self._init(lhs=as_node(lhs), rhs=as_node(rhs))

@@ -252,7 +252,7 @@ class _Fit:
             rate = self.learning_rate
             if callable(rate):
                 rate = _check_rate(rate(epoch), epoch)
-            self.params = self.rule.step(self.params, mean_grads, rate)
+            self.params = self.rule.update(self.loss, self.params, inputs, mean_grads, rate)
             total += batch_total
         self.losses.append(total / self.count)
 

@@ -37,7 +37,7 @@ class Optimizer:
     {Parameter('w'): 1.25}
     """
 
-    #: the name `optimize` accepts for this rule
+    #: the name `optimize` accepts for this rule (once it is in `OPTIMIZERS`)
     name: ClassVar[str] = ""
 
     def reset(self) -> None:
@@ -46,6 +46,17 @@ class Optimizer:
     def step(self, params: Mapping, grads: Mapping, learning_rate: float) -> dict:
         """Return new values for the parameters in ``grads``; ``params`` is not changed."""
         raise NotImplementedError(f"{type(self).__name__} defines no step()")
+
+    def update(
+        self, loss, params: Mapping, inputs: Mapping, grads: Mapping, learning_rate: float
+    ) -> dict:
+        """The step `optimize` takes: `step`, unless a rule needs the loss and the batch too.
+
+        ``loss`` is the per-sample loss and ``inputs`` the batch the mean
+        gradient ``grads`` was computed on (Newton's method evaluates the
+        Hessian there).
+        """
+        return self.step(params, grads, learning_rate)
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
@@ -151,8 +162,10 @@ class Adam(Optimizer):
         return new
 
 
-#: the optimizers `optimize` knows by name
-OPTIMIZERS: Mapping[str, type[Optimizer]] = {
+
+
+#: the optimizers `optimize` knows by name (`exprdiff.newton` adds ``"newton"``)
+OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (GradientDescent, Momentum, Adam)
 }
 

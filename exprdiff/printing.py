@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PRECEDENCE", "format_number", "to_str"]
+__all__ = ["PRECEDENCE", "format_number", "render_text", "to_str"]
 
 #: binding strength of infix symbols; higher binds tighter
 PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "**": 40}
@@ -70,6 +70,22 @@ def to_str(root, limit: int | None = None) -> str:
     >>> to_str(-(w1 - (x1 - b)) ** 2)
     '-(w1 - (x1 - b))**2'
     """
+    return render_text(root, _expand, limit)
+
+
+def render_text(root, expand, limit: int | None = None) -> str:
+    """Run a printer without recursion: the text of ``root``.
+
+    ``expand(node, stack)`` pushes what prints ``node`` onto ``stack`` in
+    reverse order: strings, and operand nodes that are expanded in turn.
+    ``limit`` cuts the text at about that many characters, ending it in ``…``.
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> render_text(x + 1, lambda node, stack: stack.extend(["(", node.lhs, " plus 1)"][::-1])
+    ...        if node.children else stack.append(node.label))
+    '(x plus 1)'
+    """
     limit = _DEFAULT_LIMIT if limit is None else limit
     pieces: list[str] = []
     length = 0
@@ -81,25 +97,29 @@ def to_str(root, limit: int | None = None) -> str:
             length += len(item)
             if length > limit:
                 return "".join(pieces)[: max(limit - 1, 0)] + "…"
-            continue
-        children = item.children
-        if not children:
-            stack.append(_leaf_text(item))
-        elif not item.symbol:
-            stack.append(")")
-            for name in reversed(item.settings):
-                stack.append(f", {name}={getattr(item, name)!r}")
-            for position, child in enumerate(reversed(children)):
-                stack.append(child)
-                if position < len(children) - 1:
-                    stack.append(", ")
-            stack.append(_function_name(item) + "(")
-        elif len(children) == 1:
-            _push(stack, children[0], _precedence(children[0]) <= _PREFIX)
-            stack.append(item.symbol)
         else:
-            _push_infix(stack, item)
+            expand(item, stack)
     return "".join(pieces)
+
+
+def _expand(item, stack: list) -> None:
+    children = item.children
+    if not children:
+        stack.append(_leaf_text(item))
+    elif not item.symbol:
+        stack.append(")")
+        for name in reversed(item.settings):
+            stack.append(f", {name}={getattr(item, name)!r}")
+        for position, child in enumerate(reversed(children)):
+            stack.append(child)
+            if position < len(children) - 1:
+                stack.append(", ")
+        stack.append(_function_name(item) + "(")
+    elif len(children) == 1:
+        _push(stack, children[0], _precedence(children[0]) <= _PREFIX)
+        stack.append(item.symbol)
+    else:
+        _push_infix(stack, item)
 
 
 def _push_infix(stack: list, node) -> None:
@@ -111,13 +131,29 @@ def _push_infix(stack: list, node) -> None:
     lhs_parens = lhs_level < level or (right_associative and lhs_level <= level)
     rhs_parens = (
         rhs_level < level
-        or rhs_level == _PREFIX  # x*(-y) and x - (-2) read better than x*-y
+        or _starts_with_minus(rhs)  # x*(-y), x - (-2) and y*(-2*x) read better than x*-y
         or (rhs_level == level and symbol in _NON_ASSOCIATIVE)
     )
     spaced = level <= PRECEDENCE["+"] or symbol == "@"
     _push(stack, rhs, rhs_parens)
     stack.append(f" {symbol} " if spaced else symbol)
     _push(stack, lhs, lhs_parens)
+
+
+def _starts_with_minus(node, look: int = 64) -> bool:
+    """Whether ``node``'s text begins with a minus sign (checking ``look`` steps down)."""
+    for _ in range(look):
+        level = _precedence(node)
+        if level == _PREFIX:
+            return True
+        if level == _ATOM or len(node.children) != 2:
+            return False
+        lhs = node.children[0]
+        own, lhs_level = PRECEDENCE.get(node.symbol, 20), _precedence(lhs)
+        if lhs_level < own or (node.symbol == "**" and lhs_level <= own):
+            return False  # the left operand is in parentheses
+        node = lhs
+    return False
 
 
 def _push(stack: list, node, parenthesize: bool) -> None:

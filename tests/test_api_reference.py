@@ -1,19 +1,10 @@
 """The API reference page documents every public name and is up to date."""
 
-import importlib.util
 import re
-from pathlib import Path
+
+from docs_scripts import DOCS, load_docs_script
 
 import exprdiff
-
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_api", DOCS / "make_api.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_public_name_is_documented():
@@ -26,7 +17,7 @@ def test_every_public_name_is_documented():
 
 def test_page_matches_the_docstrings():
     """docs/api.md is what docs/make_api.py generates now (rerun it after changing the API)."""
-    assert (DOCS / "api.md").read_text() == _generator().render()
+    assert (DOCS / "api.md").read_text() == load_docs_script("make_api.py").render()
 
 
 def test_all_is_sorted_and_complete():

@@ -88,8 +88,8 @@ def test_adam_first_step_moves_by_about_the_learning_rate(value, grad, rate):
 
 
 def test_names_make_default_instances_and_instances_pass_through():
-    """make_optimizer knows the three names (any case) and returns instances as they are."""
-    assert set(OPTIMIZERS) == {"gd", "momentum", "adam"}
+    """make_optimizer knows the names (any case) and returns instances as they are."""
+    assert set(OPTIMIZERS) == {"gd", "momentum", "adam", "newton"}  # newton: exprdiff.newton
     assert type(make_optimizer("GD")) is GradientDescent
     assert type(make_optimizer("momentum")) is Momentum
     mine = Adam(beta1=0.5)

@@ -81,3 +81,11 @@ def test_shared_dag_prints_within_the_limit():
     for _ in range(60):
         node = node * node + node
     assert len(to_str(node, limit=1000)) == 1000
+
+
+def test_right_operand_starting_with_a_minus_is_parenthesised():
+    """b*(-2*a) and a + (-b*c) keep parentheses, so no operator meets a minus sign."""
+    assert to_str(b * (Constant(-2.0) * a)) == "b*(-2*a)"
+    assert to_str(a + (-b) * c) == "a + (-b*c)"
+    assert to_str(a * (b * Constant(-2.0))) == "a*b*(-2)"
+    assert to_str(Constant(-2.0) * a * b) == "-2*a*b"

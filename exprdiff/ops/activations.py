@@ -37,6 +37,7 @@ class Sigmoid(UnaryOp):
 
     __slots__ = ()
     backward_uses_operands = False
+    latex_template = r"\sigma\left(#1\right)"
     numpy_code = "stable_sigmoid({0})"
     numpy_helpers = (stable_sigmoid,)
 
@@ -52,7 +53,7 @@ class ReLU(UnaryOp):
 
     __slots__ = ()
     backward_uses_operands = False
-
+    latex_template = r"\operatorname{ReLU}\left(#1\right)"
     numpy_code = "np.maximum({0}, 0.0)"
 
     def forward(self, x):

@@ -14,6 +14,7 @@ class Exp(UnaryOp):
 
     __slots__ = ()
     backward_uses_operands = False
+    latex_template = r"\exp\left(#1\right)"
     ufunc = np.exp
 
     def forward(self, x):
@@ -28,6 +29,7 @@ class Log(UnaryOp):
 
     __slots__ = ()
     backward_uses_out = False
+    latex_template = r"\log\left(#1\right)"
     ufunc = np.log
 
     def forward(self, x):
@@ -42,6 +44,7 @@ class Sqrt(UnaryOp):
 
     __slots__ = ()
     backward_uses_operands = False
+    latex_template = r"\sqrt{#1}"
     ufunc = np.sqrt
 
     def forward(self, x):
@@ -56,6 +59,7 @@ class Abs(UnaryOp):
 
     __slots__ = ()
     backward_uses_out = False
+    latex_template = r"\left|#1\right|"
     ufunc = np.absolute
 
     def forward(self, x):
@@ -85,6 +89,7 @@ class Sin(UnaryOp):
 
     __slots__ = ()
     backward_uses_out = False
+    latex_template = r"\sin\left(#1\right)"
     ufunc = np.sin
 
     def forward(self, x):
@@ -99,6 +104,7 @@ class Cos(UnaryOp):
 
     __slots__ = ()
     backward_uses_out = False
+    latex_template = r"\cos\left(#1\right)"
     ufunc = np.cos
 
     def forward(self, x):
@@ -113,6 +119,7 @@ class Tanh(UnaryOp):
 
     __slots__ = ()
     backward_uses_operands = False
+    latex_template = r"\tanh\left(#1\right)"
     ufunc = np.tanh
 
     def forward(self, x):

@@ -1,0 +1,115 @@
+"""check_grads: three independent answers agree for every op, and disagreement is caught."""
+
+import numpy as np
+import pytest
+
+import exprdiff.ops
+from exprdiff import (
+    BinaryOp,
+    GradCheck,
+    Input,
+    Parameter,
+    Sigmoid,
+    UnaryOp,
+    check_grads,
+)
+from exprdiff.checking import ParameterCheck
+
+w, v, b, c = Parameter("w"), Parameter("v"), Parameter("b"), Parameter("c")
+x = Input("x")
+BATCH = {x: np.array([0.2, 0.5, 0.9])}
+
+OPS = [getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__]
+ELEMENTWISE = [op for op in OPS if isinstance(op, type) and op.elementwise
+               and issubclass(op, (UnaryOp, BinaryOp))]
+
+
+# settings for the ops that need them, keeping the operands (0.6 .. 2.4) where they are smooth
+SETTINGS = {"Clip": {"low": 0.0, "high": 3.0}}
+
+
+def test_every_elementwise_op_is_covered():
+    """The op table below is every elementwise op that exprdiff.ops exports."""
+    assert {op.__name__ for op in ELEMENTWISE} >= {
+        "Abs", "Add", "Cos", "Divide", "Exp", "Log", "Multiply", "Negate", "Power", "ReLU",
+        "Sigmoid", "Sign", "Sin", "Softplus", "Sqrt", "Subtract", "Tanh"}
+
+
+@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.__name__)
+def test_every_op_agrees_three_ways_to_second_order(op):
+    """Reverse mode, symbolic and finite differences agree (first and second order) per op."""
+    # operands are positive (0.6 .. 2.4) and away from kinks, so every op is smooth here
+    first = w * x + b
+    second = v * x + c
+    settings = SETTINGS.get(op.__name__, {})
+    expr = op(first, **settings) if issubclass(op, UnaryOp) else op(first, second, **settings)
+    params = {w: 1.3, b: 0.4, v: -0.7, c: 1.9}
+    check = check_grads(expr, params, BATCH)
+    check.assert_ok()
+    assert check.parameters and all(p.second_order is not None for p in check.parameters)
+
+
+def test_a_wrong_derivative_rule_is_reported():
+    """An op whose rule is wrong fails the check, and the report names the parameter."""
+
+    class WrongSquare(UnaryOp):
+        def forward(self, a):
+            return a * a
+
+        def backward(self, g, a, out):
+            return g * 3 * a
+
+    check = check_grads(WrongSquare(w * x), {w: 1.5}, BATCH)
+    assert not check.ok
+    assert check.parameters[0].first_order > 0.1
+    with pytest.raises(AssertionError, match=r"w +first order .*<-- disagrees"):
+        check.assert_ok()
+
+
+def test_array_parameters_get_first_order_checks():
+    """Array parameters are checked to first order; second order shows n/a."""
+    weights = Parameter("weights")
+    data = Input("data")
+    expr = Sigmoid(weights * data + b) ** 2
+    params = {weights: np.array([0.5, -1.0]), b: 0.1}
+    check = check_grads(expr, params, {data: np.array([[1.0, 2.0], [0.5, -0.3]])})
+    check.assert_ok()
+    by_name = {p.name: p for p in check.parameters}
+    assert by_name["weights"].second_order is None and by_name["b"].second_order is not None
+    assert "weights  first order" in repr(check) and "second order n/a" in repr(check)
+
+
+def test_non_elementwise_op_checks_without_symbolic_answers():
+    """With an op that is not elementwise, the symbolic answer is left out and the reason shown."""
+
+    class Total(UnaryOp):
+        elementwise = False
+
+        def forward(self, a):
+            return np.sum(a)
+
+        def backward(self, g, a, out):
+            return g * np.ones_like(a)
+
+    check = check_grads(Total(w * x) ** 2, {w: 0.5}, BATCH)
+    assert check.ok
+    assert "Total" in check.symbolic_note and "Total" in repr(check)
+
+
+def test_report_is_readable():
+    """The repr states the verdict, the worst error and one line per parameter."""
+    check = GradCheck((ParameterCheck("w1", 1e-10, 3e-9), ParameterCheck("b", 0.5, None)), 1e-5)
+    assert repr(check) == (
+        "GradCheck(FAILED, worst 5.0e-01, tolerance 1e-05)\n"
+        "  w1  first order 1.0e-10  second order 3.0e-09\n"
+        "  b   first order 5.0e-01  second order n/a   <-- disagrees"
+    )
+    assert check.worst == 0.5 and not check.ok
+
+
+def test_nan_gradients_count_as_disagreement():
+    """A NaN anywhere is a failure, not a silent pass."""
+    from exprdiff.checking import _disagreement
+
+    assert _disagreement(np.nan, np.nan) == float("inf")
+    assert _disagreement(1.0, 1.0 + 1e-12) < 1e-11

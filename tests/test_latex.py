@@ -1,0 +1,87 @@
+"""to_latex: fractions, powers, function names, subscripts, parentheses, depth."""
+
+import pytest
+
+from exprdiff import (
+    Abs,
+    Constant,
+    Exp,
+    Input,
+    Log,
+    Parameter,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Sqrt,
+    Tanh,
+    UnaryOp,
+    diff,
+    to_latex,
+)
+from exprdiff.latex import latex_name
+
+x, y = Input("x"), Input("y")
+w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")
+
+CASES = [
+    (lambda: Sigmoid(w1 * x + w2 * y + b),
+     r"\sigma\left(w_{1} \cdot x + w_{2} \cdot y + b\right)"),
+    (lambda: diff(3 * x**2 - 4 * x + 5, x), r"6 x - 4"),
+    (lambda: diff(Sigmoid(x), x),
+     r"\sigma\left(x\right) \cdot \left(1 - \sigma\left(x\right)\right)"),
+    (lambda: (x + 1) / (2 * y), r"\frac{x + 1}{2 y}"),
+    (lambda: 1 / (1 + Exp(-x)), r"\frac{1}{1 + \exp\left(-x\right)}"),
+    (lambda: (x / y) ** 2, r"\left(\frac{x}{y}\right)^{2}"),
+    (lambda: x ** (y + 1), r"x^{y + 1}"),
+    (lambda: (x**2) ** 3, r"\left(x^{2}\right)^{3}"),
+    (lambda: -(x**2), r"-x^{2}"),
+    (lambda: -(x + y), r"-\left(x + y\right)"),
+    (lambda: x - (y - b), r"x - \left(y - b\right)"),
+    (lambda: x * (-y), r"x \cdot \left(-y\right)"),
+    (lambda: Log(Tanh(x)) + Sqrt(y) + Abs(b),
+     r"\log\left(\tanh\left(x\right)\right) + \sqrt{y} + \left|b\right|"),
+    (lambda: ReLU(x) + Softplus(y),
+     r"\operatorname{ReLU}\left(x\right) + \operatorname{softplus}\left(y\right)"),
+    (lambda: Constant(2) * Constant(3) ** x, r"2 \cdot 3^{x}"),
+    (lambda: Constant(-2.0) ** x, r"\left(-2\right)^{x}"),
+]
+
+
+@pytest.mark.parametrize("build, expected", CASES, ids=[e for _, e in CASES])
+def test_expected_latex(build, expected):
+    """Each expression prints to exactly the expected LaTeX source."""
+    assert to_latex(build()) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("w1", "w_{1}"), ("w_12", "w_{12}"), ("x_out", r"x_{\mathrm{out}}"), ("alpha", r"\alpha"),
+    ("theta_2", r"\theta_{2}"), ("label", r"\mathrm{label}"), ("x", "x"),
+])
+def test_names_become_subscripts_greek_or_upright(name, expected):
+    """Leaf names become subscripted, Greek or upright LaTeX."""
+    assert latex_name(name) == expected
+
+
+def test_user_operation_without_template_prints_as_operatorname():
+    """An op without latex_template prints as \\operatorname{name}; one with it uses it."""
+
+    class Cube(UnaryOp):
+        def forward(self, a):
+            return a**3
+
+    class Erf(UnaryOp):
+        latex_template = r"\operatorname{erf}\left(#1\right)"
+
+    assert to_latex(Cube(x)) == r"\operatorname{cube}\left(x\right)"
+    assert to_latex(Erf(x) + 1) == r"\operatorname{erf}\left(x\right) + 1"
+
+
+def test_deep_expression_prints_and_limit_cuts():
+    """A 100 000-deep expression prints iteratively; limit cuts the text with an ellipsis."""
+    expr = x
+    for _ in range(100_000):
+        expr = Tanh(expr)
+    text = to_latex(expr)
+    assert text.count(r"\tanh") == 100_000
+    short = to_latex(expr, limit=20)
+    assert len(short) == 20 and short.endswith("…")

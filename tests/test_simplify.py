@@ -1,0 +1,136 @@
+"""simplify: folding, identities, coefficients, safety, sharing, depth and idempotence."""
+
+import math
+
+import numpy as np
+import pytest
+
+from exprdiff import (
+    Constant,
+    Input,
+    Log,
+    Negate,
+    Parameter,
+    Sigmoid,
+    Sqrt,
+    simplify,
+    simplify_all,
+    topological_order,
+)
+
+x, y = Input("x"), Input("y")
+w, b = Parameter("w"), Parameter("b")
+
+CASES = [
+    (lambda: x + 0, "x"),
+    (lambda: 0 + x, "x"),
+    (lambda: x * 1, "x"),
+    (lambda: 1 * x, "x"),
+    (lambda: x * 0, "0"),
+    (lambda: x**1, "x"),
+    (lambda: x**0, "1"),
+    (lambda: Negate(Negate(x)), "x"),
+    (lambda: x - x, "0"),
+    (lambda: x / x, "1"),
+    (lambda: 2 * (3 * x), "6*x"),
+    (lambda: x + 2 * x - 4 * x, "-x"),
+    (lambda: Constant(2) * 3 + 4, "10"),
+    (lambda: Log(Constant(1.0)) + x, "x"),
+    (lambda: x / 3, "x/3"),
+    (lambda: 2 * x / 3 + y, "2*x/3 + y"),
+    (lambda: x * x * x / x, "x**2"),
+    (lambda: (-x) ** 2, "x**2"),
+    (lambda: (x**0.5) ** 2, "x"),
+    (lambda: (2 * x) ** -2, "1/(4*x**2)"),
+    (lambda: 1 - x, "1 - x"),
+    (lambda: 3 - x - 5, "-x - 2"),
+    (lambda: x * (y + 1) + (y + 1) * x, "2*x*(y + 1)"),
+    (lambda: 0.1 * x + 0.2 * x, "0.30000000000000004*x"),
+]
+
+
+@pytest.mark.parametrize("build, expected", CASES, ids=[text for _, text in CASES])
+def test_identities_folding_and_coefficients(build, expected):
+    """Each rewrite gives the shortest form, and the same value at a few points."""
+    expr = build()
+    simplified = simplify(expr)
+    assert str(simplified) == expected
+    for value in (0.5, 1.7, 3.0):
+        inputs = {x: value, y: -0.25}
+        assert simplified(inputs=inputs) == pytest.approx(expr(inputs=inputs), rel=1e-12)
+
+
+def test_fractional_powers_are_not_merged():
+    """(x**2)**0.5 is |x|, so it is left alone: only integer exponents distribute."""
+    expr = (x**2) ** 0.5
+    assert str(simplify(expr)) == "(x**2)**0.5"
+    assert simplify(expr)({}, {x: -3.0}) == 3.0
+
+
+def test_undefined_points_may_become_defined():
+    """x*0, x - x and x/x are 0, 0, 1 even where the original is NaN (documented)."""
+    inf = math.inf
+    assert simplify(x * 0)({}, {x: inf}) == 0.0
+    assert simplify(x - x)({}, {x: inf}) == 0.0
+    assert simplify(x / x)({}, {x: np.array(0.0)}) == 1.0
+
+
+def test_folding_keeps_non_finite_results_unfolded():
+    """log(0) is not folded to -inf: it stays readable and nothing warns."""
+    assert str(simplify(Log(Constant(0.0)) + x)) == "log(0) + x"
+    assert str(simplify(Sqrt(Constant(-1.0)))) == "sqrt(-1)"
+
+
+def test_array_constants_fold_and_scalar_results_broadcast():
+    """Array constants fold; x - x on a batch is the scalar 0, which broadcasts."""
+    folded = simplify(Constant([1.0, 2.0]) * 2 + x)
+    assert str(folded) == "[2, 4] + x"
+    assert folded({}, {x: 1.0}).tolist() == [3.0, 5.0]
+    assert simplify(x - x)({}, {x: np.ones(3)}) == 0.0
+
+
+def test_unchanged_expression_is_returned_itself():
+    """An expression with nothing to simplify comes back as the same object (plan kept)."""
+    expr = Sigmoid(w * x + b)
+    assert simplify(expr) is expr
+
+
+def test_shared_subexpressions_stay_shared():
+    """A 60-level DAG x_{k+1} = x_k*x_k + x_k simplifies to a graph of the same size."""
+    expr = x
+    for _ in range(60):
+        expr = expr * 1 * expr + expr + 0
+    simplified = simplify(expr)
+    assert len(topological_order(simplified)) == 2 * 60 + 2  # x, 2, and x**2, + per level
+    assert simplified({}, {x: 0.001}) == pytest.approx(expr({}, {x: 0.001}), rel=1e-9)
+
+
+def test_simplify_all_shares_between_expressions():
+    """simplify_all returns results built from one table: equal parts are one node."""
+    first, second = simplify_all([(x * 1 + y) * 2, Sigmoid(x + y * 1)])
+    assert first.rhs is second.child or first.lhs is second.child
+
+
+def test_deep_chain_simplifies_without_recursion():
+    """A chain of 100 000 operations simplifies (to two nodes here)."""
+    expr = x
+    for _ in range(50_000):
+        expr = expr * 1.0 + 1
+    simplified = simplify(expr)
+    assert str(simplified) == "x + 50000"
+
+
+def test_deep_function_chain_keeps_its_value():
+    """A 100 000-deep alternation of exp and negation simplifies iteratively."""
+    expr = x
+    for i in range(100_000):
+        expr = -expr if i % 2 else Sigmoid(expr)
+    simplified = simplify(expr)
+    assert simplified({}, {x: 0.3}) == expr({}, {x: 0.3})
+
+
+def test_simplify_is_idempotent_on_the_examples():
+    """simplify(simplify(e)) is structurally equal to simplify(e)."""
+    for build, _ in CASES:
+        once = simplify(build())
+        assert simplify(once).equals(once)
