@@ -112,3 +112,23 @@ def test_node_adjoints_of_a_dense_network():
     moved = Sum(LogSumExp(Tanh(as_param @ w)))
     expected = numeric_grad(moved, {**params, as_param: inputs[x]})[as_param]
     np.testing.assert_allclose(node_gradients(expr, params, inputs)[x], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, build", [
+    ("Sum", lambda x, w: Sum(x * w)), ("MatMul", lambda x, w: Tanh(x @ w)),
+    ("Softmax", lambda x, w: Softmax(x * w)), ("LogSumExp", lambda x, w: LogSumExp(x * w)),
+    ("Transpose", lambda x, w: Tanh(Transpose(x * w))),
+    ("SumOfSquares", lambda x, w: SumOfSquares(x * w)),
+    ("ClassScore", lambda x, w: ClassScore(x * w, x)),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_symbolic_diff_refuses_array_ops_by_name(name, build):
+    """Symbolic derivatives are elementwise: diff through an array op raises
+    NotImplementedError naming it, while the numeric grad handles it."""
+    from exprdiff.symbolic import diff
+
+    x, w = Input("x"), Parameter("w")
+    expr = build(x, w)
+    with pytest.raises(NotImplementedError, match=rf"{name} .*not an elementwise operation"):
+        diff(expr, w)
+    grads = expr.grad({w: np.full((2, 2), 0.5)}, {x: np.eye(2)})
+    assert grads[w].shape == (2, 2)
