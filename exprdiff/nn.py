@@ -98,7 +98,9 @@ def _check_layers(builder: str, sizes: Sequence[int], *activations: Activation) 
     """An MLP's layer sizes, checked, after checking its activations."""
     for activation in activations:
         _activation(activation)
-    checked = [_check_size("each layer size", size) for size in sizes] if sizes else []
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"{builder} takes a list of layer sizes such as [16, 16, 1], got {sizes!r}")
+    checked = [_check_size("each layer size", size) for size in sizes]
     if not checked:
         raise ValueError(f"{builder} needs at least one layer size")
     return checked

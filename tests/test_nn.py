@@ -176,6 +176,7 @@ def test_neuron_builder():
     (lambda: DenseMLP(Input("x"), 2, [3, 0]), ValueError, r"each layer size must be a positive int, got 0"),
     (lambda: DenseMLP(Input("x"), 2, []), ValueError, r"DenseMLP needs at least one layer size"),
     (lambda: MLP([Input("x")], []), ValueError, r"MLP needs at least one layer size"),
+    (lambda: DenseMLP(Input("x"), 2, 16), TypeError, r"DenseMLP takes a list of layer sizes"),
     (lambda: DenseLayer(Input("x"), 2.5, 3), ValueError, r"n_in must be a positive int, got 2.5"),
     (lambda: Layer([Input("x")], True), ValueError, r"size must be a positive int, got True"),
     (lambda: MLP(Input("x"), [3]), TypeError, r"non-empty list of nodes.*use DenseMLP"),
