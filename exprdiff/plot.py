@@ -215,13 +215,13 @@ def loss_curve(
 
 def decision_boundary(
     model: Node,
-    inputs: Input | Sequence[Input],
+    features: Input | Sequence[Input],
     params: Mapping,
     X: np.ndarray | None = None,
     labels: np.ndarray | None = None,
     *,
     threshold: float = 0.0,
-    other_inputs: Mapping | None = None,
+    inputs: Mapping | None = None,
     ax: Axes | None = None,
     xlim: Range | None = None,
     ylim: Range | None = None,
@@ -231,9 +231,10 @@ def decision_boundary(
 ) -> Axes:
     """Colour the plane by the class a two-input classifier predicts, with the data on top.
 
-    ``inputs`` is one `Input` that takes points as rows of an (n, 2) array
+    ``features`` is one `Input` that takes points as rows of an (n, 2) array
     (a dense model) or a pair ``(x1, x2)`` of Inputs that take the two
-    coordinates (a scalar-style model).  A model giving one score per point
+    coordinates (a scalar-style model); ``inputs`` supplies any other Inputs
+    the model reads.  A model giving one score per point
     predicts class 1 where the score exceeds ``threshold`` (0 suits a hinge
     loss or logits; use 0.5 for probabilities) and class 0 elsewhere, and the
     boundary itself is drawn as a black line; a model giving a row of k class
@@ -253,10 +254,10 @@ def decision_boundary(
     >>> ax.images[0].get_array().astype(int).tolist()  # class 1 below the diagonal
     [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
     """
-    single = isinstance(inputs, Node)
-    if not single and len(inputs) != 2:
+    single = isinstance(features, Node)
+    if not single and len(features) != 2:
         raise ValueError(
-            f"inputs must be one Input taking (n, 2) points or a pair (x1, x2), got {inputs!r}"
+            f"features must be one Input taking (n, 2) points or a pair (x1, x2), got {features!r}"
         )
     if X is not None:
         X = np.asarray(X, dtype=np.float64)
@@ -266,8 +267,9 @@ def decision_boundary(
     ylim = ylim or _padded(X, 1)
     u, v = grid(xlim, ylim, resolution)
     points = np.column_stack([u.ravel(), v.ravel()])
-    feed = {inputs: points} if single else {inputs[0]: points[:, 0], inputs[1]: points[:, 1]}
-    scores = np.asarray(model(params, {**(other_inputs or {}), **feed}), dtype=np.float64)
+    feed = {features: points} if single else {features[0]: points[:, 0],
+                                               features[1]: points[:, 1]}
+    scores = np.asarray(model(params, {**(inputs or {}), **feed}), dtype=np.float64)
     if scores.shape not in ((len(points),), (len(points), 1)) and (
         scores.ndim != 2 or scores.shape[0] != len(points)
     ):
@@ -294,8 +296,8 @@ def decision_boundary(
                    vmin=0, vmax=top, edgecolors="black", linewidths=0.8, s=25, zorder=3)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
-    names = [inputs.label + "[:, 0]", inputs.label + "[:, 1]"] if single else [
-        inputs[0].label, inputs[1].label]
+    names = [features.label + "[:, 0]", features.label + "[:, 1]"] if single else [
+        features[0].label, features[1].label]
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     return ax

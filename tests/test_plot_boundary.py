@@ -75,7 +75,7 @@ def test_threshold_for_probabilities_and_boundary_line():
 
 @pytest.mark.parametrize("call, message", [
     (lambda x, w: decision_boundary(x @ w, [x, x, x], {w: np.ones(2)}),
-     r"one Input taking \(n, 2\) points or a pair"),
+     r"features must be one Input taking \(n, 2\) points or a pair"),
     (lambda x, w: decision_boundary(x @ w, x, {w: np.ones(2)}, np.ones((4, 3)), [0] * 4),
      r"X must hold points as rows of shape \(n, 2\), got shape \(4, 3\)"),
     (lambda x, w: decision_boundary(x @ w, x, {w: np.ones((2, 2, 2))}, resolution=3),
@@ -85,3 +85,12 @@ def test_bad_arguments_are_named(call, message):
     """Wrong inputs, data of the wrong shape or a model that is not a classifier are named."""
     with pytest.raises(ValueError, match=message):
         call(Input("x"), Parameter("w"))
+
+
+def test_other_inputs_are_supplied():
+    """A model reading another Input (a temperature, say) gets it from ``inputs``."""
+    x, w, scale = Input("x"), Parameter("w"), Input("scale")
+    ax = decision_boundary(scale * (x @ w) - 0.5, x, {w: np.array([1.0, 0.0])},
+                           inputs={scale: 2.0}, ax=new_axes(), xlim=(-1.0, 1.0),
+                           ylim=(-1.0, 1.0), resolution=5)
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[0, 0, 0, 1, 1]] * 5)
