@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from exprdiff.graph import _fit_shape, plan_for
+from exprdiff.graph import _fit_shape, _fit_to_shape, plan_for
 from exprdiff.names import named_leaves
 from exprdiff.nodes import Input, Node, Parameter, as_node
 from exprdiff.values import shape_of
@@ -188,7 +188,7 @@ class _Writer:
 
     def helpers(self) -> list:
         """The functions the written code calls, for copying into the source."""
-        return [shape_of, _fit_shape, *self._helpers.values()]
+        return [shape_of, _fit_to_shape, _fit_shape, *self._helpers.values()]
 
     def reverse(self, root: Node, wrt: list) -> list[str]:
         """Reverse-mode lines: ``_g<i>`` is the gradient with respect to node i's value."""

@@ -25,6 +25,7 @@ __all__ = [
 
 _NOTHING: Mapping = {}
 _FLOAT64 = np.float64
+_FLOAT64_DTYPE = np.dtype(np.float64)
 
 
 def topological_order(root) -> list:
@@ -57,10 +58,20 @@ class Plan:
     ``steps`` lists ``(index, node, operand_indices)`` for the operations below
     the root; the root's own step has ``node=None`` (the caller supplies the
     root) so that caching the plan on the root makes no reference cycle.
+    ``backward`` lists, in reverse order, the operations that lead to a
+    Parameter as ``(index, node, kind, operand_indices, targets)``: ``targets``
+    are the ``(slot, operand_index)`` pairs whose gradient is needed, and
+    ``kind`` says how to call the rules (1 and 2: ``backward`` or
+    ``backward_lhs/rhs`` directly; 0: through ``partial``, for an operation
+    that overrides it).  ``evaluate_steps`` and ``gradient_steps`` are
+    ``steps`` with, for each, the values to release once it has run (see
+    ``backward_uses_out`` on `exprdiff.nodes.Node`); ``retaining_steps``
+    releases nothing, for callers that return every value.
     """
 
-    __slots__ = ("_order", "size", "constants", "parameters", "inputs", "steps", "root_step",
-                 "backward_steps", "root_slots", "template")
+    __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs", "steps",
+                 "root_step", "backward_steps", "root_slots", "backward", "evaluate_steps",
+                 "gradient_steps", "retaining_steps")
 
     def __init__(self, root) -> None:
         from exprdiff.nodes import Constant, Input, Parameter
@@ -83,6 +94,9 @@ class Plan:
             for leaf_type, entries in kind.items():
                 if isinstance(root, leaf_type):
                     entries.append((0, root.value if leaf_type is Constant else None))
+        self.template = [None] * self.size  # a fresh values list starts as a copy
+        for i, value in self.constants:
+            self.template[i] = _FLOAT64(value) if type(value) is float else value
         steps = [(i, n, operands[i]) for i, n in enumerate(order) if operands[i]]
         self.root_step = steps.pop() if operands[-1] else None
         self.steps = steps
@@ -93,17 +107,52 @@ class Plan:
             for i, node, kids in reversed(steps)
             if needs_grad[i]
         ]
+        self.backward = [_backward_step(*step) for step in self.backward_steps]
         self.root_slots = ()
         if self.root_step is not None:
             kids = self.root_step[2]
             self.root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
-        self.template = [None] * self.size  # a fresh values list starts as a copy
-        for i, value in self.constants:
-            self.template[i] = np.float64(value) if type(value) is float else value
+        # An operation's value is released (replaced by its shape) once the
+        # last operation reading it has run, unless a derivative rule reads it
+        # later: evaluating keeps no more arrays alive than hand-written code.
+        read_later = [False] * self.size
+        for i, node, kind, kids, _ in self.backward:
+            read_later[i] = read_later[i] or kind == 0 or type(node).backward_uses_out
+            if kind == 0 or type(node).backward_uses_operands:
+                for k in kids:
+                    read_later[k] = True
+        if self.root_step is not None and (
+            type(root).backward_uses_operands or _rule_kind(root) == 0
+        ):
+            for k in self.root_step[2]:
+                read_later[k] = True
+        last_use = [-1] * self.size
+        for i, kids in enumerate(operands):
+            for k in kids:
+                last_use[k] = i  # the root's own step releases nothing: it is the last
+        evaluate_release: list[list] = [[] for _ in range(self.size)]
+        gradient_release: list[list] = [[] for _ in range(self.size)]
+        for k, i in enumerate(last_use):
+            if i >= 0 and operands[k]:  # operations only: leaves' values belong to the caller
+                evaluate_release[i].append(k)
+                if not read_later[k]:
+                    gradient_release[i].append(k)
+        self.evaluate_steps = [(i, n, kids, tuple(evaluate_release[i])) for i, n, kids in steps]
+        self.gradient_steps = [(i, n, kids, tuple(gradient_release[i])) for i, n, kids in steps]
+        self.retaining_steps = [(i, n, kids, ()) for i, n, kids in steps]
 
     def nodes(self, root) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
         return self._order[:-1] + [root]
+
+
+def _rule_kind(node) -> int:
+    partial = type(node).partial
+    return 1 if partial is UnaryOp.partial else 2 if partial is BinaryOp.partial else 0
+
+
+def _backward_step(i: int, node, kids: tuple, slots: tuple) -> tuple:
+    return (i, node, _rule_kind(node), kids, tuple((slot, kids[slot]) for slot in slots))
 
 
 def plan_for(root) -> Plan:
@@ -121,7 +170,8 @@ def plan_for(root) -> Plan:
 
 def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     """Value of ``root``: a float when scalar, else a float64 array."""
-    values = _forward(root, plan_for(root), params, inputs)
+    plan = plan_for(root)
+    values = _forward(root, plan, params, inputs)
     return _as_result(values[-1])
 
 
@@ -141,11 +191,14 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
     (9.0, {Parameter('w'): 6.0})
     """
     plan = plan_for(root)
-    values = _forward(root, plan, params, inputs)
-    steps = plan.backward_steps
-    if plan.root_step is not None:
-        steps = [(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
-    grads = _reverse(steps, values)
+    values = _forward(root, plan, params, inputs, plan.gradient_steps)
+    out = values[-1]
+    grads = _root_adjoint(values)
+    if plan.root_step is not None and plan.root_slots:
+        # the root's step is made per call: the plan holds no reference to its root
+        _backpropagate([_backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots)],
+                       values, grads)
+    _backpropagate(plan.backward, values, grads)
     result = {}
     for i, node in plan.parameters:
         g = grads[i]
@@ -156,7 +209,7 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
             result[node or root] = np.zeros_like(value)
         else:
             result[node or root] = g if g.flags.writeable else np.array(g)
-    return _as_result(values[-1]), result
+    return _as_result(out), result
 
 
 def node_gradients(root, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
@@ -193,14 +246,15 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
 
     plan = plan_for(root)
     nodes = plan.nodes(root)
-    values = _forward(root, plan, params, inputs)
-    steps = [(i, node, kids, tuple(range(len(kids))))
+    values = _forward(root, plan, params, inputs, plan.retaining_steps)
+    steps = [_backward_step(i, node, kids, tuple(range(len(kids))))
              for i, node, kids in reversed(plan.steps)]
     if plan.root_step is not None:
         kids = plan.root_step[2]
-        steps.insert(0, (plan.size - 1, root, kids, tuple(range(len(kids)))))
+        steps.insert(0, _backward_step(plan.size - 1, root, kids, tuple(range(len(kids)))))
     quiet = frozenset(i for i, node in enumerate(nodes) if isinstance(node, Constant))
-    adjoints = _reverse(steps, values, quiet)
+    adjoints = _root_adjoint(values)
+    _backpropagate(steps, values, adjoints, quiet=quiet, keep=True)
     results = [_as_result(value) for value in values]
     for i, g in enumerate(adjoints):  # every slot was followed: each node has a gradient
         if type(g) is np.ndarray and not g.flags.writeable:  # a broadcast view
@@ -209,86 +263,119 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
     return nodes, results, adjoints
 
 
-def _reverse(steps: list, values: list, quiet: frozenset = frozenset()) -> list:
-    """Reverse-mode accumulation over ``steps`` ``(index, node, operand indices, slots)``.
-
-    Returns the adjoint of each plan position (None where nothing flowed).
-    Contributions to the positions in ``quiet`` are computed without
-    floating-point warnings.
-    """
-    grads: list = [None] * len(values)
+def _root_adjoint(values: list) -> list:
+    """The adjoints list of a reverse pass: the root's is ones, the others not yet known."""
+    adjoints: list = [None] * len(values)
     out = values[-1]
-    grads[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    return adjoints
+
+def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset = frozenset(),
+                   keep: bool = False) -> None:
+    """Reverse-mode accumulation over ``steps`` (see `Plan`); the engine's hot loop.
+
+    Contributions to the positions in ``quiet`` are computed without
+    floating-point warnings.  Unless ``keep``, each operation's value and
+    gradient are dropped once used.
+    """
     ndarray = np.ndarray
-    for i, node, kids, slots in steps:
+    for i, node, kind, kids, targets in steps:
         g = grads[i]
-        if len(kids) == 2:  # spelled out: a comprehension costs a call per step
-            operands = (values[kids[0]], values[kids[1]])
-        elif len(kids) == 1:
-            operands = (values[kids[0]],)
+        out = values[i]
+        if not keep:
+            # neither is read again (operands come earlier in the order, and are
+            # visited later): freeing them keeps the memory in use, and the page
+            # faults of fresh allocations, as low as a hand-written backward pass
+            grads[i] = values[i] = None
+        if kind == 2:
+            a, b = values[kids[0]], values[kids[1]]
+        elif kind == 1:
+            a = values[kids[0]]
         else:
             operands = tuple([values[k] for k in kids])
-        out = values[i]
-        partial = node.partial
-        for slot in slots:
-            k = kids[slot]
+        for slot, k in targets:
             if quiet and k in quiet:
                 with np.errstate(all="ignore"):
-                    contribution = partial(slot, g, operands, out)
+                    grad = node.partial(slot, g, tuple([values[j] for j in kids]), out)
+            elif kind == 2:
+                if slot:
+                    grad = node.backward_rhs(g, a, b, out)
+                else:
+                    grad = node.backward_lhs(g, a, b, out)
+            elif kind == 1:
+                grad = node.backward(g, a, out)
             else:
-                contribution = partial(slot, g, operands, out)
-            value = values[k]
-            # fast path: the rule already gave the operand's own type and shape
-            if type(contribution) is not type(value) or (
-                type(value) is ndarray and contribution.shape != value.shape
-            ):
-                contribution = _fit_shape(contribution, value)
+                grad = node.partial(slot, g, operands, out)
+            like = values[k]
+            if type(like) is ndarray:
+                if type(grad) is not ndarray or grad.shape != like.shape:
+                    grad = _fit_to_shape(grad, like.shape)
+            elif type(like) is tuple:  # a released array: its shape
+                if type(grad) is not ndarray or grad.shape != like:
+                    grad = _fit_to_shape(grad, like)
+            elif type(grad) is ndarray:
+                grad = grad.sum()
             previous = grads[k]
-            grads[k] = contribution if previous is None else previous + contribution
-    return grads
+            grads[k] = grad if previous is None else previous + grad
 
 
-def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None) -> list:
+
+def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
+             steps: list | None = None) -> list:
+    """Every value of the plan (released ones replaced by their shapes, see `Plan`);
+    ``steps`` defaults to ``plan.evaluate_steps``."""
+    steps = plan.evaluate_steps if steps is None else steps
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
     values = plan.template.copy()  # the constants are already in place
-    for source, where, leaves in ((params, "params", plan.parameters),
-                                  (inputs, "inputs", plan.inputs)):
+    ndarray = np.ndarray
+    for leaves, given, where in ((plan.parameters, params, "params"),
+                                 (plan.inputs, inputs, "inputs")):
         for i, node in leaves:
+            node = node or root
             try:
-                value = source[node or root]
-            except KeyError:
-                raise _missing(node or root, where, root, params, inputs) from None
-            except TypeError:  # not a mapping at all
-                raise TypeError(
-                    f"{where} must be a dict keyed by nodes, got {type(source).__name__}"
-                ) from None
+                value = given[node]
+            except (KeyError, TypeError):
+                value = _read(given, node, where, root, params, inputs)
             if type(value) is not float and (
-                type(value) is not np.ndarray or value.dtype != _FLOAT64 or not value.ndim
+                type(value) is not ndarray or value.dtype is not _FLOAT64_DTYPE or not value.ndim
             ):
-                value = as_value(value, node or root)  # a float or a float64 array
+                value = as_value(value, node)  # a float or a float64 array
             # scalars enter as np.float64 so that they follow NumPy's rules as arrays
             # do (1/0 is inf with a warning, not a ZeroDivisionError)
             values[i] = _FLOAT64(value) if type(value) is float else value
-    step = None
+    node, kids = None, ()
     try:
-        for step in plan.steps:
-            i, node, kids = step
-            if len(kids) == 2:  # spelled out: a comprehension costs a call per step
+        for i, node, kids, release in steps:
+            if len(kids) == 2:
                 values[i] = node.forward(values[kids[0]], values[kids[1]])
             elif len(kids) == 1:
                 values[i] = node.forward(values[kids[0]])
             else:
                 values[i] = node.forward(*[values[k] for k in kids])
+            for k in release:
+                value = values[k]
+                if type(value) is ndarray:
+                    values[k] = value.shape  # all that fitting a gradient to it needs
         if plan.root_step is not None:
-            step = plan.root_step
-            i, _, kids = step
+            i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
     except (ValueError, TypeError) as error:
-        node = step[1] or root
         kind = ValueError if isinstance(error, ValueError) else TypeError
-        raise kind(_explain(node, [values[k] for k in step[2]], error)) from error
+        raise kind(_explain(node, [values[k] for k in kids], error)) from error
     return values
+
+
+def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
+    """The slow path of reading a leaf's value: raise the error that explains a failure."""
+    try:
+        return mapping[node]
+    except KeyError:
+        raise _missing(node, where, root, params, inputs) from None
+    except TypeError:  # not a mapping at all
+        raise TypeError(
+            f"{where} must be a dict keyed by nodes, got {type(mapping).__name__}"
+        ) from None
 
 
 def _as_result(value: Any) -> Any:
@@ -298,20 +385,24 @@ def _as_result(value: Any) -> Any:
 
 
 def _fit_shape(grad: Any, like: Any) -> Any:
-    """Sum a broadcast gradient back down to the shape of its operand."""
-    if type(like) is not np.ndarray:  # a scalar operand (0-d values are floats)
+    """Sum a broadcast gradient back down to the shape of its operand's value ``like``."""
+    if type(like) is not np.ndarray:  # a scalar operand (0-d values are scalars)
         return grad.sum() if type(grad) is np.ndarray else grad
-    shape = like.shape
+    return _fit_to_shape(grad, like.shape)
+
+
+def _fit_to_shape(grad: Any, shape: tuple) -> Any:
+    """Sum a broadcast gradient back down to an array operand's ``shape``."""
     grad_shape = shape_of(grad)
     if grad_shape == shape:
         return grad
     extra = len(grad_shape) - len(shape)
     if extra >= 0:
         if extra:
-            grad = np.sum(grad, axis=tuple(range(extra)))
+            grad = np.add.reduce(grad, axis=tuple(range(extra)) if extra > 1 else 0)
         axes = tuple(a for a, size in enumerate(shape) if size == 1 and grad.shape[a] != 1)
         if axes:
-            grad = np.sum(grad, axis=axes, keepdims=True)
+            grad = np.add.reduce(grad, axis=axes, keepdims=True)
         if grad.shape == shape:
             return grad
     return np.broadcast_to(grad, shape)
@@ -349,9 +440,13 @@ def _explain(node, operands: list, error: Exception) -> str:
 
     shapes = [shape_of(value) for value in operands]
     what = f"{type(node).__name__} ({to_str(node, limit=60)})"
-    if isinstance(error, ValueError) and len(shapes) == 2:
+    if isinstance(error, ValueError) and len(shapes) == 2 and node.elementwise:
         try:
             np.broadcast_shapes(*shapes)
         except ValueError:
             return f"{what}: operand shapes {shapes[0]} and {shapes[1]} do not broadcast"
     return f"{what}: {error}"
+
+
+# Imported last, as nodes.py imports this module at its end: both orders work.
+from exprdiff.nodes import BinaryOp, UnaryOp  # noqa: E402

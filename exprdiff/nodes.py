@@ -57,6 +57,11 @@ class Node:
     #: whether the value's element i depends only on the operands' element i
     #: (symbolic derivatives are pointwise, so they need this)
     elementwise: ClassVar[bool] = True
+    #: whether the derivative rules read ``out`` / the operands' values; an
+    #: operation whose rules never do may say False, and the engine then
+    #: frees those arrays as soon as the forward pass is done with them
+    backward_uses_out: ClassVar[bool] = True
+    backward_uses_operands: ClassVar[bool] = True
     #: NumPy source of the value, for exported code (`exprdiff.export`): a
     #: template over the operands ``{0}``, ``{1}`` and the settings by name
     #: (``"np.sum({0}, axis={axis})"``); None means the op's ``ufunc``

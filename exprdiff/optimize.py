@@ -95,7 +95,7 @@ def optimize(
     training_data: object,
     *,
     epochs: int = 2000,
-    learning_rate: float = 0.3,
+    learning_rate: float | Callable[[int], float] = 0.3,
     optimizer: str | Optimizer = "gd",
     batch_size: int | None = None,
     seed: int | np.random.Generator | None = None,
@@ -118,6 +118,10 @@ def optimize(
     a fresh shuffle drawn from ``seed`` (an int or a NumPy Generator; fixed
     seed, same fit).  ``optimizer`` is ``"gd"``, ``"momentum"``, ``"adam"``
     or an `exprdiff.optimizers.Optimizer` instance (reset when the fit starts).
+    ``learning_rate`` is a number or a schedule: a function of the 1-based
+    epoch giving that epoch's rate, such as micrograd's decaying
+    ``lambda epoch: 1.0 - 0.9 * (epoch - 1) / 100`` (a rate that is not a
+    positive finite number stops the fit with `ValueError` naming the epoch).
 
     ``tolerance`` stops the fit once ``patience`` epochs in a row (default
     1) have each failed to bring the mean loss at least ``tolerance`` below
@@ -245,9 +249,10 @@ class _Fit:
                 if not (math.isfinite(g) if type(g) is float else np.isfinite(g).all()):
                     raise self._failure(f"the gradient for {_label(param)} is not finite", epoch)
                 mean_grads[param] = g / size
-            self.params = self.rule.update(
-                self.loss, self.params, inputs, mean_grads, self.learning_rate
-            )
+            rate = self.learning_rate
+            if callable(rate):
+                rate = _check_rate(rate(epoch), epoch)
+            self.params = self.rule.update(self.loss, self.params, inputs, mean_grads, rate)
             total += batch_total
         self.losses.append(total / self.count)
 
@@ -268,7 +273,8 @@ class _Fit:
         message = (
             f"optimize stopped at epoch {epoch}: {what}. The last parameters with a finite "
             "loss travel with this error as .params, the loss history as .losses; "
-            f"try a smaller learning_rate (it was {self.learning_rate}) or a stabler loss"
+            f"try a smaller learning_rate (it was {_rate_text(self.learning_rate)}) "
+            "or a stabler loss"
         )
         return NonFiniteLossError(
             message, epoch=epoch, params=self.full(self.finite_params), losses=list(self.losses)
@@ -297,14 +303,33 @@ def _check_arguments(loss, epochs, learning_rate, batch_size, tolerance, callbac
     _check_count("epochs", epochs)
     if batch_size is not None:
         _check_count("batch_size", batch_size)
-    if not _is_real(learning_rate) or not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+    if callable(learning_rate):
+        _check_rate(learning_rate(1), 1)
+    elif not _is_real(learning_rate) or not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(
+            f"learning_rate must be a positive finite number, got {learning_rate!r} "
+            "(or a function of the epoch giving one)"
+        )
     if tolerance is not None and (
         not _is_real(tolerance) or not (math.isfinite(tolerance) and tolerance >= 0)
     ):
         raise ValueError(f"tolerance must be a finite number >= 0 or None, got {tolerance!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+
+
+def _rate_text(learning_rate: object) -> str:
+    return "a schedule" if callable(learning_rate) else repr(learning_rate)
+
+
+def _check_rate(rate: object, epoch: int) -> float:
+    """A scheduled learning rate, checked: a positive finite number."""
+    if not _is_real(rate) or not (math.isfinite(rate) and rate > 0):
+        raise ValueError(
+            f"the learning_rate schedule gave {rate!r} for epoch {epoch}; "
+            "it must give a positive finite number"
+        )
+    return float(rate)
 
 
 def _check_count(name: str, value: object) -> None:

@@ -26,7 +26,10 @@ from matplotlib.figure import Figure
 from exprdiff.gates import CORNERS, targets
 from exprdiff.nodes import Input, Node
 
-__all__ = ["decision_heatmap", "grid", "loss_curve", "target_before_after", "target_heatmap"]
+__all__ = [
+    "decision_boundary", "decision_heatmap", "grid", "loss_curve", "target_before_after",
+    "target_heatmap",
+]
 
 Range = tuple[float, float]
 
@@ -208,6 +211,105 @@ def loss_curve(
     if label is not None:
         ax.legend()
     return ax
+
+
+def decision_boundary(
+    model: Node,
+    features: Input | Sequence[Input],
+    params: Mapping,
+    X: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    *,
+    threshold: float = 0.0,
+    inputs: Mapping | None = None,
+    ax: Axes | None = None,
+    xlim: Range | None = None,
+    ylim: Range | None = None,
+    resolution: int | tuple = 200,
+    cmap: str | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Colour the plane by the class a two-input classifier predicts, with the data on top.
+
+    ``features`` is one `Input` that takes points as rows of an (n, 2) array
+    (a dense model) or a pair ``(x1, x2)`` of Inputs that take the two
+    coordinates (a scalar-style model); ``inputs`` supplies any other Inputs
+    the model reads.  A model giving one score per point
+    predicts class 1 where the score exceeds ``threshold`` (0 suits a hinge
+    loss or logits; use 0.5 for probabilities) and class 0 elsewhere, and the
+    boundary itself is drawn as a black line; a model giving a row of k class
+    scores per point predicts their argmax.  The image's pixel ``[i, j]`` is
+    the class at ``(u[i, j], v[i, j])`` of `grid`, so
+    ``ax.images[0].get_array()`` gives the predictions back.  ``X`` and
+    ``labels`` (optional) are scattered in the colours of their classes; the
+    view defaults to their extent plus a margin.  The colours come from
+    ``cmap``, by default "coolwarm" for two classes and "tab10" for up to ten.
+
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from exprdiff import Input, Parameter
+    >>> x, w = Input("x"), Parameter("w")
+    >>> ax = decision_boundary(x @ w, x, {w: np.array([1.0, -1.0])}, ax=Figure().subplots(),
+    ...                        xlim=(-1, 1), ylim=(-1, 1), resolution=3)
+    >>> ax.images[0].get_array().astype(int).tolist()  # class 1 below the diagonal
+    [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+    """
+    single = isinstance(features, Node)
+    if not single and len(features) != 2:
+        raise ValueError(
+            f"features must be one Input taking (n, 2) points or a pair (x1, x2), got {features!r}"
+        )
+    if X is not None:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"X must hold points as rows of shape (n, 2), got shape {X.shape}")
+    xlim = xlim or _padded(X, 0)
+    ylim = ylim or _padded(X, 1)
+    u, v = grid(xlim, ylim, resolution)
+    points = np.column_stack([u.ravel(), v.ravel()])
+    feed = {features: points} if single else {features[0]: points[:, 0],
+                                               features[1]: points[:, 1]}
+    scores = np.asarray(model(params, {**(inputs or {}), **feed}), dtype=np.float64)
+    if scores.shape not in ((len(points),), (len(points), 1)) and (
+        scores.ndim != 2 or scores.shape[0] != len(points)
+    ):
+        raise ValueError(
+            f"the model gave shape {scores.shape} for {len(points)} points; a classifier "
+            "gives one score per point, shape (n,), or one row of class scores, shape (n, k)"
+        )
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        classes = np.argmax(scores, axis=1).reshape(u.shape)
+        count = scores.shape[1]
+    else:
+        scores = scores.reshape(u.shape)
+        classes, count = (scores > threshold).astype(np.int64), 2
+    if cmap is None:
+        cmap = "coolwarm" if count == 2 else "tab10" if count <= 10 else "viridis"
+    top = count - 1 if cmap != "tab10" else 9  # tab10: class k gets the k-th colour
+    ax = _axes(ax)
+    _draw(ax, classes, xlim, ylim, 0, top, cmap, False, title)
+    ax.images[-1].set_alpha(0.35)  # light regions, so the data points stand out
+    if count == 2 and scores.min() < threshold < scores.max():
+        ax.contour(u, v, scores, levels=[threshold], colors="black", linewidths=1.5)
+    if X is not None:
+        ax.scatter(X[:, 0], X[:, 1], c=labels if labels is not None else "white", cmap=cmap,
+                   vmin=0, vmax=top, edgecolors="black", linewidths=0.8, s=25, zorder=3)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    names = [features.label + "[:, 0]", features.label + "[:, 1]"] if single else [
+        features[0].label, features[1].label]
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    return ax
+
+
+def _padded(X: np.ndarray | None, column: int) -> Range:
+    """The data's extent along one axis plus 10% on each side ((0, 1) without data)."""
+    if X is None or len(X) == 0:
+        return (0.0, 1.0)
+    low, high = float(X[:, column].min()), float(X[:, column].max())
+    margin = 0.1 * (high - low) or 0.5
+    return (low - margin, high + margin)
 
 
 def _axes(ax: Axes | None) -> Axes:

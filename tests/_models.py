@@ -52,15 +52,19 @@ def trained_xor() -> dict:
 
 
 def every_op() -> list[tuple[str, object, dict, dict]]:
-    """``(name, expr, params, inputs)`` using each operation of `exprdiff.ops` once.
+    """``(name, expr, params, inputs)`` using each elementwise operation of `exprdiff.ops` once.
 
     Operands stay where each op is defined and smooth (positive bases and
-    logarithm arguments, nonzero divisors, away from the kinks).
+    logarithm arguments, nonzero divisors, away from the kinks).  The array
+    operations (not elementwise) and those with settings (`Clip`) are tested
+    in tests/test_arrays.py and tests/test_array_bridges.py.
     """
     w, x = Parameter("w"), Input("x")
     cases = []
     for name in exprdiff.ops.__all__:
         op = getattr(exprdiff.ops, name)
+        if not isinstance(op, type) or not op.elementwise or op.settings:
+            continue
         expr = op(w * x + 1.5) if issubclass(op, UnaryOp) else op(w * x + 1.5, 0.5 * w + x)
         cases.append((name, expr, {w: 0.7}, {x: 1.3}))
     return cases

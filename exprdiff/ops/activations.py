@@ -36,6 +36,7 @@ class Sigmoid(UnaryOp):
     """``sigmoid(x) = 1 / (1 + exp(-x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
+    backward_uses_operands = False
     latex_template = r"\sigma\left(#1\right)"
     numpy_code = "stable_sigmoid({0})"
     numpy_helpers = (stable_sigmoid,)
@@ -51,6 +52,7 @@ class ReLU(UnaryOp):
     """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
+    backward_uses_operands = False
     latex_template = r"\operatorname{ReLU}\left(#1\right)"
     numpy_code = "np.maximum({0}, 0.0)"
 
@@ -65,6 +67,7 @@ class Softplus(UnaryOp):
     """``softplus(x) = log(1 + exp(x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
+    backward_uses_out = False
 
     numpy_code = "np.logaddexp(0.0, {0})"
 

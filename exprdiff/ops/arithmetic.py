@@ -19,6 +19,8 @@ class Add(BinaryOp):
     """``a + b``"""
 
     __slots__ = ()
+    backward_uses_out = False
+    backward_uses_operands = False
     symbol = "+"
     ufunc = np.add
 
@@ -36,6 +38,8 @@ class Subtract(BinaryOp):
     """``a - b``"""
 
     __slots__ = ()
+    backward_uses_out = False
+    backward_uses_operands = False
     symbol = "-"
     ufunc = np.subtract
 
@@ -53,6 +57,7 @@ class Multiply(BinaryOp):
     """``a * b``"""
 
     __slots__ = ()
+    backward_uses_out = False
     symbol = "*"
     ufunc = np.multiply
 
@@ -108,6 +113,8 @@ class Negate(UnaryOp):
     """``-x``"""
 
     __slots__ = ()
+    backward_uses_out = False
+    backward_uses_operands = False
     symbol = "-"
     ufunc = np.negative
 

@@ -13,6 +13,7 @@ class Exp(UnaryOp):
     """``exp(x)``"""
 
     __slots__ = ()
+    backward_uses_operands = False
     latex_template = r"\exp\left(#1\right)"
     ufunc = np.exp
 
@@ -27,6 +28,7 @@ class Log(UnaryOp):
     """Natural logarithm ``log(x)``."""
 
     __slots__ = ()
+    backward_uses_out = False
     latex_template = r"\log\left(#1\right)"
     ufunc = np.log
 
@@ -41,6 +43,7 @@ class Sqrt(UnaryOp):
     """``sqrt(x)``"""
 
     __slots__ = ()
+    backward_uses_operands = False
     latex_template = r"\sqrt{#1}"
     ufunc = np.sqrt
 
@@ -55,6 +58,7 @@ class Abs(UnaryOp):
     """``abs(x)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
+    backward_uses_out = False
     latex_template = r"\left|#1\right|"
     ufunc = np.absolute
 
@@ -69,6 +73,8 @@ class Sign(UnaryOp):
     """``sign(x)``: -1, 0 or 1; its derivative is 0 everywhere it exists."""
 
     __slots__ = ()
+    backward_uses_out = False
+    backward_uses_operands = False
     ufunc = np.sign
 
     def forward(self, x):
@@ -82,6 +88,7 @@ class Sin(UnaryOp):
     """``sin(x)``"""
 
     __slots__ = ()
+    backward_uses_out = False
     latex_template = r"\sin\left(#1\right)"
     ufunc = np.sin
 
@@ -96,6 +103,7 @@ class Cos(UnaryOp):
     """``cos(x)``"""
 
     __slots__ = ()
+    backward_uses_out = False
     latex_template = r"\cos\left(#1\right)"
     ufunc = np.cos
 
@@ -110,6 +118,7 @@ class Tanh(UnaryOp):
     """``tanh(x)``"""
 
     __slots__ = ()
+    backward_uses_operands = False
     latex_template = r"\tanh\left(#1\right)"
     ufunc = np.tanh
 

@@ -1,0 +1,395 @@
+"""Operations on whole arrays: matrix products, reductions, transposes, softmax.
+
+These are not elementwise (an element of the value depends on many elements
+of the operand), so their derivative rules use NumPy freely and run only in
+the numeric engine; the symbolic layer refuses them by their ``elementwise``
+flag.  Settings such as ``axis`` are constructor keywords stored in slots of
+the same name, JSON-friendly (None, an int or a tuple of ints).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from exprdiff.nodes import BinaryOp, UnaryOp, as_node
+from exprdiff.values import shape_of
+
+__all__ = [
+    "ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "SumOfSquares", "Transpose",
+    "class_indices", "class_score", "logsumexp", "softmax",
+]
+
+
+def _int_setting(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _axis_setting(op: str, name: str, axis: object) -> int | tuple[int, ...] | None:
+    """Normalise an ``axis``/``axes`` keyword: None, an int or a tuple of ints."""
+    if axis is None:
+        return None
+    if _int_setting(axis):
+        return int(axis)
+    if isinstance(axis, (tuple, list)) and all(_int_setting(a) for a in axis):
+        return tuple(int(a) for a in axis)
+    raise TypeError(f"{op}: {name} must be None, an int or a tuple of ints, got {axis!r}")
+
+
+def _spread(g, x, axis):
+    """Broadcast ``g``, shaped like a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
+    if type(x) is not np.ndarray:
+        return g
+    spread = np.empty(x.shape)
+    if axis is None:
+        spread.fill(g)
+    else:  # put the reduced axes back as length-1 axes, then broadcast
+        kept = list(x.shape)
+        for a in (axis,) if type(axis) is int else axis:
+            kept[a] = 1
+        spread[...] = np.reshape(g, kept)
+    return spread
+
+
+def logsumexp(x, axis=-1):
+    """``log(sum(exp(x), axis))`` without overflow; a slice of all ``-inf`` gives ``-inf``.
+
+    The function behind `LogSumExp` (and copied into exported code).
+
+    >>> float(logsumexp(np.array([1000.0, 1000.0])))
+    1000.6931471805599
+    """
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or inf) slices
+    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
+        total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
+    out = np.squeeze(total + peak, axis=axis) if axis is not None else (total + peak).reshape(())
+    return out if out.ndim else out[()]
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x), axis)`` without overflow; the function behind `Softmax`.
+
+    >>> softmax(np.array([0.0, 1000.0]))
+    array([0., 1.])
+    """
+    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+
+
+def class_indices(labels, classes):
+    """Integer class labels as an index array with a trailing axis, checked to be 0..classes-1.
+
+    >>> class_indices(np.array([2.0, 0.0]), 3).tolist()
+    [[2], [0]]
+    """
+    labels = np.asarray(labels)
+    valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
+    if not np.all(valid):
+        bad = labels[~valid].ravel()[0]
+        raise ValueError(
+            f"class labels must be integers from 0 to {classes - 1}, got {float(bad):g}"
+        )
+    return np.expand_dims(labels.astype(np.int64), -1)
+
+
+def class_score(logits, labels):
+    """Each sample's score for its labelled class; the function behind `ClassScore`.
+
+    >>> class_score(np.array([[1.0, 5.0], [7.0, 2.0]]), np.array([1.0, 0.0]))
+    array([5., 7.])
+    """
+    logits_shape, labels_shape = np.shape(logits), np.shape(labels)
+    if not logits_shape:
+        raise ValueError("logits must have a class axis, got a scalar")
+    if labels_shape == logits_shape:
+        return np.sum(labels * logits, axis=-1)
+    if labels_shape != logits_shape[:-1]:
+        raise ValueError(
+            f"labels of shape {labels_shape} fit neither logits of shape {logits_shape} "
+            f"as class indices (shape {logits_shape[:-1]}) nor as one-hot rows "
+            f"(shape {logits_shape})"
+        )
+    return np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
+
+
+class MatMul(BinaryOp):
+    """``a @ b``, NumPy's matrix product: 1-D operands and stacks of matrices included.
+
+    A 1-D left operand is a row vector and a 1-D right operand a column
+    vector (the added axis is removed again); leading axes broadcast.  Shapes
+    whose inner dimensions differ raise `ValueError` naming both shapes.
+
+    >>> import numpy as np
+    >>> from exprdiff import Input, Parameter
+    >>> x, w = Input("x"), Parameter("w")
+    >>> model = x @ w
+    >>> model({w: np.ones((2, 3))}, {x: [[1.0, 2.0]]})
+    array([[3., 3., 3.]])
+    >>> model.grad({w: np.ones((2, 3))}, {x: [[1.0, 2.0]]})[w]
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    """
+
+    __slots__ = ()
+    backward_uses_out = False
+    symbol = "@"
+    ufunc = np.matmul
+    elementwise = False
+
+    def forward(self, a, b):
+        try:
+            if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim <= 2 and b.ndim <= 2:
+                return np.dot(a, b)  # same as matmul for 1-D and 2-D, and faster
+            return np.matmul(a, b)
+        except ValueError:
+            raise ValueError(_matmul_mismatch(shape_of(a), shape_of(b))) from None
+
+    # np.dot equals np.matmul for 1-D and 2-D operands and is several times
+    # faster on transposed (Fortran-ordered) ones, so the 2-D paths use it.
+    def backward_lhs(self, g, a, b, out):
+        if b.ndim == 1:  # out[..., i] = sum_k a[..., i, k] b[k]
+            return g * b if a.ndim == 1 else g[..., None] * b
+        if a.ndim == 1:  # out[..., j] = sum_k a[k] b[..., k, j]
+            return np.dot(b, g) if b.ndim == 2 else np.matmul(b, g[..., None])[..., 0]
+        if b.ndim == 2 and g.ndim == 2:
+            return np.dot(g, b.T)
+        return np.matmul(g, np.swapaxes(b, -1, -2))
+
+    def backward_rhs(self, g, a, b, out):
+        if a.ndim == 1:
+            return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
+        if b.ndim == 1:
+            return np.dot(g, a) if a.ndim == 2 else np.matmul(g[..., None, :], a)[..., 0, :]
+        if a.ndim == 2 and g.ndim == 2:
+            return np.dot(a.T, g)
+        return np.matmul(np.swapaxes(a, -1, -2), g)
+
+
+def _matmul_mismatch(a: tuple, b: tuple) -> str:
+    if not a or not b:
+        return (
+            f"matrix product of shapes {a} and {b}: both operands must be arrays "
+            "with at least one axis (use * for scalars)"
+        )
+    inner_b, which = (b[0], "only") if len(b) == 1 else (b[-2], "second-to-last")
+    if a[-1] != inner_b:
+        return (
+            f"matrix product of shapes {a} and {b}: the left operand's last axis has "
+            f"{a[-1]} entries but the right operand's {which} axis has {inner_b}"
+        )
+    return f"matrix product of shapes {a} and {b}: the leading (stacked) axes do not broadcast"
+
+
+class _AxisOp(UnaryOp):
+    """A one-operand operation along ``axis`` (None: over all elements)."""
+
+    __slots__ = ("axis",)
+    settings = ("axis",)
+    elementwise = False
+
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = None) -> None:
+        self._init(child=as_node(child), axis=_axis_setting(type(self).__name__, "axis", axis))
+
+
+class Sum(_AxisOp):
+    """Sum of the elements along ``axis`` (None: all of them, giving a scalar).
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> Sum(w * w, axis=0)({w: [[1.0, 2.0], [3.0, 4.0]]})
+    array([10., 20.])
+    >>> Sum(w * w).grad({w: [1.0, 2.0]})[w]
+    array([2., 4.])
+    """
+
+    __slots__ = ()
+    numpy_code = "np.sum({0}, axis={axis})"
+    backward_uses_out = False
+
+    def forward(self, x):
+        return np.add.reduce(x, axis=self.axis)
+
+    def backward(self, g, x, out):
+        return _spread(g, x, self.axis)
+
+
+class Mean(_AxisOp):
+    """Mean of the elements along ``axis`` (None: all of them, giving a scalar).
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> Mean(w)({w: [1.0, 2.0, 6.0]})
+    3.0
+    >>> Mean(w).grad({w: [1.0, 2.0, 6.0]})[w]
+    array([0.33333333, 0.33333333, 0.33333333])
+    """
+
+    __slots__ = ()
+    numpy_code = "np.mean({0}, axis={axis})"
+
+    def forward(self, x):
+        total = np.add.reduce(x, axis=self.axis)
+        return total / (np.size(x) // max(np.size(total), 1))
+
+    def backward(self, g, x, out):
+        return _spread(g / (np.size(x) // max(np.size(out), 1)), x, self.axis)
+
+
+class SumOfSquares(_AxisOp):
+    """Sum of the squared elements along ``axis`` (None: all of them): a squared L2 norm.
+
+    One node for ``Sum(x * x)``, as weight decay uses it: cheaper to
+    evaluate and differentiate than the two nodes it replaces.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> SumOfSquares(w)({w: [3.0, 4.0]})
+    25.0
+    >>> SumOfSquares(w).grad({w: [3.0, 4.0]})[w]
+    array([6., 8.])
+    """
+
+    __slots__ = ()
+    numpy_code = "np.sum({0} * {0}, axis={axis})"
+    backward_uses_out = False
+    function_name = "sum_of_squares"
+
+    def forward(self, x):
+        if type(x) is not np.ndarray and self.axis is None:
+            return x * x
+        return np.add.reduce(x * x, axis=self.axis)
+
+    def backward(self, g, x, out):
+        if self.axis is None:
+            return (2.0 * g) * x
+        return 2.0 * _spread(g, x, self.axis) * x
+
+
+class LogSumExp(_AxisOp):
+    """``log(sum(exp(x), axis))``, computed without overflow (default: the last axis).
+
+    The maximum along the axis is subtracted before exponentiating, so inputs
+    of any magnitude are fine; a slice of all ``-inf`` gives ``-inf``.  The
+    derivative is the softmax along the axis, computed from the value.
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> LogSumExp(x)({}, {x: [1000.0, 1000.0]})
+    1000.6931471805599
+    """
+
+    __slots__ = ()
+    numpy_code = "logsumexp({0}, {axis})"
+    numpy_helpers = (logsumexp,)
+
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
+        super().__init__(child, axis)
+
+    def forward(self, x):
+        return logsumexp(x, self.axis)
+
+    def backward(self, g, x, out):
+        if self.axis is not None:
+            out, g = np.expand_dims(out, self.axis), np.expand_dims(g, self.axis)
+        return g * np.exp(x - out)
+
+
+class Softmax(_AxisOp):
+    """``exp(x) / sum(exp(x), axis)``, stable for inputs of any magnitude (default: last axis).
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> Softmax(x)({}, {x: [0.0, 1000.0]})
+    array([0., 1.])
+    """
+
+    __slots__ = ()
+    numpy_code = "softmax({0}, {axis})"
+    numpy_helpers = (softmax,)
+    backward_uses_operands = False
+
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
+        super().__init__(child, axis)
+
+    def forward(self, x):
+        return softmax(x, self.axis)
+
+    def backward(self, g, x, out):
+        # the Jacobian-vector product diag(s) g - s (s . g), from the value s
+        return out * (g - np.sum(g * out, axis=self.axis, keepdims=True))
+
+
+class Transpose(UnaryOp):
+    """The operand with its axes permuted (``axes=None``: reversed), as `numpy.transpose`.
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> Transpose(x)({}, {x: [[1.0, 2.0]]})
+    array([[1.],
+           [2.]])
+    """
+
+    __slots__ = ("axes",)
+    numpy_code = "np.transpose({0}, {axes})"
+    backward_uses_out = False
+    settings = ("axes",)
+    elementwise = False
+
+    def __init__(self, child: object, axes: tuple[int, ...] | None = None) -> None:
+        axes = _axis_setting("Transpose", "axes", axes)
+        if _int_setting(axes):
+            raise TypeError(f"Transpose: axes must be None or a tuple of ints, got {axes!r}")
+        self._init(child=as_node(child), axes=axes)
+
+    def forward(self, x):
+        if type(x) is not np.ndarray and not self.axes:
+            return x
+        return np.transpose(x, self.axes)
+
+    def backward(self, g, x, out):
+        if type(x) is not np.ndarray:
+            return g
+        return np.transpose(g, None if self.axes is None else np.argsort(self.axes))
+
+
+class ClassScore(BinaryOp):
+    """The score of each sample's labelled class: ``logits[..., label]``.
+
+    ``labels`` are integer class indices (shape ``logits.shape[:-1]``) or
+    one-hot rows / class probabilities (shape ``logits.shape``), in which case
+    the value is ``sum(labels * logits, axis=-1)``.  Labels are data: only
+    one-hot labels can carry a gradient.
+
+    >>> from exprdiff import Input, Parameter
+    >>> z, y = Parameter("z"), Input("y")
+    >>> ClassScore(z, y)({z: [[1.0, 5.0], [7.0, 2.0]]}, {y: [1, 0]})
+    array([5., 7.])
+    >>> ClassScore(z, y)({z: [[1.0, 5.0], [7.0, 2.0]]}, {y: [[0, 1], [1, 0]]})
+    array([5., 7.])
+    """
+
+    __slots__ = ()
+    numpy_code = "class_score({0}, {1})"
+    numpy_helpers = (class_indices, class_score)
+    backward_uses_out = False
+    function_name = "class_score"
+    elementwise = False
+
+    def forward(self, logits, labels):
+        return class_score(logits, labels)
+
+    def backward_lhs(self, g, logits, labels, out):
+        if shape_of(labels) == shape_of(logits):
+            return np.expand_dims(g, -1) * labels
+        picked = np.zeros(logits.shape)
+        np.put_along_axis(picked, class_indices(labels, logits.shape[-1]), 1.0, -1)
+        return np.expand_dims(g, -1) * picked
+
+    def backward_rhs(self, g, logits, labels, out):
+        if shape_of(labels) != shape_of(logits):
+            raise NotImplementedError(
+                "ClassScore: integer class labels have no gradient; make the labels an Input"
+            )
+        return np.expand_dims(g, -1) * logits
