@@ -5,12 +5,18 @@ Run: python docs/make_api.py      (tests/test_api_reference.py checks the file i
 
 from __future__ import annotations
 
+import importlib
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
 
 import exprdiff
 
 API_PAGE = Path(__file__).resolve().parent / "api.md"
+#: modules whose names stay in their module (``from exprdiff.nn import MLP``):
+#: plot keeps matplotlib out of ``import exprdiff``; the others are toolkits
+BY_MODULE = ["exprdiff.datasets", "exprdiff.gates", "exprdiff.losses", "exprdiff.nn",
+             "exprdiff.plot"]
 
 
 def signature_of(obj: object) -> str:
@@ -32,6 +38,17 @@ def purpose_of(obj: object) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
+def entry(name: str, obj: object) -> str:
+    """One line: name, signature, kind and purpose."""
+    if not callable(obj):
+        if isinstance(obj, Mapping):
+            return f"- `{name}` (value): a mapping with keys {', '.join(map(repr, obj))}"
+        text = repr(sorted(obj) if isinstance(obj, (set, frozenset)) else obj)
+        return f"- `{name}` (value): the constant `{text}`"
+    kind = "class" if inspect.isclass(obj) else "function"
+    return f"- `{name}{signature_of(obj)}` ({kind}): {purpose_of(obj)}"
+
+
 def render() -> str:
     """The whole API page, grouped by the module each name is defined in."""
     by_module: dict[str, list[str]] = {}
@@ -48,11 +65,13 @@ def render() -> str:
     ]
     for module in sorted(by_module):
         lines += [f"## `{module}`", ""]
-        for name in sorted(by_module[module]):
-            obj = getattr(exprdiff, name)
-            kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "value"
-            lines.append(f"- `{name}{signature_of(obj) if callable(obj) else ''}` ({kind}): "
-                         f"{purpose_of(obj)}")
+        lines += [entry(name, getattr(exprdiff, name)) for name in sorted(by_module[module])]
+        lines.append("")
+    lines += ["# Modules imported by name", ""]
+    for module_name in BY_MODULE:
+        module = importlib.import_module(module_name)
+        lines += [f"## `{module_name}`", "", purpose_of(module), ""]
+        lines += [entry(name, getattr(module, name)) for name in sorted(module.__all__)]
         lines.append("")
     return "\n".join(lines)
 
