@@ -70,7 +70,7 @@ class Plan:
     """
 
     __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs", "steps",
-                 "root_step", "backward_steps", "root_slots", "backward", "evaluate_steps",
+                 "root_step", "root_slots", "backward", "evaluate_steps",
                  "gradient_steps", "retaining_steps")
 
     def __init__(self, root) -> None:
@@ -102,12 +102,11 @@ class Plan:
         self.steps = steps
         # reverse mode visits only operations that lead to a Parameter, and
         # within them only the operand slots that do
-        self.backward_steps = [
-            (i, node, kids, tuple(s for s, k in enumerate(kids) if needs_grad[k]))
+        self.backward = [
+            _backward_step(i, node, kids, tuple(s for s, k in enumerate(kids) if needs_grad[k]))
             for i, node, kids in reversed(steps)
             if needs_grad[i]
         ]
-        self.backward = [_backward_step(*step) for step in self.backward_steps]
         self.root_slots = ()
         if self.root_step is not None:
             kids = self.root_step[2]
@@ -270,6 +269,7 @@ def _root_adjoint(values: list) -> list:
     adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
     return adjoints
 
+
 def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset = frozenset(),
                    keep: bool = False) -> None:
     """Reverse-mode accumulation over ``steps`` (see `Plan`); the engine's hot loop.
@@ -317,7 +317,6 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
                 grad = grad.sum()
             previous = grads[k]
             grads[k] = grad if previous is None else previous + grad
-
 
 
 def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,

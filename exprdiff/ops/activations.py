@@ -42,7 +42,7 @@ class Sigmoid(UnaryOp):
     numpy_helpers = (stable_sigmoid,)
 
     def forward(self, x):
-        return sigmoid(x)
+        return stable_sigmoid(x)
 
     def backward(self, g, x, out):
         return g * out * (1 - out)
@@ -68,7 +68,6 @@ class Softplus(UnaryOp):
 
     __slots__ = ()
     backward_uses_out = False
-
     numpy_code = "np.logaddexp(0.0, {0})"
 
     def forward(self, x):
