@@ -347,19 +347,21 @@ class _Simplifier:
 
     def split(self, node: Node) -> tuple[Fraction, Node]:
         """``node`` as ``coef * rest`` when it is built as a coefficient times something."""
-        if isinstance(node, Negate):
-            coef, rest = self.split(node.child)
-            return -coef, rest
-        if isinstance(node, Multiply) and isinstance(node.lhs, Constant):
-            c = _coefficient(node.lhs.value)
-            if c is not None:
-                return c, node.rhs
-        if isinstance(node, Divide) and isinstance(node.rhs, Constant):
-            c = _coefficient(node.rhs.value)
-            if c:  # p*x/q
-                coef, rest = self.split(node.lhs)
-                return _ratio(coef, c), rest
-        return _ONE, node
+        coef = _ONE
+        while True:  # down through -x, c*x and x/c, iteratively
+            if isinstance(node, Negate):
+                coef, node = -coef, node.child
+                continue
+            if isinstance(node, Multiply) and isinstance(node.lhs, Constant):
+                c = _coefficient(node.lhs.value)
+                if c is not None:
+                    return coef * c, node.rhs
+            if isinstance(node, Divide) and isinstance(node.rhs, Constant):
+                c = _coefficient(node.rhs.value)
+                if c:  # p*x/q
+                    coef, node = _ratio(coef, c), node.lhs
+                    continue
+            return coef, node
 
     def product_of(self, original: Node, pull_coefficient: bool = False) -> _Product:
         state = self.state[original]

@@ -134,3 +134,18 @@ def test_simplify_is_idempotent_on_the_examples():
     for build, _ in CASES:
         once = simplify(build())
         assert simplify(once).equals(once)
+
+
+def test_deep_coefficient_chains_do_not_recurse():
+    """A chain of 100 000 negations and divisions by constants splits into one coefficient."""
+    from exprdiff import Input
+    from exprdiff.simplify import simplify
+
+    x = Input("x")
+    node = x
+    for k in range(100_000):
+        node = node / 2.0 if k % 10_000 == 0 else -node
+    result = simplify(node)
+    assert result({}, {x: 3.0}) == pytest.approx(node({}, {x: 3.0}), rel=1e-12)
+    assert node({}, {x: 3.0}) == pytest.approx(3.0 / 2**10)  # 99 990 negations
+    assert str(result) == "0.0009765625*x"  # 1/1024, one coefficient
