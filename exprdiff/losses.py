@@ -51,7 +51,7 @@ def _reduce(per_sample: Node, reduction: str) -> Node:
 
 
 def mse(prediction: object, target: object, *, reduction: str = "none") -> Node:
-    """Mean squared error ``mean((prediction - target)**2)``.
+    """Squared error ``(prediction - target)**2``, per sample; its mean is the MSE.
 
     >>> from exprdiff import Parameter
     >>> p = Parameter("p")
