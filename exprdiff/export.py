@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from exprdiff.graph import _fit_shape, _fit_to_shape, plan_for
+from exprdiff.graph import _fit_shape, _fit_to_shape, nodes_leading_to, plan_for
 from exprdiff.names import named_leaves
 from exprdiff.nodes import Input, Node, Parameter, as_node
 from exprdiff.values import shape_of
@@ -193,15 +193,12 @@ class _Writer:
     def reverse(self, root: Node, wrt: list) -> list[str]:
         """Reverse-mode lines: ``_g<i>`` is the gradient with respect to node i's value."""
         nodes = plan_for(root).nodes(root)
-        targets = set(wrt)
-        needs = {}
-        for node in nodes:
-            needs[node] = node in targets or any(needs[child] for child in node.children)
+        needs = nodes_leading_to(nodes, set(wrt))
         index = {node: i for i, node in enumerate(nodes)}
         lines = [f"_g{len(nodes) - 1} = _ones({self.text(root)})"]
         self.gradient_names[root] = f"_g{len(nodes) - 1}"
         for node in reversed(nodes):
-            if not node.children or not needs[node]:
+            if not node.children or node not in needs:
                 continue
             if not node.elementwise:
                 raise NotImplementedError(
@@ -211,7 +208,7 @@ class _Writer:
             g = Input(f"_g{index[node]}")
             self.names[g] = g.name  # the placeholder for this node's gradient
             for slot, child in enumerate(node.children):
-                if not needs[child]:
+                if child not in needs:
                     continue
                 partial = as_node(node.partial(slot, g, node.children, node))
                 k = index[child]

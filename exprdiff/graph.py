@@ -19,8 +19,8 @@ from exprdiff.errors import MissingValueError
 from exprdiff.values import as_value, shape_of
 
 __all__ = [
-    "Plan", "evaluate", "gradient", "node_gradients", "plan_for", "topological_order",
-    "value_and_gradient", "values_and_adjoints",
+    "Plan", "evaluate", "gradient", "node_gradients", "nodes_leading_to", "plan_for",
+    "topological_order", "value_and_gradient", "values_and_adjoints",
 ]
 
 _NOTHING: Mapping = {}
@@ -50,6 +50,22 @@ def topological_order(root) -> list:
             stack.append((node, True))
             stack.extend((child, False) for child in reversed(node.children) if child not in seen)
     return order
+
+
+def nodes_leading_to(order: list, targets: set) -> set:
+    """The nodes of ``order`` (topological) that are in ``targets`` or depend on one.
+
+    >>> from exprdiff import Input, Parameter
+    >>> w, x = Parameter("w"), Input("x")
+    >>> expr = w * x + x
+    >>> sorted(str(node) for node in nodes_leading_to(topological_order(expr), {w}))
+    ['w', 'w*x', 'w*x + x']
+    """
+    leads: set = set()
+    for node in order:
+        if node in targets or any(child in leads for child in node.children):
+            leads.add(node)
+    return leads
 
 
 class Plan:

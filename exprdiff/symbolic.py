@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.graph import _fit_shape, topological_order
+from exprdiff.graph import _fit_shape, nodes_leading_to, topological_order
 from exprdiff.nodes import Constant, Input, Node, Parameter, as_node
 from exprdiff.printing import to_str
 from exprdiff.simplify import simplify_all
@@ -267,10 +267,7 @@ def _parameters(expr: Node) -> list[Parameter]:
 def _reverse(expr: Node, targets: set) -> dict[Node, Node]:
     """Derivative expressions of ``expr`` for every node leading to a target."""
     order = topological_order(expr)
-    leads: set = set()
-    for node in order:
-        if node in targets or any(child in leads for child in node.children):
-            leads.add(node)
+    leads = nodes_leading_to(order, targets)
     if expr not in leads:
         return {}
     grads: dict[Node, Node] = {expr: Constant(1.0)}
