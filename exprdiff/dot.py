@@ -24,7 +24,7 @@ import numpy as np
 from exprdiff.files import write_atomically
 from exprdiff.graph import plan_for, values_and_adjoints
 from exprdiff.nodes import Constant, Input, Node, Parameter
-from exprdiff.printing import format_number
+from exprdiff.printing import format_number, function_name
 
 __all__ = ["DEFAULT_MAX_NODES", "render", "to_dot"]
 
@@ -121,7 +121,7 @@ def node_title(node: Node) -> str:
             f"array {value.shape}"
     if node.symbol and len(children) == 2:
         return node.symbol
-    name = node.function_name or type(node).__name__.lower()
+    name = function_name(type(node))
     settings = ", ".join(f"{key}={getattr(node, key)!r}" for key in node.settings)
     return f"{name}({settings})" if settings else name
 

@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from exprdiff.printing import PRECEDENCE, format_number, render_text
+from exprdiff.printing import PRECEDENCE, format_number, function_name, render_text
 
 __all__ = ["latex_name", "to_latex"]
 
@@ -133,7 +133,7 @@ def _layout(node) -> list:
 
 
 def _default_template(node) -> str:
-    name = node.function_name or type(node).__name__.lower()
+    name = function_name(type(node))
     operands = ", ".join(f"#{i + 1}" for i in range(len(node.children)))
     settings = "".join(
         f", \\mathrm{{{key}}}={getattr(node, key)!r}" for key in node.settings)

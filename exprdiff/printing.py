@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PRECEDENCE", "format_number", "render_text", "to_str"]
+__all__ = ["PRECEDENCE", "format_number", "function_name", "render_text", "to_str"]
 
 #: binding strength of infix symbols; higher binds tighter
 PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "**": 40}
@@ -54,8 +54,14 @@ def _precedence(node) -> int:
     return _ATOM
 
 
-def _function_name(node) -> str:
-    return node.function_name or type(node).__name__.lower()
+def function_name(op: type) -> str:
+    """The name an operation class prints under: ``function_name``, else its lower-cased name.
+
+    >>> from exprdiff import Tanh
+    >>> function_name(Tanh)
+    'tanh'
+    """
+    return op.function_name or op.__name__.lower()
 
 
 def to_str(root, limit: int | None = None) -> str:
@@ -114,7 +120,7 @@ def _expand(item, stack: list) -> None:
             stack.append(child)
             if position < len(children) - 1:
                 stack.append(", ")
-        stack.append(_function_name(item) + "(")
+        stack.append(function_name(type(item)) + "(")
     elif len(children) == 1:
         _push(stack, children[0], _precedence(children[0]) <= _PREFIX)
         stack.append(item.symbol)

@@ -24,6 +24,7 @@ from exprdiff.graph import plan_for
 from exprdiff.names import named_leaves
 from exprdiff.nodes import Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.ops import Negate, ReLU, Sqrt
+from exprdiff.printing import function_name
 
 __all__ = ["from_sympy", "to_sympy"]
 
@@ -97,10 +98,6 @@ def _functions() -> dict[str, Any]:
     return {"sigmoid": sigmoid, "softplus": softplus, "relu": relu}
 
 
-def _function_name(op: type) -> str:
-    return op.function_name or op.__name__.lower()
-
-
 def to_sympy(expr: Node) -> Any:
     """The SymPy expression of a scalar expression; leaves become real symbols.
 
@@ -133,7 +130,7 @@ def to_sympy(expr: Node) -> Any:
             if rule is None:
                 raise ValueError(f"to_sympy has no SymPy form for {kind.__name__}")
         else:
-            name = _function_name(kind)
+            name = function_name(kind)
             rule = functions.get(name) or sympy.Function(name)
         converted[node] = rule(*args)
     return converted[expr]
@@ -218,7 +215,7 @@ def _function_table(ops: Iterable[type]) -> dict:
             if func not in (sympy.Pow, sympy.Mul):  # sqrt and negation: see _power, _product
                 table[func] = op
         elif op.ufunc is None:
-            table[_function_name(op)] = op
+            table[function_name(op)] = op
     return table
 
 
