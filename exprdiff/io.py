@@ -52,7 +52,7 @@ import numpy as np
 from exprdiff.files import write_atomically
 from exprdiff.graph import plan_for
 from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp
-from exprdiff.values import as_value
+from exprdiff.values import as_value, short_repr
 
 __all__ = ["FORMAT_VERSION", "dumps", "load", "loads", "save"]
 
@@ -314,7 +314,7 @@ class _Reader:
         self.keys(document, "top level", {"format", "version", "nodes", "params"})
         version = document.get("version")
         if type(version) is not int or version < 1:
-            raise self.fail("version", f"must be a positive integer, got {_short(version)}")
+            raise self.fail("version", f"must be a positive integer, got {short_repr(version)}")
         if version > FORMAT_VERSION:
             raise self.fail(
                 "version",
@@ -344,10 +344,10 @@ class _Reader:
     def node(self, i: int, entry: Any, nodes: list, used: list) -> Node:
         where = f"node {i}"
         if not isinstance(entry, dict):
-            raise self.fail(where, f"must be an object, got {_short(entry)}")
+            raise self.fail(where, f"must be an object, got {short_repr(entry)}")
         kind = entry.get("type")
         if not isinstance(kind, str):
-            raise self.fail(where, f'"type" must be a string, got {_short(kind)}')
+            raise self.fail(where, f'"type" must be a string, got {short_repr(kind)}')
         where = f"node {i} ({kind[:40]})"
         if kind == "Constant":
             self.keys(entry, where, {"type", "value"}, {"value"})
@@ -356,7 +356,7 @@ class _Reader:
             self.keys(entry, where, {"type", "name"}, {"name"})
             name = entry["name"]
             if name is not None and not isinstance(name, str):
-                raise self.fail(where, f"name must be a string or null, got {_short(name)}")
+                raise self.fail(where, f"name must be a string or null, got {short_repr(name)}")
             return _LEAVES[kind](name)
         op = self.ops.get(kind)
         if op is None:
@@ -378,10 +378,10 @@ class _Reader:
     def operands(self, operands: Any, arity: int, i: int, where: str) -> list[int]:
         if not isinstance(operands, list) or len(operands) != arity:
             raise self.fail(where, f'"operands" must be a list of {arity} node indices, '
-                                   f"got {_short(operands)}")
+                                   f"got {short_repr(operands)}")
         for k in operands:
             if type(k) is not int:
-                raise self.fail(where, f"operand {_short(k)} is not a node index")
+                raise self.fail(where, f"operand {short_repr(k)} is not a node index")
             if not 0 <= k < i:
                 raise self.fail(
                     where,
@@ -392,7 +392,7 @@ class _Reader:
 
     def settings(self, settings: Any, op: type, where: str) -> dict:
         if not isinstance(settings, dict):
-            raise self.fail(where, f'"settings" must be an object, got {_short(settings)}')
+            raise self.fail(where, f'"settings" must be an object, got {short_repr(settings)}')
         expected = set(op.settings)
         if set(settings) != expected:
             raise self.fail(
@@ -415,21 +415,21 @@ class _Reader:
             return self.number(value, where)
         self.keys(value, where, {"dtype", "shape", "data"}, {"dtype", "shape", "data"})
         if value["dtype"] != "float64":
-            raise self.fail(where, f'dtype must be "float64", got {_short(value["dtype"])}')
+            raise self.fail(where, f'dtype must be "float64", got {short_repr(value["dtype"])}')
         shape, data = value["shape"], value["data"]
         if not isinstance(shape, list) or len(shape) > _MAX_NDIM or not all(
             type(n) is int and n >= 0 for n in shape
         ):
-            raise self.fail(where, f"shape must be a list of sizes >= 0, got {_short(shape)}")
+            raise self.fail(where, f"shape must be a list of sizes >= 0, got {short_repr(shape)}")
         if not isinstance(data, list) or len(data) != math.prod(shape):
-            count = len(data) if isinstance(data, list) else _short(data)
+            count = len(data) if isinstance(data, list) else short_repr(data)
             raise self.fail(where, f"shape {tuple(shape)} needs {math.prod(shape)} numbers, "
                                    f"the data has {count}")
         numbers = [self.number(item, where) for item in data]
         try:
             return np.array(numbers, dtype=np.float64).reshape(shape)
         except ValueError as error:  # sizes beyond what NumPy can index
-            raise self.fail(where, f"shape {_short(shape)} is not usable: {error}") from None
+            raise self.fail(where, f"shape {short_repr(shape)} is not usable: {error}") from None
 
     def number(self, value: Any, where: str) -> float:
         if type(value) is float:
@@ -451,26 +451,21 @@ class _Reader:
                 number = struct.unpack("<d", struct.pack("<Q", bits))[0]
                 if math.isnan(number) and value[4:] == f"{bits:016x}":
                     return number
-        raise self.fail(where, f"expected a number, got {_short(value)}")
+        raise self.fail(where, f"expected a number, got {short_repr(value)}")
 
     def params(self, entries: Any, nodes: list) -> dict:
         if not isinstance(entries, list):
-            raise self.fail("params", f"must be a list, got {_short(entries)}")
+            raise self.fail("params", f"must be a list, got {short_repr(entries)}")
         params: dict = {}
         for j, entry in enumerate(entries):
             where = f"params entry {j}"
             if not isinstance(entry, dict):
-                raise self.fail(where, f"must be an object, got {_short(entry)}")
+                raise self.fail(where, f"must be an object, got {short_repr(entry)}")
             self.keys(entry, where, {"node", "value"}, {"node", "value"})
             k = entry["node"]
             if type(k) is not int or not 0 <= k < len(nodes) or type(nodes[k]) is not Parameter:
-                raise self.fail(where, f"node {_short(k)} is not a Parameter of the table")
+                raise self.fail(where, f"node {short_repr(k)} is not a Parameter of the table")
             if nodes[k] in params:
                 raise self.fail(where, f"Parameter node {k} is given a value twice")
             params[nodes[k]] = self.value(entry["value"], where)
         return params
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_value", "shape_of"]
+__all__ = ["as_value", "shape_of", "short_repr"]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
@@ -41,7 +41,7 @@ def as_value(value: object, owner: object) -> float | np.ndarray:
             return array.astype(np.float64) if array.ndim else float(array)
     raise TypeError(
         f"{_describe(owner)}: the value must be a real number or an array of real numbers, "
-        f"got {type(value).__name__} {_short(value)}"
+        f"got {type(value).__name__} {short_repr(value)}"
     )
 
 
@@ -56,6 +56,11 @@ def _describe(owner: object) -> str:
     return f"{type(owner).__name__} {str(owner)!r}"
 
 
-def _short(value: object, limit: int = 60) -> str:
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages.
+
+    >>> short_repr("x" * 100, limit=8)
+    "'xxxxxx…"
+    """
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
