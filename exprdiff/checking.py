@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from exprdiff.finite_differences import numeric_grad
-from exprdiff.nodes import Node, Parameter
+from exprdiff.nodes import Node
 from exprdiff.symbolic import evaluate_derivatives, evaluate_hessian, gradients, hessian
 
 __all__ = ["GradCheck", "ParameterCheck", "check_grads"]
@@ -133,7 +133,7 @@ def check_grads(
 
     checks = tuple(
         ParameterCheck(
-            _label(p),
+            p.label,
             max(_disagreement(a[p], b[p]) for i, a in enumerate(answers) for b in answers[i + 1:]),
             rows.get(p),
         )
@@ -164,7 +164,3 @@ def _disagreement(a, b) -> float:
         return 0.0 if np.array_equal(a, b) else float("inf")
     scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
     return float(np.max(np.abs(a - b) / scale, initial=0.0))
-
-
-def _label(param: Parameter) -> str:
-    return param.label

@@ -247,7 +247,7 @@ class _Fit:
             mean_grads = {}
             for param, g in grads.items():
                 if not (math.isfinite(g) if type(g) is float else np.isfinite(g).all()):
-                    raise self._failure(f"the gradient for {_label(param)} is not finite", epoch)
+                    raise self._failure(f"the gradient for {param.label!r} is not finite", epoch)
                 mean_grads[param] = g / size
             rate = self.learning_rate
             if callable(rate):
@@ -390,7 +390,3 @@ def _progress_bar(epochs: int):
     from tqdm.auto import tqdm  # imported only when asked for
 
     return tqdm(total=epochs, desc="optimize", unit="epoch")
-
-
-def _label(node: object) -> str:
-    return repr(getattr(node, "label", node))
