@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from exprdiff import Input, NonFiniteLossError, optimize
+from exprdiff.fit.optimizers import OPTIMIZERS
 from exprdiff.gates import (
     GATES,
     LINEARLY_SEPARABLE,
@@ -32,7 +33,6 @@ from exprdiff.gates import (
     targets,
     two_layer_network,
 )
-from exprdiff.optimizers import OPTIMIZERS
 from exprdiff.plot import loss_curve, target_before_after
 
 

@@ -8,15 +8,16 @@
 0.7310585786300049
 """
 
-from exprdiff.checking import GradCheck, check_grads
-from exprdiff.dot import render, to_dot
-from exprdiff.errors import MissingValueError
-from exprdiff.export import to_python
-from exprdiff.graph import node_gradients, topological_order
-from exprdiff.io import load, save
-from exprdiff.latex import to_latex
-from exprdiff.newton import Newton, NewtonResult, newton
-from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.errors import MissingValueError
+from exprdiff.core.interpreter import node_gradients
+from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.plan import topological_order
+from exprdiff.fit.newton_method import Newton, NewtonResult, newton
+from exprdiff.fit.optimizers import Adam, GradientDescent, Momentum, Optimizer
+from exprdiff.fit.training import FitResult, NonFiniteLossError, optimize
+from exprdiff.keep.export import to_python
+from exprdiff.keep.serialization import load, save
+from exprdiff.keep.sympy_bridge import from_sympy, to_sympy
 from exprdiff.ops import (
     Abs,
     Add,
@@ -45,10 +46,10 @@ from exprdiff.ops import (
     Tanh,
     Transpose,
 )
-from exprdiff.optimize import FitResult, NonFiniteLossError, optimize
-from exprdiff.optimizers import Adam, GradientDescent, Momentum, Optimizer
-from exprdiff.simplify import simplify, simplify_all
-from exprdiff.symbolic import (
+from exprdiff.show.dot import render, to_dot
+from exprdiff.show.latex import to_latex
+from exprdiff.symbolic.checking import GradCheck, check_grads
+from exprdiff.symbolic.derivatives import (
     diff,
     evaluate_derivatives,
     evaluate_hessian,
@@ -57,7 +58,7 @@ from exprdiff.symbolic import (
     hessian,
     hessian_function,
 )
-from exprdiff.sympy_bridge import from_sympy, to_sympy
+from exprdiff.symbolic.simplification import simplify, simplify_all
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
-"""``python -m exprdiff``: see `exprdiff.cli`."""
+"""``python -m exprdiff``: see `exprdiff.keep.cli`."""
 
-from exprdiff.cli import main
+from exprdiff.keep.cli import main
 
 raise SystemExit(main())

@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from exprdiff.nodes import Input, Node, Parameter
+from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.ops import Log, Sigmoid, Softplus
 
 __all__ = [

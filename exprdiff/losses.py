@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from functools import reduce
 from operator import add
 
-from exprdiff.nodes import Node, Parameter, as_node
+from exprdiff.core.nodes import Node, Parameter, as_node
 from exprdiff.ops import ClassScore, Clip, Log, LogSumExp, Mean, ReLU, Softplus, Sum, SumOfSquares
 
 __all__ = [

@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from exprdiff.nodes import Node, Parameter, as_node
+from exprdiff.core.nodes import Node, Parameter, as_node
 from exprdiff.ops import ReLU, Sigmoid, Tanh
 
 __all__ = ["ACTIVATIONS", "DenseLayer", "DenseMLP", "Layer", "MLP", "Model", "Neuron"]

@@ -23,8 +23,8 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from exprdiff.core.nodes import Input, Node
 from exprdiff.gates import CORNERS, targets
-from exprdiff.nodes import Input, Node
 
 __all__ = [
     "decision_boundary", "decision_heatmap", "grid", "loss_curve", "target_before_after",

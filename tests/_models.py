@@ -20,7 +20,7 @@ class Cube(UnaryOp):
     def forward(self, x):
         return x**3
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * 3 * x**2
 
 

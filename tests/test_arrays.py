@@ -24,7 +24,7 @@ from exprdiff import (
     SumOfSquares,
     Transpose,
 )
-from exprdiff.finite_differences import numeric_grad
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 RNG = np.random.default_rng(0)
 

@@ -13,7 +13,7 @@ from exprdiff import (
     UnaryOp,
     check_grads,
 )
-from exprdiff.checking import ParameterCheck
+from exprdiff.symbolic.checking import ParameterCheck
 
 w, v, b, c = Parameter("w"), Parameter("v"), Parameter("b"), Parameter("c")
 x = Input("x")
@@ -56,7 +56,7 @@ def test_a_wrong_derivative_rule_is_reported():
         def forward(self, a):
             return a * a
 
-        def backward(self, g, a, out):
+        def vjp(self, g, a, out):
             return g * 3 * a
 
     check = check_grads(WrongSquare(w * x), {w: 1.5}, BATCH)
@@ -88,7 +88,7 @@ def test_non_elementwise_op_checks_without_symbolic_answers():
         def forward(self, a):
             return np.sum(a)
 
-        def backward(self, g, a, out):
+        def vjp(self, g, a, out):
             return g * np.ones_like(a)
 
     check = check_grads(Total(w * x) ** 2, {w: 0.5}, BATCH)
@@ -109,7 +109,7 @@ def test_report_is_readable():
 
 def test_nan_gradients_count_as_disagreement():
     """A NaN anywhere is a failure, not a silent pass."""
-    from exprdiff.checking import _disagreement
+    from exprdiff.symbolic.checking import _disagreement
 
     assert _disagreement(np.nan, np.nan) == float("inf")
     assert _disagreement(1.0, 1.0 + 1e-12) < 1e-11

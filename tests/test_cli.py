@@ -12,7 +12,7 @@ import pytest
 from _models import trained_xor
 
 from exprdiff import Input, Parameter, Sigmoid, save
-from exprdiff.cli import main
+from exprdiff.keep.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

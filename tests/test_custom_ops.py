@@ -1,10 +1,10 @@
-"""User-defined operations: subclass, write forward and backward, and the engine uses them."""
+"""User-defined operations: subclass, write forward and vjp, and the engine uses them."""
 
 import numpy as np
 import pytest
 
 from exprdiff import BinaryOp, Input, Parameter, Sigmoid, UnaryOp
-from exprdiff.finite_differences import numeric_grad
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 
 class Cube(UnaryOp):
@@ -13,7 +13,7 @@ class Cube(UnaryOp):
     def forward(self, x):
         return x**3
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * 3 * x**2
 
 
@@ -23,10 +23,10 @@ class Hypot(BinaryOp):
     def forward(self, a, b):
         return np.hypot(a, b)
 
-    def backward_lhs(self, g, a, b, out):
+    def vjp_lhs(self, g, a, b, out):
         return g * a / out
 
-    def backward_rhs(self, g, a, b, out):
+    def vjp_rhs(self, g, a, b, out):
         return g * b / out
 
 
@@ -57,7 +57,7 @@ def test_only_needed_rules_run():
         def forward(self, a, b):
             return a * b
 
-        def backward_lhs(self, g, a, b, out):
+        def vjp_lhs(self, g, a, b, out):
             return g * b
 
     w, x = Parameter("w"), Input("x")

@@ -98,7 +98,7 @@ class TestShapeMismatch:
 class TestMissingRules:
     """A user operation without a derivative rule fails clearly, naming the op."""
 
-    def test_missing_backward(self):
+    def test_missing_vjp(self):
         """Evaluation works; grad raises NotImplementedError naming the class and the method."""
 
         class Cube(UnaryOp):
@@ -107,7 +107,7 @@ class TestMissingRules:
 
         w = Parameter("w")
         assert Cube(w)({w: 2.0}) == 8.0
-        with pytest.raises(NotImplementedError, match=r"Cube defines no derivative rule.*backward\(self, g, x, out\)"):
+        with pytest.raises(NotImplementedError, match=r"Cube defines no derivative rule.*vjp\(self, g, x, out\)"):
             Tanh(Cube(w)).grad({w: 2.0})
 
     def test_missing_forward(self):

@@ -146,12 +146,12 @@ class Total(UnaryOp):
     def forward(self, x):
         return np.sum(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * np.ones_like(x)
 
 
 def test_user_op_with_a_template_exports_value_and_gradient():
-    """A user op's numpy_code gives its value; its own backward rule gives the gradient."""
+    """A user op's numpy_code gives its value; its own vjp rule gives the gradient."""
     w = Parameter("w")
     assert_matches_engine(Cube(w * 2.0), {w: 1.5}, {}, [w])
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from exprdiff import load
-from exprdiff.names import named_leaves
+from exprdiff.core.names import named_leaves
 
 GOLDEN = Path(__file__).parent / "golden"
 EXPECTED = json.loads((GOLDEN / "expected.json").read_text())["cases"]

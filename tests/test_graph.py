@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exprdiff import Constant, Input, Log, Multiply, Parameter, Sigmoid, Sin, Tanh
-from exprdiff.finite_differences import numeric_grad
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 X1, X2, LABEL = Input("x1"), Input("x2"), Input("label")
 W1, W2, B = Parameter("w1"), Parameter("w2"), Parameter("b")

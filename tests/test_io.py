@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from exprdiff import Constant, Input, Parameter, Sin, UnaryOp, load, save, topological_order
-from exprdiff.io import FORMAT_VERSION, dumps, loads
+from exprdiff.keep.serialization import FORMAT_VERSION, dumps, loads
 
 
 def round_trip(tmp_path, expr, params=None, **options):
@@ -132,7 +132,7 @@ class Scale(UnaryOp):
     def forward(self, x):
         return self.factor * x
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return self.factor * g
 
 

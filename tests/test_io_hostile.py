@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exprdiff import Node, load
-from exprdiff.io import dumps, loads
+from exprdiff.keep.serialization import dumps, loads
 
 
 def valid_text() -> str:

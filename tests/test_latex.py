@@ -18,7 +18,7 @@ from exprdiff import (
     diff,
     to_latex,
 )
-from exprdiff.latex import latex_name
+from exprdiff.show.latex import latex_name
 
 x, y = Input("x"), Input("y")
 w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from exprdiff import Input, Parameter, Sigmoid
-from exprdiff.finite_differences import numeric_grad
 from exprdiff.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -13,6 +12,7 @@ from exprdiff.losses import (
     mse,
     softmax_cross_entropy,
 )
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 RNG = np.random.default_rng(1)
 Z, T = Parameter("z"), Input("t")

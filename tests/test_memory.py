@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 import exprdiff.ops
 from exprdiff import Exp, Input, Parameter, Tanh
-from exprdiff.finite_differences import numeric_grad
-from exprdiff.graph import value_and_gradient, values_and_adjoints
-from exprdiff.nodes import BinaryOp
+from exprdiff.core.interpreter import value_and_gradient, values_and_adjoints
+from exprdiff.core.nodes import BinaryOp
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 OPERATIONS = [getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__]
 RNG = np.random.default_rng(3)
@@ -43,9 +43,9 @@ def test_flags_say_what_the_rules_read(op):
     g = np.ones(np.shape(out)) * 0.7
     for slot in range(len(operands)):
         expected = node.partial(slot, g, operands, out)
-        given_out = np.shape(out) if not op.backward_uses_out else out
+        given_out = np.shape(out) if not op.vjp_uses_out else out
         given_operands = tuple(np.shape(v) for v in operands) \
-            if not op.backward_uses_operands else operands
+            if not op.vjp_uses_operands else operands
         np.testing.assert_allclose(node.partial(slot, g, given_operands, given_out), expected)
 
 

@@ -13,9 +13,9 @@ from exprdiff import (
     newton,
     optimize,
 )
-from exprdiff.newton import Newton
-from exprdiff.optimizers import OPTIMIZERS
-from exprdiff.training_data import as_arrays
+from exprdiff.fit.newton_method import Newton
+from exprdiff.fit.optimizers import OPTIMIZERS
+from exprdiff.fit.training_data import as_arrays
 
 x1, x2, label = Input("x1"), Input("x2"), Input("label")
 w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")

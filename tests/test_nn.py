@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from exprdiff import Input, MatMul, Parameter, ReLU, Sigmoid, Tanh
-from exprdiff.finite_differences import numeric_grad
 from exprdiff.losses import hinge, l2_penalty, softmax_cross_entropy
 from exprdiff.nn import ACTIVATIONS, MLP, DenseLayer, DenseMLP, Layer, Model, Neuron
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 RNG = np.random.default_rng(5)
 

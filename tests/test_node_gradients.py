@@ -7,7 +7,7 @@ import pytest
 from _models import every_op_params, rebuild, two_two_one
 
 from exprdiff import Constant, Input, Parameter, Sin, node_gradients, topological_order
-from exprdiff.finite_differences import numeric_grad
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 
 def test_backprop_example_gives_the_textbook_adjoints():

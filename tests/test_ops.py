@@ -5,8 +5,8 @@ import pytest
 
 import exprdiff
 from exprdiff import Abs, Input, Parameter, ReLU, Sigmoid, Sign, Softplus
-from exprdiff.finite_differences import numeric_grad
 from exprdiff.ops import __all__ as OPERATIONS
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 # Each row: operation name -> (build from operand nodes, NumPy reference, operand domain).
 # A domain is (low, high) for every operand, chosen inside where the op is smooth.

@@ -21,7 +21,7 @@ from exprdiff import (
     Sqrt,
     optimize,
 )
-from exprdiff.finite_differences import numeric_grad
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 X1, X2, LABEL = Input("x1"), Input("x2"), Input("label")
 W1, W2, B = Parameter("w1"), Parameter("w2"), Parameter("b")

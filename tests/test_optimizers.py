@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exprdiff import Adam, GradientDescent, Momentum, Optimizer, Parameter
-from exprdiff.optimizers import OPTIMIZERS, make_optimizer
+from exprdiff.fit.optimizers import OPTIMIZERS, make_optimizer
 
 W, V = Parameter("w"), Parameter("v")
 GRADIENTS = [  # a few steps' gradients for a scalar and an array parameter
@@ -89,7 +89,7 @@ def test_adam_first_step_moves_by_about_the_learning_rate(value, grad, rate):
 
 def test_names_make_default_instances_and_instances_pass_through():
     """make_optimizer knows the names (any case) and returns instances as they are."""
-    assert set(OPTIMIZERS) == {"gd", "momentum", "adam", "newton"}  # newton: exprdiff.newton
+    assert set(OPTIMIZERS) == {"gd", "momentum", "adam", "newton"}  # newton: exprdiff.fit.newton_method
     assert type(make_optimizer("GD")) is GradientDescent
     assert type(make_optimizer("momentum")) is Momentum
     mine = Adam(beta1=0.5)

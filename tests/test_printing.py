@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from exprdiff import Constant, Exp, Input, Parameter, Sigmoid, Tanh
-from exprdiff.printing import to_str
+from exprdiff.core.printing import to_str
 
 a, b, c = Parameter("a"), Parameter("b"), Parameter("c")
 x = Input("x")

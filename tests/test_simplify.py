@@ -139,7 +139,7 @@ def test_simplify_is_idempotent_on_the_examples():
 def test_deep_coefficient_chains_do_not_recurse():
     """A chain of 100 000 negations and divisions by constants splits into one coefficient."""
     from exprdiff import Input
-    from exprdiff.simplify import simplify
+    from exprdiff.symbolic.simplification import simplify
 
     x = Input("x")
     node = x

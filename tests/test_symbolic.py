@@ -20,7 +20,7 @@ from exprdiff import (
     hessian_function,
     topological_order,
 )
-from exprdiff.finite_differences import numeric_grad
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 x = Input("x")
 
@@ -74,14 +74,14 @@ def test_derivative_of_an_expression_without_the_variable_is_zero():
 
 
 def test_derivatives_come_from_the_ops_own_rules():
-    """A user-defined op's backward builds its symbolic derivative, with nodes as arguments."""
+    """A user-defined op's vjp builds its symbolic derivative, with nodes as arguments."""
     calls = []
 
     class Cube(UnaryOp):
         def forward(self, a):
             return a**3
 
-        def backward(self, g, a, out):
+        def vjp(self, g, a, out):
             calls.append((g, a, out))
             return g * 3 * a**2
 
@@ -101,7 +101,7 @@ def test_non_elementwise_operation_raises_naming_it():
         def forward(self, a):
             return np.sum(a)
 
-        def backward(self, g, a, out):
+        def vjp(self, g, a, out):
             return g + 0 * a
 
     with pytest.raises(NotImplementedError, match=r"Total \(total\(x\*x\)\) is not an elementwise"):
@@ -128,7 +128,7 @@ def test_rule_that_does_not_build_an_expression_raises_naming_the_op():
         def forward(self, a):
             return np.clip(a, 0, 1)
 
-        def backward(self, g, a, out):
+        def vjp(self, g, a, out):
             return np.where(True, "nonsense", "x")
 
     with pytest.raises(TypeError, match="Clipped built a ndarray"):

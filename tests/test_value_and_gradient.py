@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exprdiff import Input, MissingValueError, Parameter, Sigmoid, Tanh
-from exprdiff.finite_differences import numeric_grad
-from exprdiff.graph import value_and_gradient
+from exprdiff.core.interpreter import value_and_gradient
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 W, V, B = Parameter("w"), Parameter("v"), Parameter("b")
 X, Y = Input("x"), Input("y")

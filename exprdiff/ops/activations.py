@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exprdiff.nodes import Node, UnaryOp
+from exprdiff.core.nodes import Node, UnaryOp
 
 __all__ = ["ReLU", "Sigmoid", "Softplus", "sigmoid", "stable_sigmoid"]
 
@@ -36,7 +36,7 @@ class Sigmoid(UnaryOp):
     """``sigmoid(x) = 1 / (1 + exp(-x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
-    backward_uses_operands = False
+    vjp_uses_operands = False
     latex_template = r"\sigma\left(#1\right)"
     numpy_code = "stable_sigmoid({0})"
     numpy_helpers = (stable_sigmoid,)
@@ -44,7 +44,7 @@ class Sigmoid(UnaryOp):
     def forward(self, x):
         return stable_sigmoid(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * out * (1 - out)
 
 
@@ -52,14 +52,14 @@ class ReLU(UnaryOp):
     """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
-    backward_uses_operands = False
+    vjp_uses_operands = False
     latex_template = r"\operatorname{ReLU}\left(#1\right)"
     numpy_code = "np.maximum({0}, 0.0)"
 
     def forward(self, x):
         return np.maximum(x, 0.0)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * np.sign(out)  # 1 where x > 0, else 0
 
 
@@ -67,11 +67,11 @@ class Softplus(UnaryOp):
     """``softplus(x) = log(1 + exp(x))``, stable for any magnitude of ``x``."""
 
     __slots__ = ()
-    backward_uses_out = False
+    vjp_uses_out = False
     numpy_code = "np.logaddexp(0.0, {0})"
 
     def forward(self, x):
         return np.logaddexp(0.0, x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * sigmoid(x)

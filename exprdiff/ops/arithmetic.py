@@ -1,6 +1,6 @@
 """Arithmetic: the operations Python's operators build.
 
-Each ``backward*`` receives ``g``, the gradient with respect to the
+Each ``vjp*`` rule (vector-Jacobian product) receives ``g``, the gradient with respect to the
 operation's value, and returns the gradient for one operand (the chain rule
 applied once).  Written with operators and ufuncs only, each rule also builds
 the symbolic derivative when handed nodes.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exprdiff.nodes import BinaryOp, UnaryOp
+from exprdiff.core.nodes import BinaryOp, UnaryOp
 
 __all__ = ["Add", "Divide", "Multiply", "Negate", "Power", "Subtract"]
 
@@ -19,18 +19,18 @@ class Add(BinaryOp):
     """``a + b``"""
 
     __slots__ = ()
-    backward_uses_out = False
-    backward_uses_operands = False
+    vjp_uses_out = False
+    vjp_uses_operands = False
     symbol = "+"
     ufunc = np.add
 
     def forward(self, a, b):
         return a + b
 
-    def backward_lhs(self, g, a, b, out):
+    def vjp_lhs(self, g, a, b, out):
         return g
 
-    def backward_rhs(self, g, a, b, out):
+    def vjp_rhs(self, g, a, b, out):
         return g
 
 
@@ -38,18 +38,18 @@ class Subtract(BinaryOp):
     """``a - b``"""
 
     __slots__ = ()
-    backward_uses_out = False
-    backward_uses_operands = False
+    vjp_uses_out = False
+    vjp_uses_operands = False
     symbol = "-"
     ufunc = np.subtract
 
     def forward(self, a, b):
         return a - b
 
-    def backward_lhs(self, g, a, b, out):
+    def vjp_lhs(self, g, a, b, out):
         return g
 
-    def backward_rhs(self, g, a, b, out):
+    def vjp_rhs(self, g, a, b, out):
         return -g
 
 
@@ -57,17 +57,17 @@ class Multiply(BinaryOp):
     """``a * b``"""
 
     __slots__ = ()
-    backward_uses_out = False
+    vjp_uses_out = False
     symbol = "*"
     ufunc = np.multiply
 
     def forward(self, a, b):
         return a * b
 
-    def backward_lhs(self, g, a, b, out):
+    def vjp_lhs(self, g, a, b, out):
         return g * b
 
-    def backward_rhs(self, g, a, b, out):
+    def vjp_rhs(self, g, a, b, out):
         return g * a
 
 
@@ -81,10 +81,10 @@ class Divide(BinaryOp):
     def forward(self, a, b):
         return a / b
 
-    def backward_lhs(self, g, a, b, out):
+    def vjp_lhs(self, g, a, b, out):
         return g / b
 
-    def backward_rhs(self, g, a, b, out):
+    def vjp_rhs(self, g, a, b, out):
         return -g * out / b  # d(a/b)/db = -(a/b)/b, reusing the value
 
 
@@ -102,10 +102,10 @@ class Power(BinaryOp):
     def forward(self, a, b):
         return a**b
 
-    def backward_lhs(self, g, a, b, out):
+    def vjp_lhs(self, g, a, b, out):
         return g * b * a ** (b - 1)
 
-    def backward_rhs(self, g, a, b, out):
+    def vjp_rhs(self, g, a, b, out):
         return g * out * np.log(a)
 
 
@@ -113,13 +113,13 @@ class Negate(UnaryOp):
     """``-x``"""
 
     __slots__ = ()
-    backward_uses_out = False
-    backward_uses_operands = False
+    vjp_uses_out = False
+    vjp_uses_operands = False
     symbol = "-"
     ufunc = np.negative
 
     def forward(self, x):
         return -x
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return -g

@@ -13,8 +13,8 @@ import numbers
 
 import numpy as np
 
-from exprdiff.nodes import BinaryOp, UnaryOp, as_node
-from exprdiff.values import shape_of
+from exprdiff.core.nodes import BinaryOp, UnaryOp, as_node
+from exprdiff.core.values import shape_of
 
 __all__ = [
     "ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "SumOfSquares", "Transpose",
@@ -133,7 +133,7 @@ class MatMul(BinaryOp):
     """
 
     __slots__ = ()
-    backward_uses_out = False
+    vjp_uses_out = False
     symbol = "@"
     ufunc = np.matmul
     elementwise = False
@@ -148,7 +148,7 @@ class MatMul(BinaryOp):
 
     # np.dot equals np.matmul for 1-D and 2-D operands and is several times
     # faster on transposed (Fortran-ordered) ones, so the 2-D paths use it.
-    def backward_lhs(self, g, a, b, out):
+    def vjp_lhs(self, g, a, b, out):
         if b.ndim == 1:  # out[..., i] = sum_k a[..., i, k] b[k]
             return g * b if a.ndim == 1 else g[..., None] * b
         if a.ndim == 1:  # out[..., j] = sum_k a[k] b[..., k, j]
@@ -157,7 +157,7 @@ class MatMul(BinaryOp):
             return np.dot(g, b.T)
         return np.matmul(g, np.swapaxes(b, -1, -2))
 
-    def backward_rhs(self, g, a, b, out):
+    def vjp_rhs(self, g, a, b, out):
         if a.ndim == 1:
             return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
         if b.ndim == 1:
@@ -206,12 +206,12 @@ class Sum(_AxisOp):
 
     __slots__ = ()
     numpy_code = "np.sum({0}, axis={axis})"
-    backward_uses_out = False
+    vjp_uses_out = False
 
     def forward(self, x):
         return np.add.reduce(x, axis=self.axis)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return _spread(g, x, self.axis)
 
 
@@ -233,7 +233,7 @@ class Mean(_AxisOp):
         total = np.add.reduce(x, axis=self.axis)
         return total / (np.size(x) // max(np.size(total), 1))
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return _spread(g / (np.size(x) // max(np.size(out), 1)), x, self.axis)
 
 
@@ -253,7 +253,7 @@ class SumOfSquares(_AxisOp):
 
     __slots__ = ()
     numpy_code = "np.sum({0} * {0}, axis={axis})"
-    backward_uses_out = False
+    vjp_uses_out = False
     function_name = "sum_of_squares"
 
     def forward(self, x):
@@ -261,7 +261,7 @@ class SumOfSquares(_AxisOp):
             return x * x
         return np.add.reduce(x * x, axis=self.axis)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         if self.axis is None:
             return (2.0 * g) * x
         return 2.0 * _spread(g, x, self.axis) * x
@@ -290,7 +290,7 @@ class LogSumExp(_AxisOp):
     def forward(self, x):
         return logsumexp(x, self.axis)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         if self.axis is not None:
             out, g = np.expand_dims(out, self.axis), np.expand_dims(g, self.axis)
         return g * np.exp(x - out)
@@ -308,7 +308,7 @@ class Softmax(_AxisOp):
     __slots__ = ()
     numpy_code = "softmax({0}, {axis})"
     numpy_helpers = (softmax,)
-    backward_uses_operands = False
+    vjp_uses_operands = False
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
         super().__init__(child, axis)
@@ -316,7 +316,7 @@ class Softmax(_AxisOp):
     def forward(self, x):
         return softmax(x, self.axis)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         # the Jacobian-vector product diag(s) g - s (s . g), from the value s
         return out * (g - np.sum(g * out, axis=self.axis, keepdims=True))
 
@@ -333,7 +333,7 @@ class Transpose(UnaryOp):
 
     __slots__ = ("axes",)
     numpy_code = "np.transpose({0}, {axes})"
-    backward_uses_out = False
+    vjp_uses_out = False
     settings = ("axes",)
     elementwise = False
 
@@ -348,7 +348,7 @@ class Transpose(UnaryOp):
             return x
         return np.transpose(x, self.axes)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         if type(x) is not np.ndarray:
             return g
         return np.transpose(g, None if self.axes is None else np.argsort(self.axes))
@@ -373,21 +373,21 @@ class ClassScore(BinaryOp):
     __slots__ = ()
     numpy_code = "class_score({0}, {1})"
     numpy_helpers = (class_indices, class_score)
-    backward_uses_out = False
+    vjp_uses_out = False
     function_name = "class_score"
     elementwise = False
 
     def forward(self, logits, labels):
         return class_score(logits, labels)
 
-    def backward_lhs(self, g, logits, labels, out):
+    def vjp_lhs(self, g, logits, labels, out):
         if shape_of(labels) == shape_of(logits):
             return np.expand_dims(g, -1) * labels
         picked = np.zeros(logits.shape)
         np.put_along_axis(picked, class_indices(labels, logits.shape[-1]), 1.0, -1)
         return np.expand_dims(g, -1) * picked
 
-    def backward_rhs(self, g, logits, labels, out):
+    def vjp_rhs(self, g, logits, labels, out):
         if shape_of(labels) != shape_of(logits):
             raise NotImplementedError(
                 "ClassScore: integer class labels have no gradient; make the labels an Input"

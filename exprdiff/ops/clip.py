@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from exprdiff.nodes import UnaryOp, as_node
+from exprdiff.core.nodes import UnaryOp, as_node
 
 __all__ = ["Clip"]
 
@@ -27,7 +27,7 @@ class Clip(UnaryOp):
     """
 
     __slots__ = ("low", "high")
-    backward_uses_out = False
+    vjp_uses_out = False
     settings = ("low", "high")
     numpy_code = "np.clip({0}, {low}, {high})"
 
@@ -41,5 +41,5 @@ class Clip(UnaryOp):
         value = np.clip(x, self.low, self.high)
         return value if type(value) is np.ndarray else float(value)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * (np.sign(x - self.low) * np.sign(self.high - x) + 1) / 2

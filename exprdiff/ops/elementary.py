@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exprdiff.nodes import UnaryOp
+from exprdiff.core.nodes import UnaryOp
 
 __all__ = ["Abs", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
 
@@ -13,14 +13,14 @@ class Exp(UnaryOp):
     """``exp(x)``"""
 
     __slots__ = ()
-    backward_uses_operands = False
+    vjp_uses_operands = False
     latex_template = r"\exp\left(#1\right)"
     ufunc = np.exp
 
     def forward(self, x):
         return np.exp(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * out
 
 
@@ -28,14 +28,14 @@ class Log(UnaryOp):
     """Natural logarithm ``log(x)``."""
 
     __slots__ = ()
-    backward_uses_out = False
+    vjp_uses_out = False
     latex_template = r"\log\left(#1\right)"
     ufunc = np.log
 
     def forward(self, x):
         return np.log(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g / x
 
 
@@ -43,14 +43,14 @@ class Sqrt(UnaryOp):
     """``sqrt(x)``"""
 
     __slots__ = ()
-    backward_uses_operands = False
+    vjp_uses_operands = False
     latex_template = r"\sqrt{#1}"
     ufunc = np.sqrt
 
     def forward(self, x):
         return np.sqrt(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g / (2 * out)
 
 
@@ -58,14 +58,14 @@ class Abs(UnaryOp):
     """``abs(x)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
-    backward_uses_out = False
+    vjp_uses_out = False
     latex_template = r"\left|#1\right|"
     ufunc = np.absolute
 
     def forward(self, x):
         return np.absolute(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * np.sign(x)
 
 
@@ -73,14 +73,14 @@ class Sign(UnaryOp):
     """``sign(x)``: -1, 0 or 1; its derivative is 0 everywhere it exists."""
 
     __slots__ = ()
-    backward_uses_out = False
-    backward_uses_operands = False
+    vjp_uses_out = False
+    vjp_uses_operands = False
     ufunc = np.sign
 
     def forward(self, x):
         return np.sign(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return 0 * g
 
 
@@ -88,14 +88,14 @@ class Sin(UnaryOp):
     """``sin(x)``"""
 
     __slots__ = ()
-    backward_uses_out = False
+    vjp_uses_out = False
     latex_template = r"\sin\left(#1\right)"
     ufunc = np.sin
 
     def forward(self, x):
         return np.sin(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * np.cos(x)
 
 
@@ -103,14 +103,14 @@ class Cos(UnaryOp):
     """``cos(x)``"""
 
     __slots__ = ()
-    backward_uses_out = False
+    vjp_uses_out = False
     latex_template = r"\cos\left(#1\right)"
     ufunc = np.cos
 
     def forward(self, x):
         return np.cos(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return -g * np.sin(x)
 
 
@@ -118,12 +118,12 @@ class Tanh(UnaryOp):
     """``tanh(x)``"""
 
     __slots__ = ()
-    backward_uses_operands = False
+    vjp_uses_operands = False
     latex_template = r"\tanh\left(#1\right)"
     ufunc = np.tanh
 
     def forward(self, x):
         return np.tanh(x)
 
-    def backward(self, g, x, out):
+    def vjp(self, g, x, out):
         return g * (1 - out**2)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from exprdiff.nodes import Node
+from exprdiff.core.nodes import Node
 
 __all__ = ["numeric_grad"]
 

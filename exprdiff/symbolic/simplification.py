@@ -48,8 +48,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from exprdiff.graph import topological_order
-from exprdiff.nodes import Constant, Node
+from exprdiff.core.nodes import Constant, Node
+from exprdiff.core.plan import topological_order
 from exprdiff.ops import Add, Divide, Multiply, Negate, Power, Subtract
 
 __all__ = ["simplify", "simplify_all"]

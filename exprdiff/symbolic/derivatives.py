@@ -15,7 +15,7 @@ elements (``elementwise = False``, such as matrix products and reductions)
 have no pointwise derivative: differentiating through one raises
 `NotImplementedError` naming it.
 
-**Results come back simplified** (`exprdiff.simplify.simplify`) unless
+**Results come back simplified** (`exprdiff.symbolic.simplification.simplify`) unless
 ``simplified=False`` is passed; the raw form is exactly what the rules built,
 ``1*...`` seeds included.
 
@@ -36,10 +36,11 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.graph import _fit_shape, nodes_leading_to, topological_order
-from exprdiff.nodes import Constant, Input, Node, Parameter, as_node
-from exprdiff.printing import to_str
-from exprdiff.simplify import simplify_all
+from exprdiff.core.nodes import Constant, Input, Node, Parameter, as_node
+from exprdiff.core.plan import nodes_leading_to, topological_order
+from exprdiff.core.printing import to_str
+from exprdiff.core.values import fit_shape
+from exprdiff.symbolic.simplification import simplify_all
 
 __all__ = [
     "diff", "evaluate_derivatives", "evaluate_hessian", "gradient_function", "gradients",
@@ -141,7 +142,8 @@ class _Bundle(Node):
 
 
 def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None) -> tuple:
-    from exprdiff.graph import _forward, plan_for
+    from exprdiff.core.interpreter import _forward
+    from exprdiff.core.plan import plan_for
 
     return _forward(bundle, plan_for(bundle), params, inputs or {})[-1]
 
@@ -256,7 +258,7 @@ def _summed(derivative: Any, value: Any, like: Any) -> Any:
     full = np.broadcast_to(derivative, shape)
     if np.ndim(like) == 0:
         return float(full.sum())
-    return np.array(_fit_shape(full, np.asarray(like, dtype=np.float64)), dtype=np.float64)
+    return np.array(fit_shape(full, np.asarray(like, dtype=np.float64)), dtype=np.float64)
 
 
 # -- reverse accumulation with nodes -----------------------------------------------

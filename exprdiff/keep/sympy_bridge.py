@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.graph import plan_for
-from exprdiff.names import named_leaves
-from exprdiff.nodes import Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.names import named_leaves
+from exprdiff.core.nodes import Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.plan import plan_for
+from exprdiff.core.printing import function_name
 from exprdiff.ops import Negate, ReLU, Sqrt
-from exprdiff.printing import function_name
 
 __all__ = ["from_sympy", "to_sympy"]
 
@@ -201,7 +201,7 @@ def _leaf_table(leaves: Mapping | Iterable[Node]) -> dict[str, Node]:
 
 def _function_table(ops: Iterable[type]) -> dict:
     """SymPy function (class or name) -> exprdiff operation class."""
-    from exprdiff.io import builtin_ops
+    from exprdiff.keep.serialization import builtin_ops
 
     sympy = _sympy()
     probe = sympy.Symbol("probe")

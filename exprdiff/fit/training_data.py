@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from exprdiff.errors import MissingValueError
-from exprdiff.values import as_value, shape_of
+from exprdiff.core.errors import missing_data_value
+from exprdiff.core.values import as_value, shape_of
 
-__all__ = ["as_arrays", "missing_value", "take"]
+__all__ = ["as_arrays", "take"]
 
 
 def as_arrays(training_data: object, needed: Sequence) -> tuple[dict, int]:
@@ -72,7 +72,7 @@ def _from_samples(samples: list, needed: Sequence) -> tuple[dict, int]:
         for position, sample in enumerate(samples):
             if node not in sample:
                 where = f"training_data sample {position} (of {len(samples)})"
-                raise missing_value(node, where, sample)
+                raise missing_data_value(node, where, sample)
             column.append(as_value(sample[node], f"training_data sample {position}, {_name(node)}"))
         shapes = {shape_of(value) for value in column}
         if len(shapes) > 1:
@@ -90,7 +90,7 @@ def _from_mapping(data: Mapping, needed: Sequence) -> tuple[dict, int]:
     arrays = {}
     for node in needed:
         if node not in data:
-            raise missing_value(node, "training_data", data)
+            raise missing_data_value(node, "training_data", data)
         value = as_value(data[node], f"training_data[{_name(node)}]")
         if not isinstance(value, np.ndarray):
             raise ValueError(
@@ -115,26 +115,3 @@ def _from_mapping(data: Mapping, needed: Sequence) -> tuple[dict, int]:
 
 def _name(node: object) -> str:
     return f"{type(node).__name__} {getattr(node, 'label', node)!r}"
-
-
-def missing_value(node: object, where: str, supplied: Mapping) -> MissingValueError:
-    """The error for a node ``where`` lacks, listing what it ``supplied`` instead.
-
-    >>> from exprdiff import Input
-    >>> print(missing_value(Input("x"), "training_data", {Input("x"): 1.0}))
-    training_data has no value for Input 'x', which the loss needs; it supplies {x}.
-    It holds a different node named 'x': values are matched to nodes by identity,
-    so use the very Input objects the loss was built from
-    """
-    keys = ", ".join(getattr(key, "label", repr(key)) for key in supplied)
-    message = f"{where} has no value for {_name(node)}, which the loss needs; "
-    message += f"it supplies {{{keys}}}"
-    label = getattr(node, "label", None)
-    if any(key is not node and getattr(key, "label", None) == label for key in supplied):
-        message += (
-            f". It holds a different node named {label!r}: values are matched to nodes "
-            "by identity, so use the very Input objects the loss was built from"
-        )
-    elif label in supplied:
-        message += ". The dicts are keyed by the nodes themselves, not by their names"
-    return MissingValueError(message, node)

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import itertools
 import numbers
+import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from exprdiff.values import as_value
+from exprdiff.core import interpreter
+from exprdiff.core.printing import to_str
+from exprdiff.core.values import as_value
 
 __all__ = ["BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_node"]
 
@@ -27,6 +30,13 @@ __all__ = ["BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_
 # operation's ``ufunc`` attribute; Python operators go through the same table,
 # so ``x + y``, ``np.add(x, y)`` and ``np.float64(2) * x`` all build an `Add`.
 _OPERATION_FOR_UFUNC: dict[np.ufunc, type[Node]] = {}
+
+#: the derivative-rule names before 0.2, still honoured (with a DeprecationWarning)
+#: in user-defined operations
+_RENAMED = {
+    "backward": "vjp", "backward_lhs": "vjp_lhs", "backward_rhs": "vjp_rhs",
+    "backward_uses_out": "vjp_uses_out", "backward_uses_operands": "vjp_uses_operands",
+}
 
 _ORDERINGS = (np.less, np.less_equal, np.greater, np.greater_equal)
 _unnamed_serial = itertools.count(1)  # distinct print names for unnamed leaves
@@ -60,9 +70,17 @@ class Node:
     #: whether the derivative rules read ``out`` / the operands' values; an
     #: operation whose rules never do may say False, and the engine then
     #: frees those arrays as soon as the forward pass is done with them
-    backward_uses_out: ClassVar[bool] = True
-    backward_uses_operands: ClassVar[bool] = True
-    #: NumPy source of the value, for exported code (`exprdiff.export`): a
+    vjp_uses_out: ClassVar[bool] = True
+    vjp_uses_operands: ClassVar[bool] = True
+    #: how the engine calls the derivative rules: 1 ``vjp(g, x, out)``, 2
+    #: ``vjp_lhs``/``vjp_rhs(g, a, b, out)``, 0 ``partial(slot, g, operands, out)``
+    #: (set for each class from the methods it defines)
+    vjp_form: ClassVar[int] = 0
+    #: for leaves, which dict or field holds the value: "constant", "input",
+    #: "parameter"; None for operations (read by the engine, which never
+    #: imports these classes)
+    leaf_kind: ClassVar[str | None] = None
+    #: NumPy source of the value, for exported code (`exprdiff.keep.export`): a
     #: template over the operands ``{0}``, ``{1}`` and the settings by name
     #: (``"np.sum({0}, axis={axis})"``); None means the op's ``ufunc``
     numpy_code: ClassVar[str | None] = None
@@ -71,6 +89,17 @@ class Node:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        for old, new in _RENAMED.items():
+            if old in cls.__dict__ and new not in cls.__dict__:
+                warnings.warn(
+                    f"{cls.__name__}.{old} is deprecated since exprdiff 0.2: name it {new} "
+                    f"(the rules are vector-Jacobian products: {', '.join(_RENAMED.values())})",
+                    DeprecationWarning, stacklevel=2,
+                )
+                setattr(cls, new, cls.__dict__[old])
+        # the bases call their rules directly unless a subclass overrides `partial`
+        direct = getattr(cls, "partial", None) is getattr(cls, "_direct_partial", None)
+        cls.vjp_form = getattr(cls, "_direct_form", 0) if direct else 0
         ufunc = cls.__dict__.get("ufunc")
         if ufunc is not None:
             _OPERATION_FOR_UFUNC[ufunc] = cls
@@ -143,7 +172,7 @@ class Node:
         >>> (w * x)({w: 3.0}, {x: [1, 2]})
         array([3., 6.])
         """
-        return _graph.evaluate(self, params, inputs)
+        return interpreter.evaluate(self, params, inputs)
 
     def grad(self, params: Values | None = None, inputs: Inputs | None = None) -> dict:
         """Gradient of the sum of all elements of the value, per `Parameter`.
@@ -157,7 +186,7 @@ class Node:
         >>> (m * x).grad({m: 3.0}, {x: 5.0})
         {Parameter('m'): 5.0}
         """
-        return _graph.gradient(self, params, inputs)
+        return interpreter.gradient(self, params, inputs)
 
     # -- operators ---------------------------------------------------------
     def __add__(self, other: object) -> Node:
@@ -227,10 +256,10 @@ class Node:
 
     # -- printing ----------------------------------------------------------
     def __str__(self) -> str:
-        return _printing.to_str(self)
+        return to_str(self)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {_printing.to_str(self, limit=80)}>"
+        return f"<{type(self).__name__} {to_str(self, limit=80)}>"
 
 
 def _apply(ufunc: np.ufunc, *operands: object) -> Node:
@@ -261,6 +290,7 @@ class Constant(Node):
     """
 
     __slots__ = ("value",)
+    leaf_kind = "constant"
 
     def __init__(self, value: object) -> None:
         if isinstance(value, Node):
@@ -310,6 +340,7 @@ class Input(_NamedLeaf):
 
     __slots__ = ()
     _auto_prefix = "input"
+    leaf_kind = "input"
 
 
 class Parameter(_NamedLeaf):
@@ -322,6 +353,7 @@ class Parameter(_NamedLeaf):
 
     __slots__ = ()
     _auto_prefix = "param"
+    leaf_kind = "parameter"
 
 
 # -- operations ----------------------------------------------------------------
@@ -331,11 +363,12 @@ class UnaryOp(Node):
     A subclass writes two methods, side by side:
 
     * ``forward(self, x)``: the value from the operand's value;
-    * ``backward(self, g, x, out)``: the gradient with respect to the operand,
+    * ``vjp(self, g, x, out)``: the gradient with respect to the operand,
       given ``g``, the gradient with respect to this node's value, and
       ``out``, this node's value.
 
-    Written with Python operators and NumPy ufuncs, the same ``backward``
+    It is the vector-Jacobian product of the operation (``vjp``).  Written
+    with Python operators and NumPy ufuncs, the same ``vjp``
     runs on numbers (for `Node.grad`) and on nodes (for symbolic derivatives,
     where ``x`` is the operand node and ``out`` the node itself).
     ``function_name`` is how the operation prints, ``name(x)`` (the class name
@@ -347,7 +380,7 @@ class UnaryOp(Node):
     ...     function_name = "cube"
     ...     def forward(self, x):
     ...         return x**3
-    ...     def backward(self, g, x, out):
+    ...     def vjp(self, g, x, out):
     ...         return g * 3 * x**2
     >>> w = Parameter("w")
     >>> Cube(w).grad({w: 2.0})
@@ -357,7 +390,7 @@ class UnaryOp(Node):
     __slots__ = ("child",)
     symbol: ClassVar[str] = ""
     function_name: ClassVar[str] = ""
-    #: LaTeX form with ``#1`` for the operand (`exprdiff.latex`); empty for
+    #: LaTeX form with ``#1`` for the operand (`exprdiff.show.latex`); empty for
     #: ``\operatorname{name}\left(#1\right)``
     latex_template: ClassVar[str] = ""
 
@@ -371,26 +404,28 @@ class UnaryOp(Node):
     def forward(self, x: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward(self, x)")
 
-    def backward(self, g: Any, x: Any, out: Any) -> Any:
+    def vjp(self, g: Any, x: Any, out: Any) -> Any:
         raise NotImplementedError(
             f"{type(self).__name__} defines no derivative rule: "
-            "write backward(self, g, x, out) returning the gradient for x"
+            "write vjp(self, g, x, out) returning the gradient for x"
         )
 
     def partial(self, slot: int, g: Any, operands: tuple, out: Any) -> Any:
         """The gradient flowing to operand ``slot``; used by the engines."""
-        return self.backward(g, operands[0], out)
+        return self.vjp(g, operands[0], out)
+
+    _direct_partial, _direct_form = partial, 1
 
 
 class BinaryOp(Node):
     """Base of two-operand operations.
 
     A subclass writes ``forward(self, a, b)`` and, beside it, one rule per
-    operand: ``backward_lhs(self, g, a, b, out)`` and
-    ``backward_rhs(self, g, a, b, out)`` (see `UnaryOp` for ``g`` and ``out``).
+    operand: ``vjp_lhs(self, g, a, b, out)`` and
+    ``vjp_rhs(self, g, a, b, out)`` (see `UnaryOp` for ``g`` and ``out``).
     Only the rules for operands that lead to a `Parameter` are ever called.
     ``symbol`` is the infix symbol and ``precedence`` its binding strength
-    (see `exprdiff.printing`); an operation without a symbol prints as
+    (see `exprdiff.core.printing`); an operation without a symbol prints as
     ``name(a, b)``.
     """
 
@@ -409,24 +444,22 @@ class BinaryOp(Node):
     def forward(self, a: Any, b: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward(self, a, b)")
 
-    def backward_lhs(self, g: Any, a: Any, b: Any, out: Any) -> Any:
+    def vjp_lhs(self, g: Any, a: Any, b: Any, out: Any) -> Any:
         raise NotImplementedError(
             f"{type(self).__name__} defines no derivative rule for its left operand: "
-            "write backward_lhs(self, g, a, b, out)"
+            "write vjp_lhs(self, g, a, b, out)"
         )
 
-    def backward_rhs(self, g: Any, a: Any, b: Any, out: Any) -> Any:
+    def vjp_rhs(self, g: Any, a: Any, b: Any, out: Any) -> Any:
         raise NotImplementedError(
             f"{type(self).__name__} defines no derivative rule for its right operand: "
-            "write backward_rhs(self, g, a, b, out)"
+            "write vjp_rhs(self, g, a, b, out)"
         )
 
     def partial(self, slot: int, g: Any, operands: tuple, out: Any) -> Any:
         """The gradient flowing to operand ``slot``; used by the engines."""
-        rule = self.backward_rhs if slot else self.backward_lhs
+        rule = self.vjp_rhs if slot else self.vjp_lhs
         return rule(g, operands[0], operands[1], out)
 
+    _direct_partial, _direct_form = partial, 2
 
-# Imported last: both modules use the classes above.
-from exprdiff import graph as _graph  # noqa: E402
-from exprdiff import printing as _printing  # noqa: E402

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from exprdiff.finite_differences import numeric_grad
-from exprdiff.nodes import Node
-from exprdiff.symbolic import evaluate_derivatives, evaluate_hessian, gradients, hessian
+from exprdiff.core.nodes import Node
+from exprdiff.symbolic.derivatives import evaluate_derivatives, evaluate_hessian, gradients, hessian
+from exprdiff.symbolic.finite_differences import numeric_grad
 
 __all__ = ["GradCheck", "ParameterCheck", "check_grads"]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
-__all__ = ["as_value", "shape_of", "short_repr"]
+__all__ = ["as_value", "fit_shape", "fit_to_shape", "shape_of", "short_repr"]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
@@ -43,6 +44,39 @@ def as_value(value: object, owner: object) -> float | np.ndarray:
         f"{_describe(owner)}: the value must be a real number or an array of real numbers, "
         f"got {type(value).__name__} {short_repr(value)}"
     )
+
+
+def fit_shape(grad: Any, like: Any) -> Any:
+    """Sum a broadcast gradient back down to the shape of its operand's value ``like``.
+
+    >>> float(fit_shape(np.ones(3), 2.0))
+    3.0
+    """
+    if type(like) is not np.ndarray:  # a scalar operand (0-d values are scalars)
+        return grad.sum() if type(grad) is np.ndarray else grad
+    return fit_to_shape(grad, like.shape)
+
+
+def fit_to_shape(grad: Any, shape: tuple) -> Any:
+    """Sum a broadcast gradient back down to an array operand's ``shape``.
+
+    >>> fit_to_shape(np.ones((3, 2)), (1, 2))
+    array([[3., 3.]])
+    """
+    grad_shape = shape_of(grad)
+    if grad_shape == shape:
+        return grad
+    extra = len(grad_shape) - len(shape)
+    if extra >= 0:
+        if extra:
+            grad = np.add.reduce(grad, axis=tuple(range(extra)) if extra > 1 else 0)
+        axes = tuple(a for a, size in enumerate(shape) if size == 1 and grad.shape[a] != 1)
+        if axes:
+            grad = np.add.reduce(grad, axis=axes, keepdims=True)
+        if grad.shape == shape:
+            return grad
+    return np.broadcast_to(grad, shape)
+
 
 
 def shape_of(value: object) -> tuple[int, ...]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from exprdiff.graph import plan_for
-from exprdiff.nodes import Input, Node, Parameter
+from exprdiff.core.nodes import Input, Node, Parameter
+from exprdiff.core.plan import plan_for
 
 __all__ = ["named_leaves"]
 

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from exprdiff.files import write_atomically
-from exprdiff.graph import plan_for, values_and_adjoints
-from exprdiff.nodes import Constant, Input, Node, Parameter
-from exprdiff.printing import format_number, function_name
+from exprdiff.core.interpreter import values_and_adjoints
+from exprdiff.core.nodes import Constant, Input, Node, Parameter
+from exprdiff.core.plan import plan_for
+from exprdiff.core.printing import format_number, function_name
+from exprdiff.keep.atomic_files import write_atomically
 
 __all__ = ["DEFAULT_MAX_NODES", "render", "to_dot"]
 

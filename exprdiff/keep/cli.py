@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from exprdiff.errors import MissingValueError
-from exprdiff.io import load
-from exprdiff.names import named_leaves
-from exprdiff.nodes import Input, Parameter
-from exprdiff.printing import to_str
+from exprdiff.core.errors import MissingValueError
+from exprdiff.core.names import named_leaves
+from exprdiff.core.nodes import Input, Parameter
+from exprdiff.core.printing import to_str
+from exprdiff.keep.serialization import load
 
 __all__ = ["main"]
 
@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     >>> import tempfile, pathlib
     >>> from exprdiff import Input, Parameter
-    >>> from exprdiff.io import save
+    >>> from exprdiff.keep.serialization import save
     >>> w, x = Parameter("w"), Input("x")
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = pathlib.Path(folder) / "line.json"
@@ -113,7 +113,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _dot(args: argparse.Namespace) -> int:
-    from exprdiff.dot import DEFAULT_MAX_NODES, render, to_dot
+    from exprdiff.show.dot import DEFAULT_MAX_NODES, render, to_dot
 
     expr, params, inputs = _model_and_values(args)
     needed = [node for node in named_leaves(expr).values() if isinstance(node, Input)]

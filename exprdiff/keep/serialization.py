@@ -49,10 +49,10 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.files import write_atomically
-from exprdiff.graph import plan_for
-from exprdiff.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp
-from exprdiff.values import as_value, short_repr
+from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp
+from exprdiff.core.plan import plan_for
+from exprdiff.core.values import as_value, short_repr
+from exprdiff.keep.atomic_files import write_atomically
 
 __all__ = ["FORMAT_VERSION", "dumps", "load", "loads", "save"]
 
@@ -71,7 +71,7 @@ def save(path: str | os.PathLike, expr: Node, params: Mapping | None = None) -> 
 
     The file is written atomically: a temporary file beside ``path`` is
     renamed over it, so a crash never leaves half a model.  The format is
-    described in `exprdiff.io`.
+    described in `exprdiff.keep.serialization`.
 
     >>> import tempfile, pathlib
     >>> from exprdiff import Input, Parameter, Tanh

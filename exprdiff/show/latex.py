@@ -6,7 +6,7 @@ their form from their class (``latex_template``, with ``#1`` for the operand):
 ``\\sigma``, ``\\log``, ``\\tanh``, ``\\sqrt``...; an operation without one
 prints as ``\\operatorname{name}``.  Names such as ``w1`` or ``w_1`` become
 ``w_{1}``, Greek names become letters (``alpha`` is ``\\alpha``) and longer
-names are set upright.  Iterative, like `exprdiff.printing`.
+names are set upright.  Iterative, like `exprdiff.core.printing`.
 
 >>> from exprdiff import Parameter, Input, Sigmoid
 >>> w1, x1, b = Parameter("w1"), Input("x1"), Parameter("b")
@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from exprdiff.printing import PRECEDENCE, format_number, function_name, render_text
+from exprdiff.core.printing import PRECEDENCE, format_number, function_name, render_text
 
 __all__ = ["latex_name", "to_latex"]
 

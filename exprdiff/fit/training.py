@@ -18,11 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.graph import topological_order, value_and_gradient
-from exprdiff.nodes import Input, Node, Parameter
-from exprdiff.optimizers import Optimizer, make_optimizer
-from exprdiff.training_data import as_arrays, missing_value, take
-from exprdiff.values import as_value, shape_of
+from exprdiff.core.errors import missing_data_value
+from exprdiff.core.interpreter import value_and_gradient
+from exprdiff.core.nodes import Input, Node, Parameter
+from exprdiff.core.plan import topological_order
+from exprdiff.core.values import as_value, shape_of
+from exprdiff.fit.optimizers import Optimizer, make_optimizer
+from exprdiff.fit.training_data import as_arrays, take
 
 __all__ = ["FitResult", "NonFiniteLossError", "optimize"]
 
@@ -117,7 +119,7 @@ def optimize(
     descent, the default) or, with ``batch_size``, one step per mini-batch of
     a fresh shuffle drawn from ``seed`` (an int or a NumPy Generator; fixed
     seed, same fit).  ``optimizer`` is ``"gd"``, ``"momentum"``, ``"adam"``
-    or an `exprdiff.optimizers.Optimizer` instance (reset when the fit starts).
+    or an `exprdiff.fit.optimizers.Optimizer` instance (reset when the fit starts).
     ``learning_rate`` is a number or a schedule: a function of the 1-based
     epoch giving that epoch's rate, such as micrograd's decaying
     ``lambda epoch: 1.0 - 0.9 * (epoch - 1) / 100`` (a rate that is not a
@@ -352,7 +354,7 @@ def _initial_values(initial_params: object, trained: list) -> dict:
     params = {}
     for node in trained:
         if node not in initial_params:
-            raise missing_value(node, "initial_params", initial_params)
+            raise missing_data_value(node, "initial_params", initial_params)
         params[node] = as_value(initial_params[node], f"initial_params[Parameter {node.label!r}]")
     return params
 

@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from exprdiff.graph import topological_order
-from exprdiff.nodes import Input, Node
-from exprdiff.optimizers import OPTIMIZERS, Optimizer
-from exprdiff.symbolic import _parameters, hessian_function
-from exprdiff.training_data import as_arrays, missing_value
+from exprdiff.core.errors import missing_data_value
+from exprdiff.core.nodes import Input, Node
+from exprdiff.core.plan import topological_order
+from exprdiff.fit.optimizers import OPTIMIZERS, Optimizer
+from exprdiff.fit.training_data import as_arrays
+from exprdiff.symbolic.derivatives import _parameters, hessian_function
 
 __all__ = ["Newton", "NewtonResult", "newton"]
 
@@ -96,7 +97,7 @@ def newton(
     params = dict(initial_params)
     for p in order:
         if p not in params:
-            raise missing_value(p, "initial_params", initial_params)
+            raise missing_data_value(p, "initial_params", initial_params)
         params[p] = float(params[p]) if np.ndim(params[p]) == 0 else params[p]
     evaluate = hessian_function(loss)
 
@@ -129,7 +130,7 @@ class Newton(Optimizer):
     """Newton's method as an `optimize` rule: ``optimizer="newton"``.
 
     Each step evaluates the exact Hessian of the mean loss on the batch and
-    takes the damped Newton step with a line search (see `exprdiff.newton`);
+    takes the damped Newton step with a line search (see `exprdiff.fit.newton_method`);
     ``learning_rate`` is not used.  Scalar parameters only.  Use it on the
     full batch: with ``batch_size`` each step jumps to (near) the minimum of
     that mini-batch's own loss, which is rarely what you want.

@@ -164,7 +164,7 @@ class Adam(Optimizer):
 
 
 
-#: the optimizers `optimize` knows by name (`exprdiff.newton` adds ``"newton"``)
+#: the optimizers `optimize` knows by name (`exprdiff.fit.newton_method` adds ``"newton"``)
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (GradientDescent, Momentum, Adam)
 }

@@ -1,0 +1,1 @@
+"""Fitting: the `optimize` loop, its optimizers, Newton's method and training data."""
