@@ -5,7 +5,7 @@ Every generator returns ``(X, y)``: ``X`` a float64 array of shape
 ``(n_samples,)`` of class labels ``0, 1, ...``.  The same seed always gives
 the same arrays; samples come shuffled.  Labels for a hinge loss, which
 wants -1 and +1, are ``2 * y - 1``.  The logic-gate truth tables of
-`exprdiff.gates` are here too: `GATES`, `CORNERS` and `gate_data`.
+`exprdiff.truth_tables` are here too: `GATES`, `CORNERS` and `gate_data`.
 
 >>> X, y = two_moons(100, noise=0.1, seed=0)
 >>> X.shape, y.shape, sorted(set(y.tolist()))
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from exprdiff.gates import CORNERS, GATES, gate_data
+from exprdiff.truth_tables import CORNERS, GATES, gate_data
 
 __all__ = [
     "CORNERS", "GATES", "blobs", "circles", "digits", "gate_data", "spirals", "train_test_split",

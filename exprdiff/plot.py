@@ -24,7 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from exprdiff.core.nodes import Input, Node
-from exprdiff.gates import CORNERS, targets
+from exprdiff.truth_tables import CORNERS, targets
 
 __all__ = [
     "decision_boundary", "decision_heatmap", "grid", "loss_curve", "target_before_after",
