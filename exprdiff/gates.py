@@ -70,7 +70,9 @@ def gate_loss(output: Node, label: Input) -> Node:
     return -(label * Log(output) + (1.0 - label) * Log(1.0 - output))
 
 
-def perceptron(x1: Input, x2: Input, *, seed: int | None = None) -> tuple[Node, dict]:
+def perceptron(
+    x1: Input, x2: Input, *, seed: int | None = None
+) -> tuple[Node, dict[Parameter, float]]:
     """One sigmoid neuron ``sigmoid(w1*x1 + w2*x2 + b)`` and its initial parameters.
 
     With ``seed=None`` it starts where the seed article does, w1 = w2 = 1 and
@@ -95,7 +97,7 @@ def perceptron(x1: Input, x2: Input, *, seed: int | None = None) -> tuple[Node, 
 
 def two_layer_network(
     x1: Input, x2: Input, *, hidden: int = 3, seed: int | None = 0
-) -> tuple[Node, dict]:
+) -> tuple[Node, dict[Parameter, float]]:
     """A hidden layer of sigmoid neurons feeding one sigmoid output, and initial parameters.
 
     Hidden neuron ``j`` is ``sigmoid(hj.w1*x1 + hj.w2*x2 + hj.b)`` and the
@@ -117,7 +119,7 @@ def two_layer_network(
     if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
         raise ValueError(f"hidden must be a positive number of neurons, got {hidden!r}")
     rng = np.random.default_rng(seed)
-    params: dict = {}
+    params: dict[Parameter, float] = {}
     neurons = []
     for j in range(1, hidden + 1):
         w1, w2, b = Parameter(f"h{j}.w1"), Parameter(f"h{j}.w2"), Parameter(f"h{j}.b")
