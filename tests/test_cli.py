@@ -17,6 +17,11 @@ import exprdiff
 from exprdiff import Input, Parameter, Sigmoid, save
 from exprdiff.keep.cli import main
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from the dev extra
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -176,8 +181,6 @@ def test_version_is_the_package_version(capsys):
 
 def test_python_m_exprdiff_and_the_exprdiff_command_are_one_program():
     """[project.scripts] runs the very function python -m exprdiff runs; only the name differs."""
-    import tomllib
-
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     module_name, _, function = scripts["exprdiff"].partition(":")
     assert getattr(importlib.import_module(module_name), function) is main
