@@ -83,6 +83,33 @@ def test_the_changelog_names_this_version():
     assert headings[:1] == [exprdiff.__version__.split(".dev")[0]] and "0.1.0" in headings
 
 
+def _quickstart() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"## Quickstart\n\n```bash\n(.*?)```", readme, flags=re.S).group(1)
+    return block.splitlines()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    """The Quickstart is two commands; .ci/run installs as the first and ends with the second."""
+    install, test = _quickstart()
+    assert test == "python -m pytest"
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.lstrip().startswith("#")]
+    assert ci[-1] == test
+    assert 'pip install --quiet --disable-pip-version-check -e ".[dev]"' in "\n".join(ci)
+    assert install.startswith('python -m pip install -e ".[dev]"')
+    assert "apt-get install -y -qq graphviz" in "\n".join(ci)
+
+
+def test_the_readme_gives_the_quick_command_and_says_graphviz():
+    """Development names the quick run; the README says pictures need Graphviz."""
+    readme = (ROOT / "README.md").read_text()
+    development = readme.partition("## Development")[2]
+    assert 'python -m pytest -m "not slow"' in development
+    assert "python -m pytest " in development  # the full run, beside it
+    assert "`graphviz` system package" in " ".join(readme.split())
+
+
 # -- the built wheel, installed (slow) ----------------------------------------------------------
 
 def _run(*argv: str | Path, **options) -> subprocess.CompletedProcess:
