@@ -8,6 +8,7 @@
 0.7310585786300049
 """
 
+from exprdiff._version import __version__ as __version__
 from exprdiff.core.errors import MissingValueError
 from exprdiff.core.interpreter import node_gradients
 from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
@@ -59,8 +60,6 @@ from exprdiff.symbolic.derivatives import (
     hessian_function,
 )
 from exprdiff.symbolic.simplification import simplify, simplify_all
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Abs",

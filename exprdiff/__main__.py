@@ -1,5 +1,5 @@
-"""``python -m exprdiff``: see `exprdiff.keep.cli`."""
+"""``python -m exprdiff``, the same program as the ``exprdiff`` command: see `exprdiff.keep.cli`."""
 
 from exprdiff.keep.cli import main
 
-raise SystemExit(main())
+raise SystemExit(main(prog="python -m exprdiff"))

@@ -5,7 +5,7 @@ Every generator returns ``(X, y)``: ``X`` a float64 array of shape
 ``(n_samples,)`` of class labels ``0, 1, ...``.  The same seed always gives
 the same arrays; samples come shuffled.  Labels for a hinge loss, which
 wants -1 and +1, are ``2 * y - 1``.  The logic-gate truth tables of
-`exprdiff.gates` are here too: `GATES`, `CORNERS` and `gate_data`.
+`exprdiff.truth_tables` are here too: `GATES`, `CORNERS` and `gate_data`.
 
 >>> X, y = two_moons(100, noise=0.1, seed=0)
 >>> X.shape, y.shape, sorted(set(y.tolist()))
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from exprdiff.gates import CORNERS, GATES, gate_data
+from exprdiff.truth_tables import CORNERS, GATES, gate_data
 
 __all__ = [
     "CORNERS", "GATES", "blobs", "circles", "digits", "gate_data", "spirals", "train_test_split",
@@ -38,7 +38,9 @@ def _check_noise(noise: float) -> float:
     return float(noise)
 
 
-def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray):
+def _shuffled(
+    rng: np.random.Generator, X: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     order = rng.permutation(len(y))
     return X[order], y[order]
 
@@ -48,7 +50,9 @@ def _split_evenly(n_samples: int, parts: int) -> list[int]:
     return [n_samples // parts + (1 if k < n_samples % parts else 0) for k in range(parts)]
 
 
-def two_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int | None = 0):
+def two_moons(
+    n_samples: int = 100, *, noise: float = 0.1, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (class 0 on top, class 1 below), plus Gaussian noise.
 
     The moons of micrograd's demo: ``noise`` is the standard deviation of the
@@ -72,7 +76,7 @@ def two_moons(n_samples: int = 100, *, noise: float = 0.1, seed: int | None = 0)
 
 
 def circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0.5,
-            seed: int | None = 0):
+            seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """A circle of radius ``factor`` (class 1) inside one of radius 1 (class 0), plus noise.
 
     >>> X, y = circles(8, noise=0.0, factor=0.5)
@@ -93,7 +97,8 @@ def circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0.5,
 
 
 def blobs(n_samples: int = 100, *, centers: int | Sequence = 3, std: float = 1.0,
-          n_features: int = 2, box: tuple[float, float] = (-10.0, 10.0), seed: int | None = 0):
+          n_features: int = 2, box: tuple[float, float] = (-10.0, 10.0),
+          seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters: class ``k`` is centred on ``centers[k]`` with standard deviation ``std``.
 
     ``centers`` is a number of clusters (their centres drawn uniformly in
@@ -123,7 +128,7 @@ def blobs(n_samples: int = 100, *, centers: int | Sequence = 3, std: float = 1.0
 
 
 def spirals(n_samples: int = 100, *, classes: int = 2, noise: float = 0.2,
-            seed: int | None = 0):
+            seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """``classes`` interleaved spiral arms from the origin to radius 1 (the CS231n spirals).
 
     Arm ``k`` sweeps 4 radians starting at angle ``4k``; ``noise`` is the
@@ -145,7 +150,7 @@ def spirals(n_samples: int = 100, *, classes: int = 2, noise: float = 0.2,
     return _shuffled(rng, np.concatenate(arms), y)
 
 
-def digits(*, scaled: bool = False):
+def digits(*, scaled: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled handwritten digits: 1797 images of 8x8 pixels, classes 0-9.
 
     ``X`` has shape (1797, 64), one flattened image per row with pixel
@@ -169,7 +174,9 @@ def digits(*, scaled: bool = False):
     return (X / 16.0 if scaled else X), np.asarray(bunch.target, dtype=np.int64)
 
 
-def train_test_split(*arrays: np.ndarray, test_fraction: float = 0.2, seed: int | None = 0):
+def train_test_split(
+    *arrays: np.ndarray, test_fraction: float = 0.2, seed: int | None = 0
+) -> tuple[np.ndarray, ...]:
     """Shuffle the rows of ``arrays`` together and split them into a training and a test part.
 
     Returns ``train_0, test_0, train_1, test_1, ...`` (scikit-learn's order);

@@ -1,9 +1,11 @@
 """Two-input logic gates: truth tables as training data, and the models that learn them.
 
-The four corners ``(x1, x2)`` are always in the order of `CORNERS`:
-(0, 0), (0, 1), (1, 0), (1, 1).  A perceptron (one sigmoid neuron) draws a
-single straight boundary, so it learns the linearly separable gates; XOR and
-XNOR need the hidden layer of `two_layer_network`.
+The tables (`GATES`, `CORNERS`, `LINEARLY_SEPARABLE`, `targets`,
+`gate_data`, `format_truth_table`) live in `exprdiff.truth_tables` and are
+importable from here; this module builds the models that learn them.  A
+perceptron (one sigmoid neuron) draws a single straight boundary, so it
+learns the linearly separable gates; XOR and XNOR need the hidden layer of
+`two_layer_network`.
 
 >>> from exprdiff import Input
 >>> x1, x2, label = Input("x1"), Input("x2"), Input("label")
@@ -16,12 +18,19 @@ XNOR need the hidden layer of `two_layer_network`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 import numpy as np
 
 from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.ops import Log, Sigmoid, Softplus
+from exprdiff.truth_tables import (
+    CORNERS,
+    GATES,
+    LINEARLY_SEPARABLE,
+    format_truth_table,
+    gate_data,
+    targets,
+)
 
 __all__ = [
     "CORNERS",
@@ -35,54 +44,6 @@ __all__ = [
     "targets",
     "two_layer_network",
 ]
-
-#: the inputs ``(x1, x2)`` of every truth table, in this order
-CORNERS: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (1, 0), (1, 1))
-
-#: each gate's outputs at `CORNERS`
-GATES: Mapping[str, tuple[int, int, int, int]] = MappingProxyType({
-    "AND": (0, 0, 0, 1),
-    "OR": (0, 1, 1, 1),
-    "NAND": (1, 1, 1, 0),
-    "NOR": (1, 0, 0, 0),
-    "XOR": (0, 1, 1, 0),
-    "XNOR": (1, 0, 0, 1),
-})
-
-#: the gates one straight line separates, so that a perceptron can learn them
-LINEARLY_SEPARABLE: frozenset[str] = frozenset({"AND", "OR", "NAND", "NOR"})
-
-
-def targets(gate: str) -> tuple[int, int, int, int]:
-    """The gate's outputs at `CORNERS`; the name is case-insensitive.
-
-    >>> targets("nand")
-    (1, 1, 1, 0)
-    """
-    key = gate.upper() if isinstance(gate, str) else gate
-    if key not in GATES:
-        raise ValueError(f"unknown gate {gate!r}: choose one of {', '.join(GATES)}")
-    return GATES[key]
-
-
-def gate_data(gate: str, x1: Input, x2: Input, label: Input, *, form: str = "list"):
-    """The gate's truth table as training data for `exprdiff.optimize`.
-
-    ``form="list"`` gives four per-sample dicts (the tutorials' form),
-    ``form="arrays"`` one dict of float64 arrays with the samples in order.
-
-    >>> from exprdiff import Input
-    >>> x1, x2, label = Input("x1"), Input("x2"), Input("label")
-    >>> gate_data("or", x1, x2, label, form="arrays")[label]
-    array([0., 1., 1., 1.])
-    """
-    outputs = targets(gate)
-    if form == "list":
-        return [{x1: a, x2: b, label: t} for (a, b), t in zip(CORNERS, outputs, strict=True)]
-    if form == "arrays":
-        first, second = np.array(CORNERS, dtype=np.float64).T
-        return {x1: first, x2: second, label: np.array(outputs, dtype=np.float64)}
-    raise ValueError(f"form must be 'list' or 'arrays', got {form!r}")
 
 
 def gate_loss(output: Node, label: Input) -> Node:
@@ -109,7 +70,9 @@ def gate_loss(output: Node, label: Input) -> Node:
     return -(label * Log(output) + (1.0 - label) * Log(1.0 - output))
 
 
-def perceptron(x1: Input, x2: Input, *, seed: int | None = None) -> tuple[Node, dict]:
+def perceptron(
+    x1: Input, x2: Input, *, seed: int | None = None
+) -> tuple[Node, dict[Parameter, float]]:
     """One sigmoid neuron ``sigmoid(w1*x1 + w2*x2 + b)`` and its initial parameters.
 
     With ``seed=None`` it starts where the seed article does, w1 = w2 = 1 and
@@ -134,7 +97,7 @@ def perceptron(x1: Input, x2: Input, *, seed: int | None = None) -> tuple[Node, 
 
 def two_layer_network(
     x1: Input, x2: Input, *, hidden: int = 3, seed: int | None = 0
-) -> tuple[Node, dict]:
+) -> tuple[Node, dict[Parameter, float]]:
     """A hidden layer of sigmoid neurons feeding one sigmoid output, and initial parameters.
 
     Hidden neuron ``j`` is ``sigmoid(hj.w1*x1 + hj.w2*x2 + hj.b)`` and the
@@ -156,7 +119,7 @@ def two_layer_network(
     if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
         raise ValueError(f"hidden must be a positive number of neurons, got {hidden!r}")
     rng = np.random.default_rng(seed)
-    params: dict = {}
+    params: dict[Parameter, float] = {}
     neurons = []
     for j in range(1, hidden + 1):
         w1, w2, b = Parameter(f"h{j}.w1"), Parameter(f"h{j}.w2"), Parameter(f"h{j}.b")
@@ -183,28 +146,3 @@ def outputs_at_corners(model: Node, x1: Input, x2: Input, params: Mapping) -> np
     """
     first, second = np.array(CORNERS, dtype=np.float64).T
     return np.broadcast_to(model(params, {x1: first, x2: second}), (len(CORNERS),)).copy()
-
-
-def format_truth_table(gate: str, digits: int = 6, **columns) -> str:
-    """An aligned text table: the inputs, one column per keyword, and the target.
-
-    >>> print(format_truth_table("and", before=[0.5, 0.731, 0.731, 0.881], digits=3))
-    x1  x2  before  target
-     0   0   0.500       0
-     0   1   0.731       0
-     1   0   0.731       0
-     1   1   0.881       1
-    """
-    outputs = targets(gate)
-    names = list(columns)
-    for name in names:
-        if len(columns[name]) != len(CORNERS):
-            raise ValueError(f"column {name!r} needs {len(CORNERS)} values, one per corner, "
-                             f"got {len(columns[name])}")
-    widths = [max(len(name), digits + 2) for name in names]
-    cells = [n.rjust(w) for n, w in zip(names, widths, strict=True)]
-    lines = ["  ".join(["x1", "x2", *cells, "target"])]
-    for row, ((a, b), target) in enumerate(zip(CORNERS, outputs, strict=True)):
-        cells = [f"{columns[n][row]:{w}.{digits}f}" for n, w in zip(names, widths, strict=True)]
-        lines.append("  ".join([f"{a:2d}", f"{b:2d}"] + cells + [f"{target:6d}"]))
-    return "\n".join(lines)

@@ -24,7 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from exprdiff.core.nodes import Input, Node
-from exprdiff.gates import CORNERS, targets
+from exprdiff.truth_tables import CORNERS, targets
 
 __all__ = [
     "decision_boundary", "decision_heatmap", "grid", "loss_curve", "target_before_after",
@@ -34,7 +34,9 @@ __all__ = [
 Range = tuple[float, float]
 
 
-def grid(xlim: Range = (0.0, 1.0), ylim: Range = (0.0, 1.0), resolution: int | tuple = 101):
+def grid(
+    xlim: Range = (0.0, 1.0), ylim: Range = (0.0, 1.0), resolution: int | tuple = 101
+) -> tuple[np.ndarray, np.ndarray]:
     """The sample points of a heatmap: ``(u, v)`` 2-D arrays, rows along the y axis.
 
     ``resolution`` is the number of points per axis, or ``(nx, ny)``.
@@ -50,7 +52,8 @@ def grid(xlim: Range = (0.0, 1.0), ylim: Range = (0.0, 1.0), resolution: int | t
     for name, (low, high) in (("xlim", xlim), ("ylim", ylim)):
         if not low < high:
             raise ValueError(f"{name} must be (low, high) with low < high, got {(low, high)!r}")
-    return np.meshgrid(np.linspace(*xlim, int(nx)), np.linspace(*ylim, int(ny)))
+    u, v = np.meshgrid(np.linspace(*xlim, int(nx)), np.linspace(*ylim, int(ny)))
+    return u, v
 
 
 def decision_heatmap(

@@ -372,6 +372,7 @@ def test_shared_broadcast_parameter_accumulates():
 
 
 # -- depth -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_deep_chain_of_array_ops():
     """A 100 000-node chain of Transpose and Mean evaluates and differentiates iteratively."""
     w = Parameter("w")

@@ -1,5 +1,7 @@
 """python -m exprdiff: show, dot and eval on saved models."""
 
+import importlib
+import io
 import re
 import shlex
 import shutil
@@ -11,8 +13,14 @@ import numpy as np
 import pytest
 from _models import trained_xor
 
+import exprdiff
 from exprdiff import Input, Parameter, Sigmoid, save
 from exprdiff.keep.cli import main
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from the dev extra
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -161,3 +169,101 @@ def test_the_guide_commands_run(capsys, perceptron):
         status, out, err = run(capsys, *argv)
         assert status == 0, (shlex.join(words), err)
         assert out or words[3] == "dot"
+
+
+def test_version_is_the_package_version(capsys):
+    """--version prints the one version of the package and exits 0."""
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"exprdiff {exprdiff.__version__}\n"
+
+
+def test_python_m_exprdiff_and_the_exprdiff_command_are_one_program():
+    """[project.scripts] runs the very function python -m exprdiff runs; only the name differs."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module_name, _, function = scripts["exprdiff"].partition(":")
+    assert getattr(importlib.import_module(module_name), function) is main
+    command = [sys.executable, "-m", "exprdiff"]
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True, cwd=ROOT,
+                             check=True)
+    assert version.stdout == f"exprdiff {exprdiff.__version__}\n"
+    usage = subprocess.run([*command, "--help"], capture_output=True, text=True, cwd=ROOT,
+                           check=True)
+    assert usage.stdout.startswith("usage: python -m exprdiff [-h] [--version] {show,dot,eval}")
+
+
+def test_the_command_is_named_exprdiff_in_its_help(capsys):
+    """main's default program name is the installed command's."""
+    with pytest.raises(SystemExit) as caught:
+        main(["--help"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: exprdiff [-h] [--version]")
+
+
+def stdin_with(monkeypatch, data: bytes) -> None:
+    """Standard input holding ``data``, as a real (binary-backed) stdin does."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["show"],
+    ["eval", "--input", "x1=[0,0,1,1]", "--input", "x2=[0,1,0,1]", "--grad"],
+    ["dot", "--source", "--input", "x1=0", "--input", "x2=1"],
+])
+def test_dash_reads_the_model_from_stdin(capsys, monkeypatch, perceptron, argv):
+    """FILE ``-`` reads the model from standard input: the same output as naming the file."""
+    expected = run(capsys, argv[0], perceptron, *argv[1:])
+    assert expected[0] == 0 and expected[1]
+    stdin_with(monkeypatch, perceptron.read_bytes())
+    assert run(capsys, argv[0], "-", *argv[1:]) == expected
+
+
+def test_stdin_from_a_text_stream(capsys, monkeypatch, perceptron):
+    """A stdin without a byte buffer (a StringIO standing in) is read as text."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(perceptron.read_text()))
+    status, out, _ = run(capsys, "eval", "-", "--input", "x1=0", "--input", "x2=1")
+    assert (status, out) == (0, "0.7310585786300049\n")
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "<stdin>: not an exprdiff file (invalid JSON"),
+    (b"\xff\xfe", "<stdin>: not an exprdiff file (not UTF-8 text"),
+    (b'{"format": "exprdiff", "version": 9}', "<stdin>: "),
+])
+def test_bad_stdin_is_reported_as_stdin(capsys, monkeypatch, data, message):
+    """A damaged model on standard input exits 1 with the loader's message naming <stdin>."""
+    stdin_with(monkeypatch, data)
+    status, out, err = run(capsys, "show", "-")
+    assert (status, out) == (1, "")
+    assert err.startswith(f"exprdiff show: error: {message}")
+
+
+def test_dot_from_stdin_needs_an_output(capsys, monkeypatch, perceptron):
+    """With the model on stdin there is no file to name the picture after: -o is asked for."""
+    stdin_with(monkeypatch, perceptron.read_bytes())
+    status, out, err = run(capsys, "dot", "-")
+    assert (status, out) == (1, "")
+    assert "name the picture file with -o" in err
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+@pytest.mark.parametrize("form, magic", [("svg", b"<?xml"), ("png", b"\x89PNG")])
+def test_a_pipe_in_and_a_picture_out(perceptron, form, magic):
+    """python -m exprdiff dot - -o - reads the model from a pipe and writes the picture to one."""
+    result = subprocess.run(
+        [sys.executable, "-m", "exprdiff", "dot", "-", "-o", "-", "--format", form],
+        input=perceptron.read_bytes(), capture_output=True, cwd=ROOT, check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.lstrip().startswith(magic)
+    assert not (ROOT / "-").exists()
+
+
+def test_eval_reads_a_pipe(perceptron):
+    """The real standard input of a subprocess: the model piped in, the value printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "exprdiff", "eval", "-", "--input", "x1=0", "--input", "x2=1"],
+        input=perceptron.read_bytes(), capture_output=True, cwd=ROOT, check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, b"0.7310585786300049\n")

@@ -33,6 +33,7 @@ def test_page_has_both_listings():
     assert sorted(BLOCKS) == ["jax", "torch"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("library", ["torch", "jax"])
 def test_listing_agrees_with_exprdiff(library):
     """The library's listing gives exprdiff's mean loss and gradient to 1e-12."""

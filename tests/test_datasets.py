@@ -92,6 +92,7 @@ def test_bad_arguments_are_named(call, message):
         call()
 
 
+@pytest.mark.slow
 def test_digits_shapes_and_scaling():
     """The bundled digits: 1797 flattened 8x8 images with intensities 0-16 (0-1 scaled), classes 0-9."""
     X, y = digits()

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import matplotlib.image
 import numpy as np
+import pytest
 
 from exprdiff.gates import GATES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demos" / "logic_gates.py"
+pytestmark = pytest.mark.slow  # each test runs the demo as a program
 
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}

@@ -40,6 +40,7 @@ def assert_real_picture(path: Path):
     assert image[..., :3].std() > 0.05, f"{path.name} is nearly blank"
 
 
+@pytest.mark.slow
 def test_moons_demo_reaches_full_training_accuracy(tmp_path):
     """micrograd's moons demo (seed 0) reaches 100% training accuracy and draws the boundary."""
     out = run_demo("moons.py", "--out", str(tmp_path))
@@ -70,6 +71,7 @@ def test_scalar_and_dense_moons_train_to_the_same_weights(tmp_path):
             assert by_name[name] == pytest.approx(np.asarray(value)[position], rel=1e-8, abs=1e-10)
 
 
+@pytest.mark.slow
 def test_digits_demo_held_out_accuracy(tmp_path):
     """The digits demo (fixed 80/20 split, seed 0) gets at least 95% of the held-out images right."""
     out = run_demo("digits.py", "--out", str(tmp_path))

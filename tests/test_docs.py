@@ -18,7 +18,15 @@ MODULES = sorted(
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+#: pages whose examples take seconds: a 100 000-term sum, networks trained on moons and digits
+SLOW_PAGES = {"docs/expressions.md", "docs/networks.md"}
+
+
+@pytest.mark.parametrize("page", [
+    pytest.param(page, id=str(page.relative_to(ROOT)),
+                 marks=[pytest.mark.slow] if str(page.relative_to(ROOT)) in SLOW_PAGES else [])
+    for page in PAGES
+])
 def test_page_examples_run(page):
     """Each `>>>` example on a Markdown page gives the output the page shows."""
     result = doctest.testfile(str(page), module_relative=False, optionflags=OPTIONS)
@@ -50,3 +58,8 @@ _EXAMPLE_ELSEWHERE = {
     "Abs", "Add", "Cos", "Divide", "Exp", "Log", "Multiply", "Negate", "Power", "ReLU",
     "Sigmoid", "Sign", "Sin", "Softplus", "Sqrt", "Subtract", "Tanh", "BinaryOp",
 }
+
+
+def test_the_slow_pages_are_pages():
+    """Each page marked slow exists, so the mark cannot silently stop applying."""
+    assert SLOW_PAGES <= {str(page.relative_to(ROOT)) for page in PAGES}

@@ -109,6 +109,7 @@ def test_layout_is_left_to_right_by_default():
     assert "rankdir=TB" in to_dot(-x, rankdir="TB")
 
 
+@pytest.mark.slow
 def test_huge_graph_is_refused_with_the_node_count():
     """A 100 000-node chain raises ValueError naming its size and max_nodes."""
     x = Input("x")

@@ -1,6 +1,7 @@
 """Node.equals: structural equality, separate from identity-based ==."""
 
 import numpy as np
+import pytest
 
 from exprdiff import Constant, Input, Parameter, Sigmoid
 
@@ -30,6 +31,7 @@ def test_constants_compare_by_value_and_shape():
     assert Constant(float("nan")).equals(Constant(float("nan")))
 
 
+@pytest.mark.slow
 def test_deep_and_shared_graphs_compare_in_linear_time():
     """A 100 000-deep chain and a 200-level shared DAG (2^200 paths) compare quickly."""
     a, b = x, x

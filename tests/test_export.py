@@ -170,6 +170,7 @@ def test_ops_the_exporter_cannot_write_are_named():
         Total.numpy_code = None
 
 
+@pytest.mark.slow
 def test_deep_chain_of_100000_nodes_exports():
     """A 100 000-operation chain exports and runs, value and gradient equal to the engine's."""
     w = Parameter("w")

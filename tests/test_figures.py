@@ -24,6 +24,7 @@ def test_every_linked_figure_is_committed():
     assert [name for name in LINKED if not (DOCS / "figures" / name).is_file()] == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot draws the graph figure")
 def test_script_makes_every_linked_figure(tmp_path):
     """Running the script into an empty folder produces every linked image, each a real picture."""

@@ -160,3 +160,15 @@ def test_truth_table_text_is_aligned():
     assert lines[2].split() == ["0", "1", "0.250000", "1.000000", "1"]
     with pytest.raises(ValueError, match="column 'after' needs 4 values, one per corner, got 3"):
         format_truth_table("xor", after=[0, 1, 1])
+
+
+def test_the_tables_live_in_truth_tables_and_stay_importable_from_gates():
+    """exprdiff.gates offers every truth-table name, the very objects of exprdiff.truth_tables."""
+    import exprdiff.gates
+    import exprdiff.truth_tables
+
+    assert set(exprdiff.truth_tables.__all__) <= set(exprdiff.gates.__all__)
+    for name in exprdiff.truth_tables.__all__:
+        assert getattr(exprdiff.gates, name) is getattr(exprdiff.truth_tables, name)
+    assert exprdiff.gates.gate_data.__module__ == "exprdiff.truth_tables"
+    assert exprdiff.gates.perceptron.__module__ == "exprdiff.gates"

@@ -154,6 +154,7 @@ class TestSharing:
         assert len(calls) == 60
 
 
+@pytest.mark.slow
 class TestDeepGraphs:
     """Iterative traversal: depth is no limit."""
 

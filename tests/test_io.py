@@ -208,6 +208,7 @@ def test_save_keeps_the_usual_file_mode(tmp_path):
     assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.slow
 def test_deep_chain_of_100000_nodes_round_trips(tmp_path):
     """A 100 000-operation chain saves and loads without recursion, value unchanged."""
     w = Parameter("w")

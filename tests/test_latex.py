@@ -76,6 +76,7 @@ def test_user_operation_without_template_prints_as_operatorname():
     assert to_latex(Erf(x) + 1) == r"\operatorname{erf}\left(x\right) + 1"
 
 
+@pytest.mark.slow
 def test_deep_expression_prints_and_limit_cuts():
     """A 100 000-deep expression prints iteratively; limit cuts the text with an ellipsis."""
     expr = x

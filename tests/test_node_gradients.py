@@ -81,6 +81,7 @@ def test_leaf_root_has_unit_adjoint():
     np.testing.assert_array_equal(node_gradients(w, {w: np.zeros(2)})[w], [1.0, 1.0])
 
 
+@pytest.mark.slow
 def test_deep_chain_of_100000_nodes():
     """node_gradients walks a 100 000-node chain without recursion."""
     x = Input("x")

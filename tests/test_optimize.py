@@ -122,6 +122,7 @@ def test_parameterless_inputs_free_loss_is_minimised():
     assert fitted[w] == pytest.approx(3.0, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_deep_loss_graph_fits_without_recursion():
     """A loss built as a chain of 100 000 nodes is validated and fitted."""
     w, x = Parameter("w"), Input("x")

@@ -111,6 +111,7 @@ def test_simplify_all_shares_between_expressions():
     assert first.rhs is second.child or first.lhs is second.child
 
 
+@pytest.mark.slow
 def test_deep_chain_simplifies_without_recursion():
     """A chain of 100 000 operations simplifies (to two nodes here)."""
     expr = x
@@ -120,6 +121,7 @@ def test_deep_chain_simplifies_without_recursion():
     assert str(simplified) == "x + 50000"
 
 
+@pytest.mark.slow
 def test_deep_function_chain_keeps_its_value():
     """A 100 000-deep alternation of exp and negation simplifies iteratively."""
     expr = x
@@ -136,6 +138,7 @@ def test_simplify_is_idempotent_on_the_examples():
         assert simplify(once).equals(once)
 
 
+@pytest.mark.slow
 def test_deep_coefficient_chains_do_not_recurse():
     """A chain of 100 000 negations and divisions by constants splits into one coefficient."""
     from exprdiff import Input

@@ -236,6 +236,7 @@ def test_gradient_function_matches_grad():
     assert gradient_function(loss)(params, inputs) == pytest.approx(loss.grad(params, inputs))
 
 
+@pytest.mark.slow
 def test_deep_chain_differentiates_without_recursion():
     """diff and gradients work on an expression of 100 000 nodes (66 668 operations deep)."""
     w = Parameter("w")

@@ -71,7 +71,9 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
     return _as_result(out), result
 
 
-def node_gradients(root, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
+def node_gradients(
+    root: Any, params: Mapping | None = None, inputs: Mapping | None = None
+) -> dict[Any, Any]:
     """The derivative of the sum of ``root``'s elements with respect to every node under it.
 
     Returns a new dict mapping each distinct node (operations, Parameters,

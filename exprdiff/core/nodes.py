@@ -174,7 +174,9 @@ class Node:
         """
         return interpreter.evaluate(self, params, inputs)
 
-    def grad(self, params: Values | None = None, inputs: Inputs | None = None) -> dict:
+    def grad(
+        self, params: Values | None = None, inputs: Inputs | None = None
+    ) -> dict[Parameter, Any]:
         """Gradient of the sum of all elements of the value, per `Parameter`.
 
         Returns a new dict with an entry for every Parameter in the expression,
@@ -243,7 +245,9 @@ class Node:
     __lt__ = __le__ = __gt__ = __ge__ = _unordered
     __hash__ = object.__hash__  # identity: nodes are dict keys
 
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *operands: Any, **kwargs: Any):
+    def __array_ufunc__(
+        self, ufunc: np.ufunc, method: str, *operands: Any, **kwargs: Any
+    ) -> Any:  # a Node, a bool for == and !=, or NotImplemented
         """Let NumPy ufuncs on nodes build nodes: ``np.exp(x)`` is ``Exp(x)``."""
         if ufunc in _ORDERINGS:
             self._unordered(None)

@@ -35,11 +35,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from exprdiff.core.errors import missing_data_value
-from exprdiff.core.nodes import Input, Node
+from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.plan import topological_order
 from exprdiff.fit.optimizers import OPTIMIZERS, Optimizer
 from exprdiff.fit.training_data import as_arrays
@@ -63,7 +64,7 @@ class NewtonResult:
     0.1
     """
 
-    params: dict
+    params: dict[Parameter, Any]
     history: list[float] = field(default_factory=list)
     converged: bool = False
     iterations: int = 0
@@ -160,7 +161,7 @@ class Newton(Optimizer):
         )
 
     def update(
-        self, loss, params: Mapping, inputs: Mapping, grads: Mapping, learning_rate: float
+        self, loss: Node, params: Mapping, inputs: Mapping, grads: Mapping, learning_rate: float
     ) -> dict:
         if self._loss is not loss:
             self._loss, self._evaluate = loss, hessian_function(loss, list(grads))

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from exprdiff.core.nodes import Node
+
 __all__ = ["Adam", "GradientDescent", "Momentum", "OPTIMIZERS", "Optimizer", "make_optimizer"]
 
 
@@ -48,7 +50,7 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} defines no step()")
 
     def update(
-        self, loss, params: Mapping, inputs: Mapping, grads: Mapping, learning_rate: float
+        self, loss: Node, params: Mapping, inputs: Mapping, grads: Mapping, learning_rate: float
     ) -> dict:
         """The step `optimize` takes: `step`, unless a rule needs the loss and the batch too.
 

@@ -31,7 +31,7 @@ __all__ = ["FitResult", "NonFiniteLossError", "optimize"]
 Callback = Callable[[int, dict, float], Any]
 
 
-class FitResult(dict):
+class FitResult(dict[Parameter, Any]):
     """The fitted parameters (a dict: pass it as ``params``) and facts about the fit.
 
     Attributes: ``losses``, the mean training loss of each completed epoch
@@ -84,7 +84,8 @@ class NonFiniteLossError(FloatingPointError):
     2 1.0 [0.0]
     """
 
-    def __init__(self, message: str, *, epoch: int, params: dict, losses: list[float]) -> None:
+    def __init__(self, message: str, *, epoch: int, params: dict[Parameter, Any],
+                 losses: list[float]) -> None:
         super().__init__(message)
         self.epoch = epoch
         self.params = params

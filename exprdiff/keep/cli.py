@@ -3,10 +3,14 @@
 ``show FILE`` prints the formula, the leaves and the saved parameters;
 ``dot FILE`` writes the computation-graph picture (or, with ``--source``,
 prints its DOT source); ``eval FILE --input name=value ...`` prints the
-value, and with ``--grad`` the gradient for every saved parameter.  Values
-on the command line are JSON numbers or (nested) lists: ``x=0.5``,
-``x=[0,1,1]``.  A model using your own operations needs their classes:
-``--ops mypackage.ops:Cube`` (importing that module, as Python would).
+value, and with ``--grad`` the gradient for every saved parameter.  A
+``FILE`` of ``-`` reads the model from standard input, and ``dot -o -``
+writes the picture to standard output.  Values on the command line are
+JSON numbers or (nested) lists: ``x=0.5``, ``x=[0,1,1]``.  A model using
+your own operations needs their classes: ``--ops mypackage.ops:Cube``
+(importing that module, as Python would).  Installing exprdiff installs
+this program as the ``exprdiff`` command too; ``--version`` prints the
+version.
 """
 
 from __future__ import annotations
@@ -15,22 +19,31 @@ import argparse
 import importlib
 import json
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from exprdiff._version import __version__
 from exprdiff.core.errors import MissingValueError
 from exprdiff.core.names import named_leaves
-from exprdiff.core.nodes import Input, Parameter
+from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.printing import to_str
-from exprdiff.keep.serialization import load
+from exprdiff.keep.serialization import load, loads
 
 __all__ = ["main"]
 
+#: the file argument that stands for standard input (and, for ``dot -o``, output)
+STDIO = "-"
 
-def main(argv: Sequence[str] | None = None) -> int:
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "exprdiff") -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    ``prog`` is the program's name in usage and help messages: the
+    ``exprdiff`` command's by default, ``python -m exprdiff`` when run so.
 
     >>> import tempfile, pathlib
     >>> from exprdiff import Input, Parameter
@@ -44,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> status
     0
     """
-    parser = _parser()
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
@@ -53,21 +66,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m exprdiff", description="Look at, draw and evaluate saved exprdiff models."
+        prog=prog, description="Look at, draw and evaluate saved exprdiff models."
     )
+    parser.add_argument("--version", action="version", version=f"exprdiff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     show = commands.add_parser("show", help="print a saved model's formula and parameters")
-    show.add_argument("file", type=Path)
+    _file_argument(show)
     _ops_option(show)
     show.set_defaults(run=_show)
 
     dot = commands.add_parser("dot", help="write a saved model's computation-graph picture")
-    dot.add_argument("file", type=Path)
+    _file_argument(dot)
     dot.add_argument("-o", "--output", type=Path,
-                     help="picture file (default: the model file with suffix .svg)")
+                     help="picture file, - for standard output "
+                          "(default: the model file with suffix .svg)")
     dot.add_argument("--format", choices=("svg", "png", "pdf"),
                      help="picture format (default: from the output suffix, else svg)")
     dot.add_argument("--source", action="store_true",
@@ -77,12 +92,36 @@ def _parser() -> argparse.ArgumentParser:
     dot.set_defaults(run=_dot)
 
     evaluate = commands.add_parser("eval", help="evaluate a saved model on given inputs")
-    evaluate.add_argument("file", type=Path)
+    _file_argument(evaluate)
     evaluate.add_argument("--grad", action="store_true",
                           help="also print the gradient for every saved parameter")
     _value_options(evaluate)
     evaluate.set_defaults(run=_eval)
     return parser
+
+
+def _file_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path,
+                        help=f"the saved model (JSON), {STDIO} to read it from standard input")
+
+
+def _reads_stdin(path: Path) -> bool:
+    return str(path) == STDIO
+
+
+def _load(args: argparse.Namespace) -> tuple[Node, dict[Parameter, Any]]:
+    """The model of the ``file`` argument: a saved file, or standard input for ``-``."""
+    ops = _user_ops(args.ops)
+    if not _reads_stdin(args.file):
+        return load(args.file, ops)
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream standing in for stdin
+        return loads(sys.stdin.read(), ops, source="<stdin>")
+    try:
+        text = stream.read().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"<stdin>: not an exprdiff file (not UTF-8 text: {error})") from None
+    return loads(text, ops, source="<stdin>")
 
 
 def _ops_option(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +138,7 @@ def _value_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    expr, params = load(args.file, _user_ops(args.ops))
+    expr, params = _load(args)
     leaves = named_leaves(expr)
     print(f"model: {to_str(expr)}")
     inputs = [name for name, node in leaves.items() if isinstance(node, Input)]
@@ -123,10 +162,28 @@ def _dot(args: argparse.Namespace) -> int:
     if args.source:
         print(to_dot(expr, params, inputs, **options), end="")
         return 0
-    output = args.output or args.file.with_suffix(f".{args.format or 'svg'}")
+    output = _picture_file(args)
+    if _reads_stdin(output):  # -o -: the picture's bytes to standard output
+        with tempfile.TemporaryDirectory() as folder:
+            picture = Path(folder) / f"graph.{args.format or 'svg'}"
+            render(expr, picture, args.format, params, inputs, **options)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(picture.read_bytes())
+            sys.stdout.buffer.flush()
+        return 0
     render(expr, output, args.format, params, inputs, **options)
     print(f"wrote {output}")
     return 0
+
+
+def _picture_file(args: argparse.Namespace) -> Path:
+    """The ``-o`` file, else the model file with the picture format's suffix."""
+    if args.output is not None:
+        return args.output
+    if _reads_stdin(args.file):
+        raise ValueError("the model comes from standard input: name the picture file with -o "
+                         "(- for standard output) or print the DOT source with --source")
+    return args.file.with_suffix(f".{args.format or 'svg'}")
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -156,10 +213,12 @@ def _user_ops(specs: list[str]) -> list[type]:
     return classes
 
 
-def _model_and_values(args: argparse.Namespace) -> tuple:
-    expr, params = load(args.file, _user_ops(args.ops))
+def _model_and_values(
+    args: argparse.Namespace,
+) -> tuple[Node, dict[Parameter, Any], dict[Input, Any]]:
+    expr, params = _load(args)
     leaves = named_leaves(expr)
-    inputs = {}
+    inputs: dict[Input, Any] = {}
     for text, kind in [(text, Input) for text in args.input] + \
             [(text, Parameter) for text in args.param]:
         name, value = _assignment(text)

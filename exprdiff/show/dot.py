@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ def render(
     format: str | None = None,
     params: Mapping | None = None,
     inputs: Mapping | None = None,
-    **options,
+    **options: Any,
 ) -> Path:
     """Write the picture of ``expr`` to ``path`` with the Graphviz ``dot`` program.
 

@@ -20,6 +20,7 @@ import re
 
 import numpy as np
 
+from exprdiff.core.nodes import Node
 from exprdiff.core.printing import PRECEDENCE, format_number, function_name, render_text
 
 __all__ = ["latex_name", "to_latex"]
@@ -57,7 +58,7 @@ def _word(word: str) -> str:
     return r"\mathrm{" + word.replace("_", r"\_") + "}"
 
 
-def to_latex(root, limit: int | None = None) -> str:
+def to_latex(root: Node, limit: int | None = None) -> str:
     """LaTeX source for an expression (see the module docstring).
 
     ``limit`` cuts the text at about that many characters, ending it in ``…``.
