@@ -77,6 +77,7 @@ TABLE: dict[str, Row] = {
     "Sin": Row(exprdiff.Sin, np.sin, [SMOOTH]),
     "Cos": Row(exprdiff.Cos, np.cos, [SMOOTH]),
     "Tanh": Row(exprdiff.Tanh, np.tanh, [SMOOTH]),
+    "Arcsin": Row(exprdiff.Arcsin, np.arcsin, [Domain(-1.0, 1.0)]),
     "Sigmoid": Row(Sigmoid, lambda x: 1 / (1 + np.exp(-x)), [SMOOTH]),
     "ReLU": Row(ReLU, lambda x: np.maximum(x, 0), [AWAY_FROM_ZERO]),
     "Softplus": Row(Softplus, lambda x: np.log1p(np.exp(x)), [SMOOTH]),

@@ -1,10 +1,12 @@
 """Every operation's value and derivative rule, checked against NumPy and central differences."""
 
+import warnings
+
 import numpy as np
 import pytest
 from op_table import TABLE
 
-from exprdiff import Abs, Input, Parameter, ReLU, Sigmoid, Sign, Softplus
+from exprdiff import Abs, Arcsin, Input, Parameter, ReLU, Sigmoid, Sign, Softplus, diff
 from exprdiff.ops import BUILTIN_OPS
 from exprdiff.symbolic.finite_differences import numeric_grad
 
@@ -140,3 +142,29 @@ class TestPower:
         a, n = Parameter("a"), Input("n")
         assert (a**n).grad({a: -2.0}, {n: 2.0}) == {a: -4.0}
 
+
+class TestArcsin:
+    """Arcsin at and beyond the ends of its domain, and its symbolic derivative."""
+
+    def test_near_the_ends(self):
+        """Close to ±1 the value is NumPy's and the derivative 1/sqrt(1 - x**2), the differences'."""
+        p = Parameter("p")
+        for value in (-0.999, -0.99, 0.99, 0.999):
+            assert Arcsin(p)({p: value}) == np.arcsin(value)
+            exact = Arcsin(p).grad({p: value})[p]
+            assert exact == pytest.approx(1 / np.sqrt(1 - value**2), rel=1e-14)
+            assert exact == pytest.approx(numeric_grad(Arcsin(p), {p: value}, step=1e-8)[p], rel=1e-5)
+
+    def test_at_the_ends_the_derivative_is_infinite(self):
+        """arcsin(±1) = ±pi/2; the derivative there is inf, with NumPy's divide warning (as Sqrt's at 0)."""
+        p = Parameter("p")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert Arcsin(p)({p: [-1.0, 1.0]}).tolist() == [-np.pi / 2, np.pi / 2]
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            assert Arcsin(p).grad({p: np.array([-1.0, 1.0])})[p].tolist() == [np.inf, np.inf]
+
+    def test_symbolic_derivative(self):
+        """diff(arcsin(x), x) is 1/sqrt(1 - x**2)."""
+        x = Input("x")
+        assert str(diff(Arcsin(x), x)) == "1/sqrt(1 - x**2)"

@@ -6,7 +6,7 @@ import numpy as np
 
 from exprdiff.core.nodes import UnaryOp
 
-__all__ = ["Abs", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
+__all__ = ["Abs", "Arcsin", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
 
 
 class Exp(UnaryOp):
@@ -136,3 +136,24 @@ class Tanh(UnaryOp):
     def vjp(self, g, x, out):
         return g * (1 - out**2)
 
+
+class Arcsin(UnaryOp):
+    """``arcsin(x)``, for ``-1 <= x <= 1`` (NaN outside); its derivative is infinite at ±1.
+
+    >>> from exprdiff import Parameter
+    >>> p = Parameter("p")
+    >>> Arcsin(p)({p: 0.5}), Arcsin(p).grad({p: 0.6})
+    (0.5235987755982989, {Parameter('p'): 1.25})
+    """
+
+    __slots__ = ()
+    vjp_uses_out = False
+    latex_template = r"\arcsin\left(#1\right)"
+    ufunc = np.arcsin
+    sympy_name = "asin"
+
+    def forward(self, x):
+        return np.arcsin(x)
+
+    def vjp(self, g, x, out):
+        return g / np.sqrt(1 - x**2)
