@@ -9,6 +9,7 @@ import pytest
 from op_table import TABLE
 
 import exprdiff
+from exprdiff.core import nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "docs").glob("**/*.md")) + [ROOT / "README.md"]
@@ -17,6 +18,15 @@ MODULES = sorted(
     if not info.name.endswith("__main__")
 )
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+@pytest.fixture(autouse=True)
+def _ufunc_table_restored():
+    """Examples that register a ufunc (register_ufunc) leave the table as they found it."""
+    saved = dict(nodes._OPERATION_FOR_UFUNC)
+    yield
+    nodes._OPERATION_FOR_UFUNC.clear()
+    nodes._OPERATION_FOR_UFUNC.update(saved)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -101,7 +101,10 @@ class Node:
     #: the name of the call form (empty: the class name in lower case)
     function_name: ClassVar[str] = ""
     #: binding strength of the symbol form, higher binds tighter: the levels
-    #: `exprdiff.core.printing.SUM`, ``PRODUCT``, ``PREFIX``, ``POWER``
+    #: `exprdiff.core.printing.SUM`, ``PRODUCT``, ``PREFIX``, ``POWER``.  The
+    #: operations of one level are taken to group with each other (``a*(b/c)``
+    #: prints as ``a*b/c``), so an infix operation of your own wants a level of
+    #: its own, such as ``SUM + 5``
     precedence: ClassVar[int] = PRODUCT
     #: how a chain of the infix form groups without parentheses: "left"
     #: (``a - b - c`` is ``(a - b) - c``, so ``a - (b - c)`` keeps them), "right"

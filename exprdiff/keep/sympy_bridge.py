@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from exprdiff.core.names import named_leaves
-from exprdiff.core.nodes import Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.core.plan import plan_for
 from exprdiff.core.printing import function_name
 from exprdiff.ops import BUILTIN_OPS
@@ -92,7 +92,10 @@ def _defined_function(op: type) -> Any:
     def fdiff(self, argindex=1):
         if op.sympy_derivative is not None and len(self.args) == 1:
             return op.sympy_derivative(space, *self.args)
-        return sympy.diff(form(self), self.args[argindex - 1])
+        # else SymPy's derivative of the form, taken in symbols standing for the arguments
+        stand_ins = [sympy.Dummy() for _ in self.args]
+        derivative = sympy.diff(op.sympy_form(space, *stand_ins), stand_ins[argindex - 1])
+        return derivative.subs(dict(zip(stand_ins, self.args, strict=True)))
 
     def _eval_rewrite(self, rule, args, **hints):
         # rewrite(sympy.exp) gives the form when it is written with exp, and so on
@@ -205,9 +208,9 @@ def _leaf_table(leaves: Mapping | Iterable[Node]) -> dict[str, Node]:
 class _Reader:
     """Builds nodes from SymPy expressions, operands first.
 
-    The operations it knows come from their classes: each one-operand
-    elementwise operation is written in SymPy as `to_sympy` writes it, and
-    read back from that form: a function (``asin(x)``, ``sigmoid(x)``), or a
+    The operations it knows come from their classes: each elementwise
+    operation is written in SymPy as `to_sympy` writes it, and read back from
+    that form: a function of its operands (``asin(x)``, ``sigmoid(x)``), or a
     power (``sqrt(x)`` is ``x**(1/2)``).  A function the bridge defines is also
     read back from its ``sympy_form`` when that is a SymPy function no
     operation stands for (``Max(x, 0)`` is ``relu(x)``).  Sums, products and
@@ -222,18 +225,22 @@ class _Reader:
         self.functions: dict = {}  # SymPy function (class or name) -> operation
         self.powers: dict = {}  # constant exponent -> operation (1/2: sqrt)
         self.forms: dict = {}  # SymPy function -> [(pattern, wildcard, operation)]
-        probe = sympy.Symbol("probe")
-        unary = [op for op in [*BUILTIN_OPS, *ops] if isinstance(op, type)
-                 and issubclass(op, UnaryOp) and op.elementwise and not op.settings]
-        for op in unary:
-            written = _sympy_function(op)(probe)
-            if written.is_Pow and written.base == probe and written.exp.is_Number:
+        probes = sympy.symbols("probe_a probe_b")
+        elementwise = [op for op in [*BUILTIN_OPS, *ops] if isinstance(op, type)
+                       and issubclass(op, (UnaryOp, BinaryOp)) and op.elementwise
+                       and not op.settings]
+        for op in elementwise:
+            operands = probes[:1] if issubclass(op, UnaryOp) else probes
+            written = _sympy_function(op)(*operands)
+            if len(operands) == 1 and written.is_Pow and written.base == operands[0] \
+                    and written.exp.is_Number:
                 self.powers[written.exp] = op
-            elif _is_application(written) and written.args == (probe,):
+            elif _is_application(written) and written.args == operands:
                 self.functions[written.func] = self.functions[str(written.func)] = op
         wildcard = sympy.Wild("operand")
-        for op in unary:
-            if op.sympy_name is not None and op.sympy_form is not None:
+        for op in elementwise:
+            if issubclass(op, UnaryOp) and op.sympy_name is not None \
+                    and op.sympy_form is not None:
                 pattern = op.sympy_form(_namespace(op, *ops), wildcard)
                 if _is_application(pattern) and pattern.func not in self.functions:
                     self.forms.setdefault(pattern.func, []).append((pattern, wildcard, op))
@@ -259,8 +266,8 @@ class _Reader:
         if isinstance(item, sympy.Pow):
             return self.power(args[0], item.exp, args[1])
         op = self.functions.get(item.func) or self.functions.get(str(item.func))
-        if op is not None and len(args) == 1:
-            return op(args[0])
+        if op is not None and len(args) == (1 if issubclass(op, UnaryOp) else 2):
+            return op(*args)
         for pattern, wildcard, op in self.forms.get(item.func, ()):
             found = (item.match(pattern) or {}).get(wildcard)
             if found is not None and found in self.built:
