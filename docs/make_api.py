@@ -1,4 +1,5 @@
-"""Write docs/api.md: every public name of exprdiff with its signature and one-line purpose.
+"""Write docs/api.md: every public name of exprdiff with its signature and one-line purpose,
+and the table of built-in operations (from `exprdiff.ops.BUILTIN_OPS` and their classes).
 
 Run: python docs/make_api.py      (tests/test_api_reference.py checks the file is current)
 """
@@ -11,6 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import exprdiff
+from exprdiff.core.printing import function_name
+from exprdiff.ops import BUILTIN_OPS
+from exprdiff.show.latex import template_of
 
 API_PAGE = Path(__file__).resolve().parent / "api.md"
 #: modules whose names stay in their module (``from exprdiff.nn import MLP``):
@@ -49,6 +53,65 @@ def entry(name: str, obj: object) -> str:
     return f"- `{name}{signature_of(obj)}` ({kind}): {purpose_of(obj)}"
 
 
+def _operands(op: type) -> list[str]:
+    return ["x"] if issubclass(op, exprdiff.UnaryOp) else ["a", "b"]
+
+
+def text_form(op: type) -> str:
+    """How the operation prints on operands ``x`` or ``a``, ``b``: ``a + b``, ``sum(x, axis=…)``."""
+    operands = _operands(op)
+    if op.symbol and len(operands) == 1:
+        return op.symbol + "x"
+    if op.symbol:
+        return f" {op.symbol} ".join(operands) if op.spaced else op.symbol.join(operands)
+    return f"{function_name(op)}({', '.join(operands + [f'{key}=…' for key in op.settings])})"
+
+
+def latex_form(op: type) -> str:
+    """The class's LaTeX form on the same operands."""
+    operands = _operands(op)
+    template = template_of(op, len(operands))
+    for i, operand in enumerate(operands):
+        template = template.replace(f"#{i + 1}", operand)
+    return template
+
+
+def numpy_form(op: type) -> str:
+    """The NumPy code `to_python` writes for it."""
+    operands = _operands(op)
+    if op.numpy_code is not None:
+        return op.numpy_code.format(*operands, **{key: key for key in op.settings})
+    return f"np.{op.ufunc.__name__}({', '.join(operands)})"
+
+
+def sympy_form(op: type) -> str:
+    """Its SymPy counterpart: SymPy's function, a function exprdiff defines, or a form."""
+    if op.settings or not op.elementwise:
+        return "—"
+    if op.sympy_name is None:
+        import sympy
+
+        return f"`{op.sympy_form(sympy, *map(sympy.Symbol, _operands(op)))}`"
+    return f"`{op.sympy_name}`" + (" (defined by exprdiff)" if op.sympy_form else "")
+
+
+def _cell(text: str) -> str:
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def operations_table() -> list[str]:
+    """The Markdown table of `BUILTIN_OPS`, one row per operation."""
+    lines = [
+        "| operation | prints as | LaTeX | NumPy (`to_python`) | SymPy | elementwise |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for op in BUILTIN_OPS:
+        cells = [f"`{op.__name__}`", _cell(text_form(op)), _cell(latex_form(op)),
+                 _cell(numpy_form(op)), sympy_form(op), "yes" if op.elementwise else "no"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def render() -> str:
     """The whole API page, grouped by the module each name is defined in."""
     by_module: dict[str, list[str]] = {}
@@ -67,6 +130,16 @@ def render() -> str:
         lines += [f"## `{module}`", ""]
         lines += [entry(name, getattr(exprdiff, name)) for name in sorted(by_module[module])]
         lines.append("")
+    lines += [
+        "# Built-in operations",
+        "",
+        "`exprdiff.ops.BUILTIN_OPS`, each class holding everything particular to it (see",
+        "[Adding your own operation](custom_ops.md)). Generated from the classes by",
+        "`python docs/make_api.py`.",
+        "",
+        *operations_table(),
+        "",
+    ]
     lines += ["# Modules imported by name", ""]
     for module_name in BY_MODULE:
         module = importlib.import_module(module_name)

@@ -8,10 +8,20 @@
 0.7310585786300049
 """
 
+from exprdiff import ops
 from exprdiff._version import __version__ as __version__
 from exprdiff.core.errors import MissingValueError
 from exprdiff.core.interpreter import node_gradients
-from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.nodes import (
+    BinaryOp,
+    Constant,
+    Input,
+    Node,
+    Parameter,
+    UnaryOp,
+    as_node,
+    register_ufunc,
+)
 from exprdiff.core.plan import topological_order
 from exprdiff.fit.newton_method import Newton, NewtonResult, newton
 from exprdiff.fit.optimizers import Adam, GradientDescent, Momentum, Optimizer
@@ -19,34 +29,13 @@ from exprdiff.fit.training import FitResult, NonFiniteLossError, optimize
 from exprdiff.keep.export import to_python
 from exprdiff.keep.serialization import load, save
 from exprdiff.keep.sympy_bridge import from_sympy, to_sympy
-from exprdiff.ops import (
-    Abs,
-    Add,
-    ClassScore,
-    Clip,
-    Cos,
-    Divide,
-    Exp,
-    Log,
-    LogSumExp,
-    MatMul,
-    Mean,
-    Multiply,
-    Negate,
-    Power,
-    ReLU,
-    Sigmoid,
-    Sign,
-    Sin,
-    Softmax,
-    Softplus,
-    Sqrt,
-    Subtract,
-    Sum,
-    SumOfSquares,
-    Tanh,
-    Transpose,
-)
+
+# the operations (exprdiff.ops.BUILTIN_OPS), module by module so type checkers see them
+from exprdiff.ops.activations import *  # noqa: F403
+from exprdiff.ops.arithmetic import *  # noqa: F403
+from exprdiff.ops.arrays import *  # noqa: F403
+from exprdiff.ops.clip import *  # noqa: F403
+from exprdiff.ops.elementary import *  # noqa: F403
 from exprdiff.show.dot import render, to_dot
 from exprdiff.show.latex import to_latex
 from exprdiff.symbolic.checking import GradCheck, check_grads
@@ -62,47 +51,21 @@ from exprdiff.symbolic.derivatives import (
 from exprdiff.symbolic.simplification import simplify, simplify_all
 
 __all__ = [
-    "Abs",
     "Adam",
-    "Add",
     "BinaryOp",
-    "ClassScore",
-    "Clip",
     "Constant",
-    "Cos",
-    "Divide",
-    "Exp",
     "FitResult",
     "GradCheck",
     "GradientDescent",
     "Input",
-    "Log",
-    "LogSumExp",
-    "MatMul",
-    "Mean",
     "MissingValueError",
     "Momentum",
-    "Multiply",
-    "Negate",
     "Newton",
     "NewtonResult",
     "Node",
     "NonFiniteLossError",
     "Optimizer",
     "Parameter",
-    "Power",
-    "ReLU",
-    "Sigmoid",
-    "Sign",
-    "Sin",
-    "Softmax",
-    "Softplus",
-    "Sqrt",
-    "Subtract",
-    "Sum",
-    "SumOfSquares",
-    "Tanh",
-    "Transpose",
     "UnaryOp",
     "as_node",
     "check_grads",
@@ -118,6 +81,7 @@ __all__ = [
     "newton",
     "node_gradients",
     "optimize",
+    "register_ufunc",
     "render",
     "save",
     "simplify",
@@ -128,3 +92,5 @@ __all__ = [
     "to_sympy",
     "topological_order",
 ]
+__all__ += ops.__all__  # the operations
+__all__.sort()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from op_table import TABLE
 
-import exprdiff
 from exprdiff import Input, Log, Parameter, Sigmoid, Tanh, UnaryOp, optimize, topological_order
 from exprdiff.gates import gate_data, gate_loss, two_layer_network
 
@@ -51,22 +51,28 @@ def trained_xor() -> dict:
             "x1": x1, "x2": x2, "label": label}
 
 
-def every_op() -> list[tuple[str, object, dict, dict]]:
-    """``(name, expr, params, inputs)`` using each elementwise operation of `exprdiff.ops` once.
+#: ``w*x`` (and ``0.5*w + x``) over every w and x the every-op tests try lie in this range
+W_X_RANGE = (0.0, 6.5)
 
-    Operands stay where each op is defined and smooth (positive bases and
-    logarithm arguments, nonzero divisors, away from the kinks).  The array
-    operations (not elementwise) and those with settings (`Clip`) are tested
-    in tests/test_arrays.py and tests/test_array_bridges.py.
+
+def every_op() -> list[tuple[str, object, dict, dict]]:
+    """``(name, expr, params, inputs)`` using each operation of the op table once.
+
+    Each operand is ``w*x`` (the second ``0.5*w + x``) mapped into the op's
+    domain from the table: for every ``w`` and ``x`` in ``(0, 2.5]`` the
+    operands stay where the op is defined and smooth.  The operations with
+    settings (`Clip`) are left out: `to_sympy` does not take them; they and the
+    array operations are tested in tests/test_arrays.py and
+    tests/test_array_bridges.py.
     """
     w, x = Parameter("w"), Input("x")
     cases = []
-    for name in exprdiff.ops.__all__:
-        op = getattr(exprdiff.ops, name)
-        if not isinstance(op, type) or not op.elementwise or op.settings:
-            continue
-        expr = op(w * x + 1.5) if issubclass(op, UnaryOp) else op(w * x + 1.5, 0.5 * w + x)
-        cases.append((name, expr, {w: 0.7}, {x: 1.3}))
+    for name, (build, _, domains) in TABLE.items():
+        operands = [domain.place(value, *W_X_RANGE)
+                    for domain, value in zip(domains, [w * x, 0.5 * w + x])]
+        expr = build(*operands)
+        if not expr.settings:
+            cases.append((name, expr, {w: 0.7}, {x: 1.3}))
     return cases
 
 

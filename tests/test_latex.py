@@ -86,3 +86,16 @@ def test_deep_expression_prints_and_limit_cuts():
     assert text.count(r"\tanh") == 100_000
     short = to_latex(expr, limit=20)
     assert len(short) == 20 and short.endswith("…")
+
+
+def test_user_infix_operation_and_nested_products_keep_their_grouping():
+    """A user op's symbol is written (not dropped), and a right-nested a @ (b @ c) keeps its
+    parentheses as its text does."""
+    from exprdiff import BinaryOp
+
+    class Mod(BinaryOp):
+        symbol = "%"
+
+    assert to_latex(Mod(x, Mod(y, b))) == r"x % \left(y % b\right)"
+    assert to_latex(x @ (y @ b)) == r"x \left(y b\right)"
+    assert to_latex((x @ y) @ b) == r"x y b"

@@ -1,58 +1,28 @@
 """Every operation's value and derivative rule, checked against NumPy and central differences."""
 
+import warnings
+
 import numpy as np
 import pytest
+from op_table import TABLE
 
-import exprdiff
-from exprdiff import Abs, Input, Parameter, ReLU, Sigmoid, Sign, Softplus
-from exprdiff.ops import __all__ as OPERATIONS
+from exprdiff import Abs, Arcsin, Input, Parameter, ReLU, Sigmoid, Sign, Softplus, diff
+from exprdiff.ops import BUILTIN_OPS
 from exprdiff.symbolic.finite_differences import numeric_grad
-
-# Each row: operation name -> (build from operand nodes, NumPy reference, operand domain).
-# A domain is (low, high) for every operand, chosen inside where the op is smooth.
-SMOOTH = (-2.0, 2.0)
-POSITIVE = (0.2, 3.0)
-AWAY_FROM_ZERO = (0.3, 2.0)
-TABLE = {
-    "Add": (lambda a, b: a + b, np.add, [SMOOTH, SMOOTH]),
-    "Subtract": (lambda a, b: a - b, np.subtract, [SMOOTH, SMOOTH]),
-    "Multiply": (lambda a, b: a * b, np.multiply, [SMOOTH, SMOOTH]),
-    "Divide": (lambda a, b: a / b, np.divide, [SMOOTH, AWAY_FROM_ZERO]),
-    "Power": (lambda a, b: a**b, np.power, [POSITIVE, SMOOTH]),
-    "Negate": (lambda a: -a, np.negative, [SMOOTH]),
-    "Exp": (exprdiff.Exp, np.exp, [SMOOTH]),
-    "Log": (exprdiff.Log, np.log, [POSITIVE]),
-    "Sqrt": (exprdiff.Sqrt, np.sqrt, [POSITIVE]),
-    "Abs": (Abs, np.abs, [AWAY_FROM_ZERO]),
-    "Sign": (Sign, np.sign, [AWAY_FROM_ZERO]),
-    "Sin": (exprdiff.Sin, np.sin, [SMOOTH]),
-    "Cos": (exprdiff.Cos, np.cos, [SMOOTH]),
-    "Tanh": (exprdiff.Tanh, np.tanh, [SMOOTH]),
-    "Sigmoid": (Sigmoid, lambda x: 1 / (1 + np.exp(-x)), [SMOOTH]),
-    "ReLU": (ReLU, lambda x: np.maximum(x, 0), [AWAY_FROM_ZERO]),
-    "Softplus": (Softplus, lambda x: np.log1p(np.exp(x)), [SMOOTH]),
-    "Clip": (lambda x: exprdiff.Clip(x, -1.0, 1.0), lambda x: np.clip(x, -1, 1), [SMOOTH]),
-}
 
 
 def test_every_operation_has_a_row():
-    """The table covers exactly the elementwise operations exprdiff.ops exports.
+    """The op table (tests/op_table.py) covers exactly the elementwise built-in operations.
 
     The array operations (not elementwise) have their own tests in test_arrays.py.
     """
-    elementwise = [name for name in OPERATIONS if getattr(exprdiff.ops, name).elementwise]
-    assert sorted(TABLE) == sorted(elementwise)
+    assert sorted(TABLE) == sorted(op.__name__ for op in BUILTIN_OPS if op.elementwise)
 
 
-def _operands(domains, rng, shape=()):
-    # random signs for ops whose domain is only "away from zero"
-    values = []
-    for low, high in domains:
-        value = rng.uniform(low, high, size=shape)
-        if (low, high) == AWAY_FROM_ZERO:
-            value = value * rng.choice([-1.0, 1.0], size=shape)
-        values.append(value if shape else float(value))
-    return values
+def _points(domains, rng, count=5):
+    """Operand values: each domain's lowest and highest points, then random ones."""
+    ends = [[d.ends[0] for d in domains], [d.ends[1] for d in domains]]
+    return ends + [[d.sample(rng) for d in domains] for _ in range(count)]
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
@@ -60,13 +30,13 @@ class TestEveryOperation:
     """Values match NumPy and gradients match central differences, scalar and batched."""
 
     def test_scalar_value_and_gradient(self, name):
-        """On scalar parameters the value equals NumPy's and grad equals finite differences."""
+        """On scalar parameters, at the domain's ends and inside, value and grad are NumPy's
+        and central differences'."""
         build, reference, domains = TABLE[name]
         rng = np.random.default_rng(0)
         params = [Parameter(f"p{i}") for i in range(len(domains))]
         expr = build(*params)
-        for _ in range(5):
-            values = _operands(domains, rng)
+        for values in _points(domains, rng):
             bound = dict(zip(params, values))
             assert expr(bound) == pytest.approx(reference(*values), rel=1e-12, abs=1e-15)
             exact, numeric = expr.grad(bound), numeric_grad(expr, bound)
@@ -82,7 +52,7 @@ class TestEveryOperation:
         batch = Input("batch")
         # the first operand varies over a batch of 6 samples: p0 * batch
         expr = build(params[0] * batch, *params[1:])
-        values = _operands(domains, rng)
+        values = [d.sample(rng) for d in domains]
         samples = rng.uniform(0.5, 1.0, size=6)
         bound = dict(zip(params, values))
         out = expr(bound, {batch: samples})
@@ -101,7 +71,7 @@ class TestEveryOperation:
         rng = np.random.default_rng(2)
         params = [Parameter(f"p{i}") for i in range(len(domains))]
         expr = build(*params)
-        bound = dict(zip(params, _operands(domains, rng, shape=(2, 3))))
+        bound = dict(zip(params, [d.sample(rng, (2, 3)) for d in domains]))
         exact, numeric = expr.grad(bound), numeric_grad(expr, bound)
         for p in params:
             assert exact[p].shape == (2, 3)
@@ -171,3 +141,30 @@ class TestPower:
         """An exponent that is an Input gets no gradient, so a negative base is fine."""
         a, n = Parameter("a"), Input("n")
         assert (a**n).grad({a: -2.0}, {n: 2.0}) == {a: -4.0}
+
+
+class TestArcsin:
+    """Arcsin at and beyond the ends of its domain, and its symbolic derivative."""
+
+    def test_near_the_ends(self):
+        """Close to ±1 the value is NumPy's and the derivative 1/sqrt(1 - x**2), the differences'."""
+        p = Parameter("p")
+        for value in (-0.999, -0.99, 0.99, 0.999):
+            assert Arcsin(p)({p: value}) == np.arcsin(value)
+            exact = Arcsin(p).grad({p: value})[p]
+            assert exact == pytest.approx(1 / np.sqrt(1 - value**2), rel=1e-14)
+            assert exact == pytest.approx(numeric_grad(Arcsin(p), {p: value}, step=1e-8)[p], rel=1e-5)
+
+    def test_at_the_ends_the_derivative_is_infinite(self):
+        """arcsin(±1) = ±pi/2; the derivative there is inf, with NumPy's divide warning (as Sqrt's at 0)."""
+        p = Parameter("p")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert Arcsin(p)({p: [-1.0, 1.0]}).tolist() == [-np.pi / 2, np.pi / 2]
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            assert Arcsin(p).grad({p: np.array([-1.0, 1.0])})[p].tolist() == [np.inf, np.inf]
+
+    def test_symbolic_derivative(self):
+        """diff(arcsin(x), x) is 1/sqrt(1 - x**2)."""
+        x = Input("x")
+        assert str(diff(Arcsin(x), x)) == "1/sqrt(1 - x**2)"

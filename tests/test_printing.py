@@ -89,3 +89,19 @@ def test_right_operand_starting_with_a_minus_is_parenthesised():
     assert to_str(a + (-b) * c) == "a + (-b*c)"
     assert to_str(a * (b * Constant(-2.0))) == "a*b*(-2)"
     assert to_str(Constant(-2.0) * a * b) == "-2*a*b"
+
+
+def test_a_user_infix_operation_prints_by_its_class():
+    """An infix op of one's own groups to the left by default, so a%(b%c) keeps its parentheses."""
+    from exprdiff import BinaryOp
+
+    class Mod(BinaryOp):
+        symbol = "%"
+
+        def forward(self, a, b):
+            return a % b
+
+    assert str(Mod(a, Mod(b, c))) == "a%(b%c)"
+    assert str(Mod(Mod(a, b), c)) == "a%b%c"
+    assert str(Mod(a, b * c)) == "a%(b*c)"  # the same level as *, as in Python's grammar
+    assert str(Mod(a, b) * c) == "a%b*c"

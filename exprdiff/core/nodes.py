@@ -2,12 +2,20 @@
 
 An expression is a graph of `Node` objects.  Leaves (`Constant`, `Input`,
 `Parameter`) hold or name values; operations (subclasses of `UnaryOp` and
-`BinaryOp`) hold their operands and, side by side, their forward function and
-their local derivative rule.  Nodes never change after construction, which is
-what lets an expression cache its evaluation plan.
+`BinaryOp`) hold their operands and, side by side, everything particular to
+them: their forward function and local derivative rule, and as class
+attributes how they print, their LaTeX, their NumPy code for export and their
+SymPy counterpart (see `Node`).  Nodes never change after construction, which
+is what lets an expression cache its evaluation plan.
 
 Equality and hashing are identity-based, so nodes are dict keys; structural
 comparison is a separate method.
+
+NumPy ufuncs applied to nodes build the operation registered for them
+(``np.exp(x)`` is ``Exp(x)``); Python's operators go through the same table,
+so ``x + y``, ``np.add(x, y)`` and ``np.float64(2) * x`` all build an `Add`.
+The built-in operations fill the table; a user-defined operation joins it
+only through `register_ufunc`.
 """
 
 from __future__ import annotations
@@ -15,20 +23,20 @@ from __future__ import annotations
 import itertools
 import numbers
 import warnings
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from exprdiff.core import interpreter
-from exprdiff.core.printing import to_str
+from exprdiff.core.printing import PREFIX, PRODUCT, to_str
 from exprdiff.core.values import as_value
 
-__all__ = ["BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_node"]
+__all__ = [
+    "BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_node", "register_ufunc",
+]
 
-# NumPy ufunc -> operation class.  Filled by `Node.__init_subclass__` from each
-# operation's ``ufunc`` attribute; Python operators go through the same table,
-# so ``x + y``, ``np.add(x, y)`` and ``np.float64(2) * x`` all build an `Add`.
+# NumPy ufunc -> the operation class it builds from nodes (see the module docstring)
 _OPERATION_FOR_UFUNC: dict[np.ufunc, type[Node]] = {}
 
 #: the derivative-rule names before 0.2, still honoured (with a DeprecationWarning)
@@ -43,6 +51,7 @@ _unnamed_serial = itertools.count(1)  # distinct print names for unnamed leaves
 
 Values = Mapping["Parameter", Any]
 Inputs = Mapping["Input", Any]
+Op = TypeVar("Op", bound="type[Node]")
 
 
 class Node:
@@ -59,7 +68,10 @@ class Node:
 
     __slots__ = ("_plan", "__weakref__")
 
-    #: the NumPy ufunc this operation stands for, if any (see module docstring)
+    # -- what an operation is (read by the engine and the symbolic layer) ----------
+    #: the NumPy ufunc this operation computes, if any: the default for its
+    #: exported code, and what ``np.<ufunc>(node)`` builds once the class is
+    #: registered (`register_ufunc`; the built-in operations are)
     ufunc: ClassVar[np.ufunc | None] = None
     #: names of constructor keywords that are not operands (``axis`` of a
     #: reduction, say); stored in slots of those names, JSON-friendly values
@@ -80,12 +92,56 @@ class Node:
     #: "parameter"; None for operations (read by the engine, which never
     #: imports these classes)
     leaf_kind: ClassVar[str | None] = None
+
+    # -- how it prints (`exprdiff.core.printing`, `exprdiff.show`) -----------------
+    #: the infix symbol of a two-operand operation (``"+"``) or the prefix
+    #: symbol of a one-operand one (``"-"``); without one the operation prints
+    #: as a call, ``name(a, b)``
+    symbol: ClassVar[str] = ""
+    #: the name of the call form (empty: the class name in lower case)
+    function_name: ClassVar[str] = ""
+    #: binding strength of the symbol form, higher binds tighter: the levels
+    #: `exprdiff.core.printing.SUM`, ``PRODUCT``, ``PREFIX``, ``POWER``.  The
+    #: operations of one level are taken to group with each other (``a*(b/c)``
+    #: prints as ``a*b/c``), so an infix operation of your own wants a level of
+    #: its own, such as ``SUM + 5``
+    precedence: ClassVar[int] = PRODUCT
+    #: how a chain of the infix form groups without parentheses: "left"
+    #: (``a - b - c`` is ``(a - b) - c``, so ``a - (b - c)`` keeps them), "right"
+    #: (``a**b**c`` is ``a**(b**c)``) or "both" for an associative operation
+    #: (``a + (b + c)`` prints as ``a + b + c``)
+    associativity: ClassVar[str] = "left"
+    #: whether the infix symbol has spaces around it (``a + b``, but ``a*b``)
+    spaced: ClassVar[bool] = False
+    #: LaTeX with ``#1``, ``#2`` for the operands (`exprdiff.show.latex`); empty:
+    #: the symbol form, else ``\operatorname{name}\left(#1\right)``
+    latex_template: ClassVar[str] = ""
+    #: the LaTeX binding strength when it is not ``precedence`` (a fraction's)
+    latex_precedence: ClassVar[int | None] = None
+    #: the LaTeX after a plain non-negative number, when the right operand
+    #: does not start with a digit (``"#1 #2"`` writes a product as ``6 x``)
+    latex_coefficient_template: ClassVar[str] = ""
+
+    # -- how it is kept (`exprdiff.keep`) --------------------------------------------
     #: NumPy source of the value, for exported code (`exprdiff.keep.export`): a
     #: template over the operands ``{0}``, ``{1}`` and the settings by name
-    #: (``"np.sum({0}, axis={axis})"``); None means the op's ``ufunc``
+    #: (``"np.sum({0}, axis={axis})"``); None means ``np.<ufunc>({0}, ...)``
     numpy_code: ClassVar[str | None] = None
     #: module-level functions ``numpy_code`` calls, copied into exported source
     numpy_helpers: ClassVar[tuple] = ()
+    #: the SymPy function this operation is: a name in the ``sympy`` module
+    #: (``"asin"``), or, given a ``sympy_form`` too, the name of a function that
+    #: `exprdiff.keep.sympy_bridge` defines from that form (``"sigmoid"``)
+    sympy_name: ClassVar[str | None] = None
+    #: ``sympy_form(sp, *operands)``: the operation in SymPy's terms (``sp`` is
+    #: the ``sympy`` module, imported only when converting, which also offers
+    #: the functions the bridge defines: ``sp.sigmoid``).  Without a
+    #: ``sympy_name`` it is the SymPy form itself (``a - b``); without either,
+    #: the operation becomes an undefined SymPy function of its printed name
+    sympy_form: ClassVar[Callable[..., Any] | None] = None
+    #: ``sympy_derivative(sp, x)``: the derivative of a function the bridge
+    #: defines; None: SymPy differentiates ``sympy_form``
+    sympy_derivative: ClassVar[Callable[..., Any] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -100,9 +156,6 @@ class Node:
         # the bases call their rules directly unless a subclass overrides `partial`
         direct = getattr(cls, "partial", None) is getattr(cls, "_direct_partial", None)
         cls.vjp_form = getattr(cls, "_direct_form", 0) if direct else 0
-        ufunc = cls.__dict__.get("ufunc")
-        if ufunc is not None:
-            _OPERATION_FOR_UFUNC[ufunc] = cls
 
     # -- structure -------------------------------------------------------
     @property
@@ -274,6 +327,43 @@ def _apply(ufunc: np.ufunc, *operands: object) -> Node:
     return _OPERATION_FOR_UFUNC[ufunc](*operands)
 
 
+def register_ufunc(op: Op) -> Op:
+    """Make ``np.<op.ufunc>(node)`` build ``op``; returns ``op``, so it also decorates.
+
+    A class's ``ufunc`` attribute alone never changes what NumPy builds for
+    anyone else: the built-in operations own their ufuncs, and a user-defined
+    operation joins the table only through this call.  A ufunc that already
+    builds another class raises `ValueError`.
+
+    >>> import numpy as np
+    >>> from exprdiff import Input, UnaryOp
+    >>> @register_ufunc
+    ... class Radians(UnaryOp):
+    ...     ufunc = np.deg2rad
+    ...     def forward(self, x):
+    ...         return np.deg2rad(x)
+    ...     def vjp(self, g, x, out):
+    ...         return g * (np.pi / 180)
+    >>> x = Input("x")
+    >>> np.deg2rad(x)
+    <Radians radians(x)>
+    >>> np.deg2rad(x)({}, {x: 180.0})
+    3.141592653589793
+    """
+    if not (isinstance(op, type) and issubclass(op, Node)) or op.leaf_kind is not None:
+        raise TypeError(f"register_ufunc takes an operation class, got {op!r}")
+    ufunc = op.ufunc
+    if not isinstance(ufunc, np.ufunc):
+        raise ValueError(f"{op.__name__} has no ufunc to register: set ufunc = np.<name>")
+    owner = _OPERATION_FOR_UFUNC.setdefault(ufunc, op)
+    if owner is not op:
+        raise ValueError(
+            f"np.{ufunc.__name__} already builds {owner.__name__}; {op.__name__} "
+            "cannot take it over (call the class itself instead)"
+        )
+    return op
+
+
 def as_node(value: object) -> Node:
     """Return ``value`` if it is a node, else wrap it in a `Constant`.
 
@@ -376,7 +466,9 @@ class UnaryOp(Node):
     runs on numbers (for `Node.grad`) and on nodes (for symbolic derivatives,
     where ``x`` is the operand node and ``out`` the node itself).
     ``function_name`` is how the operation prints, ``name(x)`` (the class name
-    in lower case by default); a prefix operator sets ``symbol`` instead.
+    in lower case by default); a prefix operator sets ``symbol`` instead.  The
+    other class attributes of `Node` give its LaTeX, export code and SymPy
+    counterpart.
 
     >>> import numpy as np
     >>> from exprdiff import Parameter
@@ -392,11 +484,7 @@ class UnaryOp(Node):
     """
 
     __slots__ = ("child",)
-    symbol: ClassVar[str] = ""
-    function_name: ClassVar[str] = ""
-    #: LaTeX form with ``#1`` for the operand (`exprdiff.show.latex`); empty for
-    #: ``\operatorname{name}\left(#1\right)``
-    latex_template: ClassVar[str] = ""
+    precedence = PREFIX  # a prefix symbol binds like unary minus
 
     def __init__(self, child: object) -> None:
         self._init(child=as_node(child))
@@ -428,15 +516,24 @@ class BinaryOp(Node):
     operand: ``vjp_lhs(self, g, a, b, out)`` and
     ``vjp_rhs(self, g, a, b, out)`` (see `UnaryOp` for ``g`` and ``out``).
     Only the rules for operands that lead to a `Parameter` are ever called.
-    ``symbol`` is the infix symbol and ``precedence`` its binding strength
-    (see `exprdiff.core.printing`); an operation without a symbol prints as
-    ``name(a, b)``.
+    ``symbol`` is the infix symbol, ``precedence`` its binding strength and
+    ``associativity`` how chains of it group (see `Node`); an operation
+    without a symbol prints as ``name(a, b)``.
+
+    >>> from exprdiff import Parameter
+    >>> class Hypot(BinaryOp):
+    ...     def forward(self, a, b):
+    ...         return (a**2 + b**2) ** 0.5
+    ...     def vjp_lhs(self, g, a, b, out):
+    ...         return g * a / out
+    ...     def vjp_rhs(self, g, a, b, out):
+    ...         return g * b / out
+    >>> a, b = Parameter("a"), Parameter("b")
+    >>> Hypot(a, b)({a: 3.0, b: 4.0}), Hypot(a, b).grad({a: 3.0, b: 4.0})
+    (5.0, {Parameter('a'): 0.6, Parameter('b'): 0.8})
     """
 
     __slots__ = ("lhs", "rhs")
-    symbol: ClassVar[str] = ""
-    function_name: ClassVar[str] = ""
-    latex_template: ClassVar[str] = ""  # with ``#1`` and ``#2``, see `UnaryOp`
 
     def __init__(self, lhs: object, rhs: object) -> None:
         self._init(lhs=as_node(lhs), rhs=as_node(rhs))

@@ -1,23 +1,37 @@
 """Printing expressions as text, kept apart from the math.
 
-Parentheses are decided by a precedence table over operator symbols, the
-same one Python's grammar uses, so printed text parses back into the same
-tree when the leaves are in scope: ``-x**2`` is ``-(x**2)``, powers are
-right-associative, and a right operand of ``-`` or ``/`` at the same level
-keeps its parentheses.  Printing is iterative: any depth prints.
+Each operation class says how it prints (`exprdiff.core.nodes.Node`): its
+``symbol``, ``function_name``, ``precedence`` and ``associativity``.  This
+module holds what every printer shares, the binding levels, the one
+`precedence` function and the one leaf formatter `format_leaf`, and the text
+printer itself.  Parentheses follow Python's grammar, so printed text parses
+back into the same tree when the leaves are in scope: ``-x**2`` is
+``-(x**2)``, powers are right-associative, and a right operand of ``-`` or
+``/`` at the same level keeps its parentheses.  Printing is iterative: any
+depth prints.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["PRECEDENCE", "format_number", "function_name", "render_text", "to_str"]
+__all__ = [
+    "ATOM", "FRACTION", "POWER", "PREFIX", "PRODUCT", "SUM", "TEXT", "LeafStyle",
+    "format_leaf", "format_number", "function_name", "precedence", "render_text", "to_str",
+]
 
-#: binding strength of infix symbols; higher binds tighter
-PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "**": 40}
-_PREFIX = 30  # unary minus, and negative numbers
-_ATOM = 100  # names, numbers, function calls
-_NON_ASSOCIATIVE = {"-", "/", "@"}
+# Binding levels, higher binds tighter: an operand whose level is below its
+# operation's is put in parentheses.
+SUM = 10  #: ``a + b``, ``a - b``
+PRODUCT = 20  #: ``a*b``, ``a/b``, ``a @ b``
+FRACTION = 25  #: a LaTeX ``\frac``: groups its operands, but not as a base of a power
+PREFIX = 30  #: unary minus, and negative numbers
+POWER = 40  #: ``a**b``
+ATOM = 100  #: names, numbers, function calls
+
 _DEFAULT_LIMIT = 10_000_000  # a heavily shared DAG can expand to astronomical text
 
 
@@ -32,26 +46,65 @@ def format_number(value: float) -> str:
     return repr(float(value))
 
 
-def _leaf_text(node) -> str:
-    if hasattr(node, "value"):
-        value = node.value
-        if isinstance(value, np.ndarray):
-            if value.size <= 8:
-                return "[" + ", ".join(format_number(v) for v in value.ravel()) + "]" \
-                    if value.ndim == 1 else f"array(shape={value.shape})"
-            return f"array(shape={value.shape})"
+@dataclass(frozen=True)
+class LeafStyle:
+    """How `format_leaf` writes leaves for one printer (text, LaTeX, DOT).
+
+    ``name`` turns a leaf's label into text; a 1-D array of up to ``inline``
+    numbers is written out between ``brackets``; any other array is written
+    by ``array`` from its shape.
+
+    >>> LeafStyle(inline=0).array((2, 3))
+    'array(shape=(2, 3))'
+    """
+
+    name: Callable[[str], str] = str
+    inline: int = 8
+    brackets: tuple[str, str] = ("[", "]")
+    array: Callable[[tuple], str] = lambda shape: f"array(shape={shape})"
+
+
+#: the leaves of `to_str`
+TEXT = LeafStyle()
+
+
+def format_leaf(node, style: LeafStyle = TEXT) -> str:
+    """A leaf as text: its name, or its Constant's number or array, in ``style``.
+
+    >>> from exprdiff import Constant, Input
+    >>> format_leaf(Input("x")), format_leaf(Constant(2.0)), format_leaf(Constant([1, 2.5]))
+    ('x', '2', '[1, 2.5]')
+    """
+    if node.leaf_kind != "constant":
+        return style.name(node.label)
+    value = node.value
+    if not isinstance(value, np.ndarray):
         return format_number(value)
-    return node.label
+    if value.ndim == 1 and value.size <= style.inline:
+        opening, closing = style.brackets
+        return opening + ", ".join(format_number(v) for v in value) + closing
+    return style.array(value.shape)
 
 
-def _precedence(node) -> int:
-    children = node.children
-    if not children:
+def precedence(node, latex: bool = False) -> int:
+    """How tightly ``node``'s printed form binds, one of the levels above.
+
+    Leaves are atoms (negative numbers bind like a prefix minus); an
+    operation with a symbol has its class's ``precedence`` (its
+    ``latex_precedence``, when set, for LaTeX); calls are atoms.
+
+    >>> from exprdiff import Input, Tanh
+    >>> x = Input("x")
+    >>> precedence(x + 1), precedence(-x), precedence(Tanh(x)), precedence(x / 2, latex=True)
+    (10, 30, 100, 25)
+    """
+    kind = type(node)
+    if not node.children:
         value = getattr(node, "value", None)
-        return _PREFIX if isinstance(value, float) and value < 0 else _ATOM
-    if node.symbol:
-        return _PREFIX if len(children) == 1 else PRECEDENCE.get(node.symbol, 20)
-    return _ATOM
+        return PREFIX if isinstance(value, float) and value < 0 else ATOM
+    if latex and kind.latex_precedence is not None:
+        return kind.latex_precedence
+    return kind.precedence if kind.symbol else ATOM
 
 
 def function_name(op: type) -> str:
@@ -111,7 +164,7 @@ def render_text(root, expand, limit: int | None = None) -> str:
 def _expand(item, stack: list) -> None:
     children = item.children
     if not children:
-        stack.append(_leaf_text(item))
+        stack.append(format_leaf(item))
     elif not item.symbol:
         stack.append(")")
         for name in reversed(item.settings):
@@ -122,41 +175,41 @@ def _expand(item, stack: list) -> None:
                 stack.append(", ")
         stack.append(function_name(type(item)) + "(")
     elif len(children) == 1:
-        _push(stack, children[0], _precedence(children[0]) <= _PREFIX)
+        _push(stack, children[0], precedence(children[0]) <= precedence(item))
         stack.append(item.symbol)
     else:
         _push_infix(stack, item)
 
 
 def _push_infix(stack: list, node) -> None:
-    symbol = node.symbol
-    level = PRECEDENCE.get(symbol, 20)
+    kind = type(node)
+    level = kind.precedence
     lhs, rhs = node.children
-    lhs_level, rhs_level = _precedence(lhs), _precedence(rhs)
-    right_associative = symbol == "**"
-    lhs_parens = lhs_level < level or (right_associative and lhs_level <= level)
+    lhs_level, rhs_level = precedence(lhs), precedence(rhs)
+    lhs_parens = lhs_level < level or (kind.associativity == "right" and lhs_level <= level)
     rhs_parens = (
         rhs_level < level
         or _starts_with_minus(rhs)  # x*(-y), x - (-2) and y*(-2*x) read better than x*-y
-        or (rhs_level == level and symbol in _NON_ASSOCIATIVE)
+        or (rhs_level == level and kind.associativity == "left")
     )
-    spaced = level <= PRECEDENCE["+"] or symbol == "@"
     _push(stack, rhs, rhs_parens)
-    stack.append(f" {symbol} " if spaced else symbol)
+    stack.append(f" {kind.symbol} " if kind.spaced else kind.symbol)
     _push(stack, lhs, lhs_parens)
 
 
 def _starts_with_minus(node, look: int = 64) -> bool:
     """Whether ``node``'s text begins with a minus sign (checking ``look`` steps down)."""
     for _ in range(look):
-        level = _precedence(node)
-        if level == _PREFIX:
+        level = precedence(node)
+        if level == PREFIX:
             return True
-        if level == _ATOM or len(node.children) != 2:
+        if level == ATOM or len(node.children) != 2:
             return False
+        kind = type(node)
         lhs = node.children[0]
-        own, lhs_level = PRECEDENCE.get(node.symbol, 20), _precedence(lhs)
-        if lhs_level < own or (node.symbol == "**" and lhs_level <= own):
+        lhs_level = precedence(lhs)
+        if lhs_level < kind.precedence or (
+                kind.associativity == "right" and lhs_level <= kind.precedence):
             return False  # the left operand is in parentheses
         node = lhs
     return False

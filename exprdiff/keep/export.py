@@ -6,7 +6,8 @@ engine's order; with ``wrt`` it also runs reverse mode, one line per
 gradient contribution, built from each operation's own derivative rule
 (applied to nodes, as the symbolic layer does) and summed back to each
 operand's shape as the engine does.  Each operation's code comes from its
-``ufunc`` or its ``numpy_code`` template (see `exprdiff.core.nodes.Node`).
+``numpy_code`` template (``"{0} + {1}"``), else from its ``ufunc``
+(``np.tanh({0})``), see `exprdiff.core.nodes.Node`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,6 @@ from exprdiff.core.plan import nodes_leading_to, plan_for
 from exprdiff.core.values import fit_shape, fit_to_shape, shape_of
 
 __all__ = ["to_python"]
-
-# ufuncs with a Python operator, written infix for readable code
-_INFIX = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
-          np.power: "**", np.matmul: "@"}
 
 _PRELUDE = '''
 def _read(values, name):
@@ -180,10 +177,6 @@ class _Writer:
                 f"to_python cannot write NumPy code for {kind.__name__}: give the class a "
                 "numpy_code template, such as numpy_code = \"np.cbrt({0})\""
             )
-        if ufunc in _INFIX:
-            return f"{operands[0]} {_INFIX[ufunc]} {operands[1]}"
-        if ufunc is np.negative:
-            return f"-{operands[0]}"
         return f"np.{ufunc.__name__}({', '.join(operands)})"
 
     def helpers(self) -> list:

@@ -30,8 +30,8 @@ The file format (``"version": 1``) is one JSON object::
   "data": [V, ...]}`` with the elements in row-major order.  Values round-trip
   bit for bit.
 
-Built-in operations are found by class name among the operations exported by
-`exprdiff`; user-defined ones are saved by class name and loaded only when
+Built-in operations are found by class name among `exprdiff.ops.BUILTIN_OPS`;
+user-defined ones are saved by class name and loaded only when
 their classes are passed to `load`.  Loading validates everything and
 raises `ValueError` saying what is wrong and where for any malformed,
 truncated or hostile file; building nodes is all it ever does.
@@ -53,6 +53,7 @@ from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, Unar
 from exprdiff.core.plan import plan_for
 from exprdiff.core.values import as_value, short_repr
 from exprdiff.keep.atomic_files import write_atomically
+from exprdiff.ops import BUILTIN_OPS
 
 __all__ = ["FORMAT_VERSION", "dumps", "load", "loads", "save"]
 
@@ -200,20 +201,12 @@ def _encode_float(value: float) -> float | str:
 
 # -- loading -----------------------------------------------------------------
 def builtin_ops() -> dict[str, type]:
-    """The built-in operation classes by name: those exported by `exprdiff`.
+    """The built-in operation classes by name: `exprdiff.ops.BUILTIN_OPS`.
 
     >>> builtin_ops()["Tanh"]
     <class 'exprdiff.ops.elementary.Tanh'>
     """
-    import exprdiff
-
-    table = {}
-    for name in exprdiff.__all__:
-        obj = getattr(exprdiff, name)
-        if isinstance(obj, type) and issubclass(obj, (UnaryOp, BinaryOp)) \
-                and obj not in (UnaryOp, BinaryOp):
-            table[obj.__name__] = obj
-    return table
+    return {op.__name__: op for op in BUILTIN_OPS}
 
 
 def load(path: str | os.PathLike, ops: Iterable[type] = ()) -> tuple[Node, dict]:

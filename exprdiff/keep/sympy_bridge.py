@@ -2,11 +2,15 @@
 
 SymPy is an optional extra (``pip install "exprdiff[sympy]"``), imported only
 when these functions run.  Leaves become real SymPy symbols named by their
-labels; operations with a NumPy ufunc become the matching SymPy function,
-and the others (``sigmoid``, ``relu``, ``softplus``, user-defined elementwise
-operations) become SymPy functions of the operation's printed name.  The
-built-in three know their derivatives and rewrite to ``exp``/``Max``, so
-``sympy.diff``, ``evalf`` and ``.rewrite(sympy.exp)`` work on them.  The
+labels.  Each operation class says what it is in SymPy (`exprdiff.core.nodes.Node`):
+SymPy's function of its ``sympy_name`` (``exp``, ``asin``), its ``sympy_form``
+(``a - b``), or a function this module defines by ``sympy_name`` from the
+``sympy_form`` (``sigmoid``, ``softplus`` and ``relu`` know their derivatives and
+rewrite to ``exp``/``Max``, so ``sympy.diff``, ``evalf`` and
+``.rewrite(sympy.exp)`` work on them); a user-defined elementwise operation
+without any becomes an undefined SymPy function of its printed name.  Both
+directions derive from the classes of `exprdiff.ops.BUILTIN_OPS` and the
+``ops`` a caller passes: this module holds no table of operations.  The
 conversions walk the graphs iteratively, but SymPy itself recurses into its
 expressions, so it limits the depth (a few hundred nested functions).
 """
@@ -15,16 +19,16 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from exprdiff.core.names import named_leaves
-from exprdiff.core.nodes import Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.core.plan import plan_for
 from exprdiff.core.printing import function_name
-from exprdiff.ops import Negate, ReLU, Sqrt
+from exprdiff.ops import BUILTIN_OPS
 
 __all__ = ["from_sympy", "to_sympy"]
 
@@ -39,63 +43,72 @@ def _sympy():
     return sympy
 
 
-@functools.cache
-def _ufunc_rules() -> dict:
+class _Namespace:
+    """The ``sympy`` module, plus the functions this module defines for operations."""
+
+    def __init__(self, ops: Iterable[type]) -> None:
+        self._ops = tuple(ops)
+
+    def __getattr__(self, name: str) -> Any:
+        for op in self._ops:
+            if op.sympy_name == name and op.sympy_form is not None:
+                return _defined_function(op)
+        return getattr(_sympy(), name)
+
+
+def _namespace(*ops: type) -> _Namespace:
+    return _Namespace((*ops, *BUILTIN_OPS))
+
+
+def _sympy_function(op: type) -> Callable[..., Any]:
+    """What builds ``op`` in SymPy from its operands' SymPy expressions."""
     sympy = _sympy()
-    return {
-        np.add: lambda a, b: a + b,
-        np.subtract: lambda a, b: a - b,
-        np.multiply: lambda a, b: a * b,
-        np.true_divide: lambda a, b: a / b,
-        np.power: lambda a, b: a**b,
-        np.negative: lambda a: -a,
-        np.exp: sympy.exp,
-        np.log: sympy.log,
-        np.sqrt: sympy.sqrt,
-        np.absolute: sympy.Abs,
-        np.sign: sympy.sign,
-        np.sin: sympy.sin,
-        np.cos: sympy.cos,
-        np.tanh: sympy.tanh,
-    }
+    name = op.sympy_name
+    if name is None:
+        if op.sympy_form is not None:
+            return functools.partial(op.sympy_form, _namespace(op))
+        return sympy.Function(function_name(op))
+    if op.sympy_form is not None:
+        return _defined_function(op)
+    function = getattr(sympy, name, None)
+    if function is None:
+        raise ValueError(
+            f"{op.__name__}.sympy_name is {name!r}, which SymPy does not have; "
+            "give the class a sympy_form too, and exprdiff defines that function"
+        )
+    return function
 
 
 @functools.cache
-def _functions() -> dict[str, Any]:
-    """SymPy functions for the built-in operations that have no ufunc."""
+def _defined_function(op: type) -> Any:
+    """The SymPy function named ``op.sympy_name``: it rewrites to, evaluates as and
+    (without a ``sympy_derivative``) differentiates as ``op.sympy_form``."""
     sympy = _sympy()
+    space = _namespace(op)
 
-    class sigmoid(sympy.Function):  # noqa: N801 - SymPy functions print by class name
-        def fdiff(self, argindex=1):
-            return self * (1 - self)
+    def form(self):
+        return op.sympy_form(space, *self.args)
 
-        def _eval_rewrite_as_exp(self, x, **kwargs):
-            return 1 / (1 + sympy.exp(-x))
+    def fdiff(self, argindex=1):
+        if op.sympy_derivative is not None and len(self.args) == 1:
+            return op.sympy_derivative(space, *self.args)
+        # else SymPy's derivative of the form, taken in symbols standing for the arguments
+        stand_ins = [sympy.Dummy() for _ in self.args]
+        derivative = sympy.diff(op.sympy_form(space, *stand_ins), stand_ins[argindex - 1])
+        return derivative.subs(dict(zip(stand_ins, self.args, strict=True)))
 
-        def _eval_evalf(self, precision):
-            return self.rewrite(sympy.exp)._eval_evalf(precision)
+    def _eval_rewrite(self, rule, args, **hints):
+        # rewrite(sympy.exp) gives the form when it is written with exp, and so on
+        written = op.sympy_form(space, *args)
+        return written if written.has(rule) else None
 
-    class softplus(sympy.Function):  # noqa: N801
-        def fdiff(self, argindex=1):
-            return sigmoid(self.args[0])
+    def _eval_evalf(self, precision):
+        return form(self)._eval_evalf(precision)
 
-        def _eval_rewrite_as_exp(self, x, **kwargs):
-            return sympy.log(1 + sympy.exp(x))
-
-        def _eval_evalf(self, precision):
-            return self.rewrite(sympy.exp)._eval_evalf(precision)
-
-    class relu(sympy.Function):  # noqa: N801
-        def fdiff(self, argindex=1):
-            return sympy.Heaviside(self.args[0], 0)  # relu'(0) = 0, as in exprdiff
-
-        def _eval_rewrite_as_Max(self, x, **kwargs):  # noqa: N802 - SymPy's naming
-            return sympy.Max(x, 0)
-
-        def _eval_evalf(self, precision):
-            return self.rewrite(sympy.Max)._eval_evalf(precision)
-
-    return {"sigmoid": sigmoid, "softplus": softplus, "relu": relu}
+    methods = {"fdiff": fdiff, "_eval_rewrite": _eval_rewrite, "_eval_evalf": _eval_evalf,
+               "__module__": __name__, "__doc__": f"{op.__name__}, as a SymPy function"}
+    # SymPy functions print by class name
+    return type(op.sympy_name, (sympy.Function,), methods)
 
 
 def to_sympy(expr: Node) -> Any:
@@ -111,8 +124,7 @@ def to_sympy(expr: Node) -> Any:
     sympy = _sympy()
     leaves = named_leaves(expr)
     symbols = {node: sympy.Symbol(name, real=True) for name, node in leaves.items()}
-    rules = _ufunc_rules()
-    functions = _functions()
+    functions: dict[type, Callable[..., Any]] = {}
     converted: dict = {}
     for node in plan_for(expr).nodes(expr):
         if node in symbols:
@@ -122,17 +134,12 @@ def to_sympy(expr: Node) -> Any:
             converted[node] = _sympy_number(node.value)
             continue
         kind = type(node)
-        args = [converted[child] for child in node.children]
         if kind.settings or not kind.elementwise:
             raise ValueError(f"to_sympy handles elementwise operations, not {kind.__name__}")
-        if kind.ufunc is not None:
-            rule = rules.get(kind.ufunc)
-            if rule is None:
-                raise ValueError(f"to_sympy has no SymPy form for {kind.__name__}")
-        else:
-            name = function_name(kind)
-            rule = functions.get(name) or sympy.Function(name)
-        converted[node] = rule(*args)
+        function = functions.get(kind)
+        if function is None:
+            function = functions[kind] = _sympy_function(kind)
+        converted[node] = function(*[converted[child] for child in node.children])
     return converted[expr]
 
 
@@ -159,7 +166,7 @@ def from_sympy(
     ``leaves`` says which node each symbol stands for: an iterable of Inputs
     and Parameters matched by label, or a mapping from symbol names (or
     symbols) to nodes.  Numbers become Constants; ``ops`` lists user-defined
-    operation classes, matched to SymPy functions by printed name.
+    operation classes, matched to SymPy functions as `to_sympy` writes them.
 
     >>> import sympy
     >>> from exprdiff import Input, Parameter
@@ -171,21 +178,20 @@ def from_sympy(
     0.5
     """
     sympy = _sympy()
-    by_name = _leaf_table(leaves)
-    functions = _function_table(ops)
-    built: dict = {}
-    stack = [(sympy.sympify(sympy_expr), False)]
+    reader = _Reader(_leaf_table(leaves), list(ops))
+    built = reader.built
+    root = sympy.sympify(sympy_expr)
+    stack = [(root, False)]
     while stack:
         item, ready = stack.pop()
         if item in built:
             continue
         if ready or not item.args or isinstance(item, sympy.Symbol):
-            built[item] = _from_sympy_node(item, [built.get(arg) for arg in item.args],
-                                           by_name, functions, built)
+            built[item] = reader.node(item, [built.get(arg) for arg in item.args])
         else:
             stack.append((item, True))
             stack.extend((arg, False) for arg in item.args if arg not in built)
-    return as_node(built[sympy.sympify(sympy_expr)])
+    return as_node(built[root])
 
 
 def _leaf_table(leaves: Mapping | Iterable[Node]) -> dict[str, Node]:
@@ -199,86 +205,119 @@ def _leaf_table(leaves: Mapping | Iterable[Node]) -> dict[str, Node]:
     return table
 
 
-def _function_table(ops: Iterable[type]) -> dict:
-    """SymPy function (class or name) -> exprdiff operation class."""
-    from exprdiff.keep.serialization import builtin_ops
+class _Reader:
+    """Builds nodes from SymPy expressions, operands first.
 
-    sympy = _sympy()
-    probe = sympy.Symbol("probe")
-    table: dict = {}
-    for op in [*builtin_ops().values(), *ops]:
-        if not issubclass(op, UnaryOp) or op.settings:
-            continue
-        rule = _ufunc_rules().get(op.ufunc) if op.ufunc is not None else None
-        if rule is not None:
-            func = rule(probe).func
-            if func not in (sympy.Pow, sympy.Mul):  # sqrt and negation: see _power, _product
-                table[func] = op
-        elif op.ufunc is None:
-            table[function_name(op)] = op
-    return table
+    The operations it knows come from their classes: each elementwise
+    operation is written in SymPy as `to_sympy` writes it, and read back from
+    that form: a function of its operands (``asin(x)``, ``sigmoid(x)``), or a
+    power (``sqrt(x)`` is ``x**(1/2)``).  A function the bridge defines is also
+    read back from its ``sympy_form`` when that is a SymPy function no
+    operation stands for (``Max(x, 0)`` is ``relu(x)``).  Sums, products and
+    powers become Python's operators.
+    """
 
+    def __init__(self, leaves: dict[str, Node], ops: list[type]) -> None:
+        sympy = _sympy()
+        self.leaves = leaves
+        self.built: dict = {}
+        self.negated: dict = {}  # a product with the factor -1 -> the node without it
+        self.functions: dict = {}  # SymPy function (class or name) -> operation
+        self.powers: dict = {}  # constant exponent -> operation (1/2: sqrt)
+        self.forms: dict = {}  # SymPy function -> [(pattern, wildcard, operation)]
+        probes = sympy.symbols("probe_a probe_b")
+        elementwise = [op for op in [*BUILTIN_OPS, *ops] if isinstance(op, type)
+                       and issubclass(op, (UnaryOp, BinaryOp)) and op.elementwise
+                       and not op.settings]
+        for op in elementwise:
+            operands = probes[:1] if issubclass(op, UnaryOp) else probes
+            written = _sympy_function(op)(*operands)
+            if len(operands) == 1 and written.is_Pow and written.base == operands[0] \
+                    and written.exp.is_Number:
+                self.powers[written.exp] = op
+            elif _is_application(written) and written.args == operands:
+                self.functions[written.func] = self.functions[str(written.func)] = op
+        wildcard = sympy.Wild("operand")
+        for op in elementwise:
+            if issubclass(op, UnaryOp) and op.sympy_name is not None \
+                    and op.sympy_form is not None:
+                pattern = op.sympy_form(_namespace(op, *ops), wildcard)
+                if _is_application(pattern) and pattern.func not in self.functions:
+                    self.forms.setdefault(pattern.func, []).append((pattern, wildcard, op))
 
-def _from_sympy_node(item: Any, args: list, leaves: dict, functions: dict, built: dict) -> Any:
-    sympy = _sympy()
-    if isinstance(item, sympy.Symbol):
-        node = leaves.get(item.name)
-        if node is None:
-            raise ValueError(
-                f"the symbol {item.name!r} has no leaf; pass it in leaves "
-                f"(known: {', '.join(sorted(leaves)) or 'none'})"
-            )
-        return node
-    if not item.args:  # a number, pi, E, oo, nan, I ...
-        if item is not sympy.nan and not item.is_extended_real:
-            raise ValueError(f"from_sympy handles real numbers, not {item}")
-        return Constant(float(item))
-    if isinstance(item, sympy.Add):
-        return functools.reduce(_plus, args)
-    if isinstance(item, sympy.Mul):
-        return _product(item, args, built)
-    if isinstance(item, sympy.Pow):
-        return _power(args[0], item.exp, args[1])
-    if isinstance(item, sympy.Max) and len(args) == 2 and sympy.S.Zero in item.args:
-        return ReLU(args[0] if item.args[1] == 0 else args[1])
-    op = functions.get(item.func) or functions.get(str(item.func))
-    if op is None or len(args) != 1:
+    def node(self, item: Any, args: list) -> Any:
+        sympy = _sympy()
+        if isinstance(item, sympy.Symbol):
+            node = self.leaves.get(item.name)
+            if node is None:
+                raise ValueError(
+                    f"the symbol {item.name!r} has no leaf; pass it in leaves "
+                    f"(known: {', '.join(sorted(self.leaves)) or 'none'})"
+                )
+            return node
+        if not item.args:  # a number, pi, E, oo, nan, I ...
+            if item is not sympy.nan and not item.is_extended_real:
+                raise ValueError(f"from_sympy handles real numbers, not {item}")
+            return Constant(float(item))
+        if isinstance(item, sympy.Add):
+            return self.sum(item, args)
+        if isinstance(item, sympy.Mul):
+            return self.product(item, args)
+        if isinstance(item, sympy.Pow):
+            return self.power(args[0], item.exp, args[1])
+        op = self.functions.get(item.func) or self.functions.get(str(item.func))
+        if op is not None and len(args) == (1 if issubclass(op, UnaryOp) else 2):
+            return op(*args)
+        for pattern, wildcard, op in self.forms.get(item.func, ()):
+            found = (item.match(pattern) or {}).get(wildcard)
+            if found is not None and found in self.built:
+                return op(self.built[found])
         raise ValueError(f"from_sympy has no exprdiff operation for {item.func}")
-    return op(args[0])
+
+    def sum(self, item: Any, args: list) -> Node:
+        """A SymPy sum, written ``total - x`` for a term ``-x`` or a negative number."""
+        total = as_node(args[0])
+        for term, node in zip(item.args[1:], args[1:], strict=True):
+            if term in self.negated:
+                total = total - self.negated[term]
+            elif isinstance(node, Constant) and node.value < 0:
+                total = total - Constant(-node.value)
+            else:
+                total = total + node
+        return total
+
+    def power(self, base: Node, exponent: Any, exponent_node: Node | None = None) -> Node:
+        """``base ** exponent`` (``exponent`` is SymPy's), or the operation that power is."""
+        if exponent == 1:
+            return base
+        op = self.powers.get(exponent)
+        if op is not None:
+            return op(base)
+        return as_node(base) ** (exponent_node if exponent_node is not None else float(exponent))
+
+    def product(self, item: Any, args: list) -> Node:
+        """A SymPy product as a fraction: factors with negative exponents go below the line."""
+        sympy = _sympy()
+        numerator: list = []
+        denominator: list = []
+        negative = False
+        for factor, arg in zip(item.args, args, strict=True):
+            if factor == -1:
+                negative = not negative
+            elif isinstance(factor, sympy.Pow) and factor.exp.is_Number and factor.exp < 0:
+                denominator.append(self.power(self.built[factor.base], -factor.exp))
+            else:
+                numerator.append(arg)
+        result: Any = functools.reduce(lambda a, b: as_node(a) * b, numerator) if numerator \
+            else 1.0
+        for divisor in denominator:
+            result = as_node(result) / divisor
+        if not negative:
+            return as_node(result)
+        self.negated[item] = as_node(result)
+        return -as_node(result)
 
 
-def _plus(total: Node, term: Node) -> Node:
-    """``total + term``, written ``total - x`` when ``term`` is ``-x`` or a negative number."""
-    if isinstance(term, Negate):
-        return total - term.child
-    if isinstance(term, Constant) and term.value < 0:
-        return total - Constant(-term.value)
-    return total + term
-
-
-def _power(base: Node, exponent: Any, exponent_node: Node | None = None) -> Node:
-    """``base ** exponent``, as `Sqrt` for the exponent 1/2; ``exponent`` is SymPy's."""
-    if exponent == 1:
-        return base
-    if exponent == _sympy().Rational(1, 2):
-        return Sqrt(base)
-    return as_node(base) ** (exponent_node if exponent_node is not None else float(exponent))
-
-
-def _product(item: Any, args: list, built: dict) -> Node:
-    """A SymPy product as a fraction: factors with negative exponents go below the line."""
-    sympy = _sympy()
-    numerator: list = []
-    denominator: list = []
-    negative = False
-    for factor, arg in zip(item.args, args, strict=True):
-        if factor == -1:
-            negative = not negative
-        elif isinstance(factor, sympy.Pow) and factor.exp.is_Number and factor.exp < 0:
-            denominator.append(_power(built[factor.base], -factor.exp))
-        else:
-            numerator.append(arg)
-    result: Any = functools.reduce(lambda a, b: as_node(a) * b, numerator) if numerator else 1.0
-    for divisor in denominator:
-        result = as_node(result) / divisor
-    return -as_node(result) if negative else as_node(result)
+def _is_application(written: Any) -> bool:
+    """Whether a SymPy expression is a function applied to arguments (not + * ** or an atom)."""
+    return bool(written.args) and not (written.is_Add or written.is_Mul or written.is_Pow)

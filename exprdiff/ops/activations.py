@@ -1,4 +1,9 @@
-"""Activation functions, in forms that neither overflow nor warn for large inputs."""
+"""Activation functions, in forms that neither overflow nor warn for large inputs.
+
+SymPy has no function for any of the three, so each names one that
+`exprdiff.keep.sympy_bridge` defines from its ``sympy_form`` (what it rewrites
+to and evaluates as) and ``sympy_derivative``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import numpy as np
 
 from exprdiff.core.nodes import Node, UnaryOp
 
-__all__ = ["ReLU", "Sigmoid", "Softplus", "sigmoid", "stable_sigmoid"]
+#: the operations; `sigmoid` and `stable_sigmoid` are their helpers
+__all__ = ["ReLU", "Sigmoid", "Softplus"]
 
 
 def sigmoid(x):
@@ -40,12 +46,21 @@ class Sigmoid(UnaryOp):
     latex_template = r"\sigma\left(#1\right)"
     numpy_code = "stable_sigmoid({0})"
     numpy_helpers = (stable_sigmoid,)
+    sympy_name = "sigmoid"
 
     def forward(self, x):
         return stable_sigmoid(x)
 
     def vjp(self, g, x, out):
         return g * out * (1 - out)
+
+    @staticmethod
+    def sympy_form(sp, x):
+        return 1 / (1 + sp.exp(-x))
+
+    @staticmethod
+    def sympy_derivative(sp, x):
+        return sp.sigmoid(x) * (1 - sp.sigmoid(x))
 
 
 class ReLU(UnaryOp):
@@ -55,12 +70,21 @@ class ReLU(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\operatorname{ReLU}\left(#1\right)"
     numpy_code = "np.maximum({0}, 0.0)"
+    sympy_name = "relu"
 
     def forward(self, x):
         return np.maximum(x, 0.0)
 
     def vjp(self, g, x, out):
         return g * np.sign(out)  # 1 where x > 0, else 0
+
+    @staticmethod
+    def sympy_form(sp, x):
+        return sp.Max(x, 0)
+
+    @staticmethod
+    def sympy_derivative(sp, x):
+        return sp.Heaviside(x, 0)  # relu'(0) = 0, as in exprdiff
 
 
 class Softplus(UnaryOp):
@@ -69,9 +93,18 @@ class Softplus(UnaryOp):
     __slots__ = ()
     vjp_uses_out = False
     numpy_code = "np.logaddexp(0.0, {0})"
+    sympy_name = "softplus"
 
     def forward(self, x):
         return np.logaddexp(0.0, x)
 
     def vjp(self, g, x, out):
         return g * sigmoid(x)
+
+    @staticmethod
+    def sympy_form(sp, x):
+        return sp.log(1 + sp.exp(x))
+
+    @staticmethod
+    def sympy_derivative(sp, x):
+        return sp.sigmoid(x)

@@ -3,7 +3,9 @@
 Each ``vjp*`` rule (vector-Jacobian product) receives ``g``, the gradient with respect to the
 operation's value, and returns the gradient for one operand (the chain rule
 applied once).  Written with operators and ufuncs only, each rule also builds
-the symbolic derivative when handed nodes.
+the symbolic derivative when handed nodes.  The class attributes say how each
+prints (`exprdiff.core.nodes.Node`); SymPy writes these with its own
+operators, so ``sympy_form`` applies Python's.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from exprdiff.core.nodes import BinaryOp, UnaryOp
+from exprdiff.core.printing import FRACTION, POWER, SUM
 
 __all__ = ["Add", "Divide", "Multiply", "Negate", "Power", "Subtract"]
 
@@ -23,6 +26,15 @@ class Add(BinaryOp):
     vjp_uses_operands = False
     symbol = "+"
     ufunc = np.add
+    precedence = SUM
+    associativity = "both"
+    spaced = True
+    latex_template = "#1 + #2"
+    numpy_code = "{0} + {1}"
+
+    @staticmethod
+    def sympy_form(sp, a, b):
+        return a + b
 
     def forward(self, a, b):
         return a + b
@@ -42,6 +54,14 @@ class Subtract(BinaryOp):
     vjp_uses_operands = False
     symbol = "-"
     ufunc = np.subtract
+    precedence = SUM
+    spaced = True
+    latex_template = "#1 - #2"
+    numpy_code = "{0} - {1}"
+
+    @staticmethod
+    def sympy_form(sp, a, b):
+        return a - b
 
     def forward(self, a, b):
         return a - b
@@ -60,6 +80,14 @@ class Multiply(BinaryOp):
     vjp_uses_out = False
     symbol = "*"
     ufunc = np.multiply
+    associativity = "both"
+    latex_template = r"#1 \cdot #2"
+    latex_coefficient_template = "#1 #2"  # 6 x
+    numpy_code = "{0} * {1}"
+
+    @staticmethod
+    def sympy_form(sp, a, b):
+        return a * b
 
     def forward(self, a, b):
         return a * b
@@ -77,6 +105,13 @@ class Divide(BinaryOp):
     __slots__ = ()
     symbol = "/"
     ufunc = np.true_divide
+    latex_template = r"\frac{#1}{#2}"
+    latex_precedence = FRACTION
+    numpy_code = "{0} / {1}"
+
+    @staticmethod
+    def sympy_form(sp, a, b):
+        return a / b
 
     def forward(self, a, b):
         return a / b
@@ -98,6 +133,14 @@ class Power(BinaryOp):
     __slots__ = ()
     symbol = "**"
     ufunc = np.power
+    precedence = POWER
+    associativity = "right"
+    latex_template = "#1^{#2}"
+    numpy_code = "{0} ** {1}"
+
+    @staticmethod
+    def sympy_form(sp, a, b):
+        return a**b
 
     def forward(self, a, b):
         return a**b
@@ -117,6 +160,12 @@ class Negate(UnaryOp):
     vjp_uses_operands = False
     symbol = "-"
     ufunc = np.negative
+    latex_template = "-#1"
+    numpy_code = "-{0}"
+
+    @staticmethod
+    def sympy_form(sp, x):
+        return -x
 
     def forward(self, x):
         return -x

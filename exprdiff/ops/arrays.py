@@ -16,9 +16,10 @@ import numpy as np
 from exprdiff.core.nodes import BinaryOp, UnaryOp, as_node
 from exprdiff.core.values import shape_of
 
+#: the operations; `logsumexp`, `softmax`, `class_score` and `class_indices` are
+#: the NumPy functions behind some of them
 __all__ = [
     "ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "SumOfSquares", "Transpose",
-    "class_indices", "class_score", "logsumexp", "softmax",
 ]
 
 
@@ -135,6 +136,9 @@ class MatMul(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     symbol = "@"
+    spaced = True
+    latex_template = "#1 #2"
+    numpy_code = "{0} @ {1}"
     ufunc = np.matmul
     elementwise = False
 

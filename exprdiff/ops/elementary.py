@@ -6,7 +6,7 @@ import numpy as np
 
 from exprdiff.core.nodes import UnaryOp
 
-__all__ = ["Abs", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
+__all__ = ["Abs", "Arcsin", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
 
 
 class Exp(UnaryOp):
@@ -16,6 +16,7 @@ class Exp(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\exp\left(#1\right)"
     ufunc = np.exp
+    sympy_name = "exp"
 
     def forward(self, x):
         return np.exp(x)
@@ -31,6 +32,7 @@ class Log(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\log\left(#1\right)"
     ufunc = np.log
+    sympy_name = "log"
 
     def forward(self, x):
         return np.log(x)
@@ -46,6 +48,7 @@ class Sqrt(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\sqrt{#1}"
     ufunc = np.sqrt
+    sympy_name = "sqrt"
 
     def forward(self, x):
         return np.sqrt(x)
@@ -61,6 +64,7 @@ class Abs(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\left|#1\right|"
     ufunc = np.absolute
+    sympy_name = "Abs"
 
     def forward(self, x):
         return np.absolute(x)
@@ -76,6 +80,7 @@ class Sign(UnaryOp):
     vjp_uses_out = False
     vjp_uses_operands = False
     ufunc = np.sign
+    sympy_name = "sign"
 
     def forward(self, x):
         return np.sign(x)
@@ -91,6 +96,7 @@ class Sin(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\sin\left(#1\right)"
     ufunc = np.sin
+    sympy_name = "sin"
 
     def forward(self, x):
         return np.sin(x)
@@ -106,6 +112,7 @@ class Cos(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\cos\left(#1\right)"
     ufunc = np.cos
+    sympy_name = "cos"
 
     def forward(self, x):
         return np.cos(x)
@@ -121,9 +128,32 @@ class Tanh(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\tanh\left(#1\right)"
     ufunc = np.tanh
+    sympy_name = "tanh"
 
     def forward(self, x):
         return np.tanh(x)
 
     def vjp(self, g, x, out):
         return g * (1 - out**2)
+
+
+class Arcsin(UnaryOp):
+    """``arcsin(x)``, for ``-1 <= x <= 1`` (NaN outside); its derivative is infinite at ±1.
+
+    >>> from exprdiff import Parameter
+    >>> p = Parameter("p")
+    >>> Arcsin(p)({p: 0.5}), Arcsin(p).grad({p: 0.6})
+    (0.5235987755982989, {Parameter('p'): 1.25})
+    """
+
+    __slots__ = ()
+    vjp_uses_out = False
+    latex_template = r"\arcsin\left(#1\right)"
+    ufunc = np.arcsin
+    sympy_name = "asin"
+
+    def forward(self, x):
+        return np.arcsin(x)
+
+    def vjp(self, g, x, out):
+        return g / np.sqrt(1 - x**2)

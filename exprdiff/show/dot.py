@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from exprdiff.core.interpreter import values_and_adjoints
-from exprdiff.core.nodes import Constant, Input, Node, Parameter
+from exprdiff.core.nodes import Node
 from exprdiff.core.plan import plan_for
-from exprdiff.core.printing import format_number, function_name
+from exprdiff.core.printing import LeafStyle, format_leaf, function_name
 from exprdiff.keep.atomic_files import write_atomically
 
 __all__ = ["DEFAULT_MAX_NODES", "render", "to_dot"]
@@ -33,7 +33,8 @@ __all__ = ["DEFAULT_MAX_NODES", "render", "to_dot"]
 #: more boxes than this make an unreadable picture; `to_dot` refuses them
 DEFAULT_MAX_NODES = 300
 _FORMATS = ("svg", "png", "pdf")
-_FILL = {Parameter: "#dbe9f6", Input: "#e3f1d8", Constant: "#eeeeee"}
+_FILL = {"parameter": "#dbe9f6", "input": "#e3f1d8", "constant": "#eeeeee"}  # by leaf kind
+_LEAVES = LeafStyle(inline=0, array=lambda shape: f"array {shape}")
 _SHOWN_ELEMENTS = 4  # numbers shown from an array
 
 
@@ -94,7 +95,7 @@ def to_dot(
         if values is not None:
             cells.append(f"value {html.escape(summarise(values[i], digits))}")
             cells.append(f"grad {html.escape(summarise(adjoints[i], digits))}")
-        fill = _FILL.get(type(node), "#ffffff")
+        fill = _FILL.get(node.leaf_kind, "#ffffff")
         row = "".join(f"<td>{cell}</td>" for cell in cells)
         lines.append(
             f'  n{i} [label=<<table border="0" cellborder="1" cellspacing="0" '
@@ -116,11 +117,7 @@ def node_title(node: Node) -> str:
     """
     children = node.children
     if not children:
-        value = getattr(node, "value", None)
-        if value is None:
-            return node.label
-        return format_number(value) if not isinstance(value, np.ndarray) else \
-            f"array {value.shape}"
+        return format_leaf(node, _LEAVES)
     if node.symbol and len(children) == 2:
         return node.symbol
     name = function_name(type(node))

@@ -1,12 +1,17 @@
 """LaTeX for expressions: fractions, powers, named functions, subscripted names.
 
-Division prints as ``\\frac``, powers as ``^{...}``, products with ``\\cdot``
-(a number before a name is written next to it: ``6 x``), and functions take
-their form from their class (``latex_template``, with ``#1`` for the operand):
-``\\sigma``, ``\\log``, ``\\tanh``, ``\\sqrt``...; an operation without one
-prints as ``\\operatorname{name}``.  Names such as ``w1`` or ``w_1`` become
-``w_{1}``, Greek names become letters (``alpha`` is ``\\alpha``) and longer
-names are set upright.  Iterative, like `exprdiff.core.printing`.
+Every operation takes its form from its class: ``latex_template``, with
+``#1``, ``#2`` for the operands (``\\frac{#1}{#2}``, ``#1^{#2}``,
+``\\sigma\\left(#1\\right)``...); without one, an operation with a symbol is
+written with it and any other as ``\\operatorname{name}``.  An operand inside
+braces or ``\\left...\\right`` is grouped already; one written bare gets
+parentheses when it binds more loosely than its operation (the shared
+`exprdiff.core.printing.precedence`, where a fraction groups like an atom
+except as the base of a power).  A product written with ``\\cdot`` drops it
+after a plain number (``6 x``, the class's ``latex_coefficient_template``).
+Names such as ``w1`` or ``w_1`` become ``w_{1}``, Greek names become letters
+(``alpha`` is ``\\alpha``) and longer names are set upright.  Iterative, like
+`exprdiff.core.printing`.
 
 >>> from exprdiff import Parameter, Input, Sigmoid
 >>> w1, x1, b = Parameter("w1"), Input("x1"), Parameter("b")
@@ -18,16 +23,19 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from exprdiff.core.nodes import Node
-from exprdiff.core.printing import PRECEDENCE, format_number, function_name, render_text
+from exprdiff.core.printing import (
+    PREFIX,
+    PRODUCT,
+    LeafStyle,
+    format_leaf,
+    function_name,
+    precedence,
+    render_text,
+)
 
-__all__ = ["latex_name", "to_latex"]
+__all__ = ["latex_name", "template_of", "to_latex"]
 
-_PREFIX = 30
-_FRACTION = 25  # needs no parentheses next to products and signs
-_ATOM = 100
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
     "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
@@ -36,6 +44,7 @@ _GREEK = {
 _INDEXED = re.compile(r"^([A-Za-z]+)_?(\d+)$")
 _SUBSCRIPTED = re.compile(r"^([A-Za-z0-9]+)_([A-Za-z0-9_]+)$")
 _PLACEHOLDER = re.compile(r"(#\d)")
+_GROUPING = re.compile(r"\\left|\\right|[{}]")
 
 
 def latex_name(name: str) -> str:
@@ -71,74 +80,81 @@ def to_latex(root: Node, limit: int | None = None) -> str:
     return render_text(root, _expand, limit)
 
 
+_LEAVES = LeafStyle(
+    name=latex_name, brackets=(r"\left[", r"\right]"),
+    array=lambda shape: r"\mathrm{array}" + str(shape).replace(" ", ""),
+)
+
+
 def _expand(node, stack: list) -> None:
     if node.children:
         stack.extend(reversed(_layout(node)))
     else:
-        stack.append(_leaf(node))
-
-
-def _leaf(node) -> str:
-    if not hasattr(node, "value"):
-        return latex_name(node.label)
-    value = node.value
-    if isinstance(value, np.ndarray):
-        if value.ndim == 1 and value.size <= 8:
-            return r"\left[" + ", ".join(format_number(v) for v in value) + r"\right]"
-        return r"\mathrm{array}" + str(value.shape).replace(" ", "")
-    return format_number(value)
-
-
-def _level(node) -> int:
-    children = node.children
-    if not children:
-        value = getattr(node, "value", None)
-        return _PREFIX if isinstance(value, float) and value < 0 else _ATOM
-    symbol = node.symbol
-    if not symbol:
-        return _ATOM
-    if len(children) == 1:
-        return _PREFIX
-    return _FRACTION if symbol == "/" else PRECEDENCE.get(symbol, 20)
-
-
-def _wrapped(node, parenthesize: bool) -> list:
-    return [r"\left(", node, r"\right)"] if parenthesize else [node]
+        stack.append(format_leaf(node, _LEAVES))
 
 
 def _layout(node) -> list:
     """The pieces (text and operand nodes) that print ``node``."""
     children = node.children
-    symbol = node.symbol
-    if not symbol:
-        template = node.latex_template or _default_template(node)
-        return [children[int(part[1]) - 1] if _PLACEHOLDER.fullmatch(part) else part
-                for part in _PLACEHOLDER.split(template) if part]
-    if len(children) == 1:
-        level = _level(children[0])
-        return [symbol, *_wrapped(children[0], level < 20 or level == _PREFIX)]
-    lhs, rhs = children
-    lhs_level, rhs_level = _level(lhs), _level(rhs)
-    if symbol == "/":
-        return [r"\frac{", lhs, "}{", rhs, "}"]
-    if symbol == "**":
-        return [*_wrapped(lhs, lhs_level < _ATOM), "^{", rhs, "}"]
-    level = PRECEDENCE.get(symbol, 20)
-    rhs_parens = rhs_level < level or rhs_level == _PREFIX or (
-        rhs_level == level and symbol == "-")
-    if symbol == "*":
-        joint = " " if _is_number(lhs) and not _starts_with_number(rhs) else r" \cdot "
-    else:
-        joint = f" {symbol} " if symbol in "+-" else " "
-    return [*_wrapped(lhs, lhs_level < level), joint, *_wrapped(rhs, rhs_parens)]
+    own = precedence(node, latex=True)
+    pieces: list = []
+    depth = 0  # inside braces or \left...\right: the operand is grouped already
+    for part in _PLACEHOLDER.split(_template(node)):
+        if not _PLACEHOLDER.fullmatch(part):
+            pieces.append(part)
+            depth += sum(1 if mark in ("{", r"\left") else -1 for mark in _GROUPING.findall(part))
+            continue
+        slot = int(part[1]) - 1
+        operand = children[slot]
+        if depth == 0 and _needs_parentheses(node, slot, precedence(operand, latex=True), own):
+            pieces.extend((r"\left(", operand, r"\right)"))
+        else:
+            pieces.append(operand)
+    return [piece for piece in pieces if piece != ""]
 
 
-def _default_template(node) -> str:
-    name = function_name(type(node))
-    operands = ", ".join(f"#{i + 1}" for i in range(len(node.children)))
-    settings = "".join(
-        f", \\mathrm{{{key}}}={getattr(node, key)!r}" for key in node.settings)
-    return rf"\operatorname{{{name}}}\left({operands}{settings}\right)"
+def _needs_parentheses(node, slot: int, level: int, own: int) -> bool:
+    """Whether a bare operand at ``level`` needs parentheses in ``node`` (at level ``own``)."""
+    if len(node.children) == 1:  # a sign before a product is unambiguous: -2 x
+        return level < PRODUCT or level == PREFIX
+    associativity = type(node).associativity
+    if slot == 0:
+        return level < own or (associativity == "right" and level <= own)
+    return level < own or level == PREFIX or (level == own and associativity == "left")
+
+
+def _template(node) -> str:
+    """The LaTeX form of ``node`` with ``#1``, ``#2`` for its operands."""
+    kind, children = type(node), node.children
+    coefficient = kind.latex_coefficient_template
+    if coefficient and _is_number(children[0]) and not _starts_with_number(children[1]):
+        return coefficient
+    if kind.latex_template or kind.symbol or not node.settings:
+        return template_of(kind, len(children))
+    settings = "".join(f", \\mathrm{{{key}}}={getattr(node, key)!r}" for key in node.settings)
+    return template_of(kind, len(children))[: -len(r"\right)")] + settings + r"\right)"
+
+
+def template_of(op: type, arity: int) -> str:
+    r"""The LaTeX form an operation class gives its nodes, ``#1``, ``#2`` for the operands.
+
+    Its ``latex_template``; else its symbol's form; else a call, to which a
+    node adds its settings.
+
+    >>> from exprdiff import BinaryOp, Divide, Negate, Tanh
+    >>> template_of(Divide, 2), template_of(Negate, 1), template_of(Tanh, 1)
+    ('\\frac{#1}{#2}', '-#1', '\\tanh\\left(#1\\right)')
+    >>> class Hypot(BinaryOp):
+    ...     pass
+    >>> print(template_of(Hypot, 2))
+    \operatorname{hypot}\left(#1, #2\right)
+    """
+    if op.latex_template:
+        return op.latex_template
+    if op.symbol:
+        return op.symbol + "#1" if arity == 1 else f"#1 {op.symbol} #2"
+    operands = ", ".join(f"#{i + 1}" for i in range(arity))
+    return rf"\operatorname{{{function_name(op)}}}\left({operands}\right)"
 
 
 def _is_number(node) -> bool:
@@ -149,7 +165,7 @@ def _is_number(node) -> bool:
 def _starts_with_number(node) -> bool:
     """Whether ``node`` prints starting with a digit (so ``2 3`` would misread)."""
     while node.children:
-        if node.symbol in ("/", "") or len(node.children) == 1:
+        if not template_of(type(node), len(node.children)).startswith("#1"):
             return False
         node = node.children[0]
-    return hasattr(node, "value")
+    return node.leaf_kind == "constant"
