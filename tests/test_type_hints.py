@@ -21,9 +21,9 @@ from exprdiff.keep.cli import main
 
 PACKAGE = Path(exprdiff.__file__).parent
 MODULES = ["exprdiff", *load_docs_script("make_api.py").BY_MODULE]
-#: the derivative-rule methods an operation implements: their hints are the bases' (Any in,
+#: the per-op rule methods (forward, derivatives, SymPy forms): their hints are the bases' (Any in,
 #: Any out); the engine calls them, users do not
-RULES = {"forward", "vjp", "vjp_lhs", "vjp_rhs"}
+RULES = {"forward", "vjp", "vjp_lhs", "vjp_rhs", "sympy_form", "sympy_derivative"}
 
 
 def public_functions() -> dict[str, Callable]:
