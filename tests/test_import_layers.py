@@ -80,3 +80,17 @@ def test_the_engine_does_not_import_the_node_classes():
     graph = import_graph()
     for engine in ("exprdiff.core.plan", "exprdiff.core.interpreter"):
         assert "exprdiff.core.nodes" not in graph[engine]
+
+
+def test_no_module_shares_its_name_with_a_function_beside_it():
+    """``import exprdiff.x.y as m`` gives the module: no package attribute named y is something else."""
+    import importlib
+    import types
+
+    for name in import_graph():
+        package_name, _, leaf = name.rpartition(".")
+        if not package_name:
+            continue
+        package = importlib.import_module(package_name)
+        importlib.import_module(name)
+        assert isinstance(getattr(package, leaf), types.ModuleType), name

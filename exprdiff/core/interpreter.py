@@ -134,6 +134,9 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
                    keep: bool = False) -> None:
     """Reverse-mode accumulation over ``steps`` (see `Plan`); the engine's hot loop.
 
+    Deliberately unrolled (one, two or any operands inline, locals for globals):
+    it runs once per operation per call, so every attribute lookup shows.
+
     Contributions to the positions in ``quiet`` are computed without
     floating-point warnings.  Unless ``keep``, each operation's value and
     gradient are dropped once used.
@@ -182,7 +185,10 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
 def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
              steps: list | None = None) -> list:
     """Every value of the plan (released ones replaced by their shapes, see `Plan`);
-    ``steps`` defaults to ``plan.evaluate_steps``."""
+    ``steps`` defaults to ``plan.evaluate_steps``.
+
+    The forward hot loop, deliberately unrolled like `_backpropagate`.
+    """
     steps = plan.evaluate_steps if steps is None else steps
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
