@@ -48,6 +48,8 @@ from exprdiff.ops import (
 )
 from exprdiff.show.dot import render, to_dot
 from exprdiff.show.latex import to_latex
+from exprdiff.show.notebook import draw
+from exprdiff.show.notebook import install as _install_rich_display
 from exprdiff.symbolic.checking import GradCheck, check_grads
 from exprdiff.symbolic.derivatives import (
     diff,
@@ -61,6 +63,10 @@ from exprdiff.symbolic.derivatives import (
 from exprdiff.symbolic.simplification import simplify, simplify_all
 
 __version__ = "0.1.0"
+
+# Expressions show their formula and graph in Jupyter through hooks the show
+# layer registers here (exprdiff.core.display_hooks: the core never imports it).
+_install_rich_display()
 
 __all__ = [
     "Abs",
@@ -108,6 +114,7 @@ __all__ = [
     "as_node",
     "check_grads",
     "diff",
+    "draw",
     "evaluate_derivatives",
     "evaluate_hessian",
     "from_sympy",
