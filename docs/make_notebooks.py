@@ -26,13 +26,13 @@ import nbformat
 DOCS = Path(__file__).resolve().parent
 NOTEBOOKS = DOCS / "notebooks"
 #: the chapters that are notebooks too
-CHAPTERS = ["backpropagation.md", "logic_gates.md"]
+CHAPTERS = ["backpropagation.md", "jupyter.md", "logic_gates.md"]
 
 _FENCE = re.compile(r"^```(\w*)\s*$")
 _DIRECTIVE = re.compile(r"\s*# doctest:.*$", flags=re.M)
 _SAVEFIG = re.compile(r"""^(\w+)\.savefig\((["'])(figures/[^"']+)\2\)$""")
 _IMAGE = re.compile(r"^!\[([^\]]*)\]\((figures/[^)\s]+)\)\s*$")
-_PAGE_LINK = re.compile(r"\]\((?!https?:|#|\.\./)([\w-]+\.md)(#[\w-]*)?\)")
+_PAGE_LINK = re.compile(r"\]\((?!https?:|#|\.\./)([\w/-]+\.(?:md|ipynb))(#[\w-]*)?\)")
 _INTRO = (
     "> This notebook is made from the guide's page [`{page}`](../{page}) by "
     "`docs/make_notebooks.py`: the text and the examples are the page's, and "

@@ -15,11 +15,12 @@ import re
 
 import pytest
 from docs_scripts import DOCS, load_docs_script
+from html_tables import table_of
 from tools import require_module
 
 ROOT = DOCS.parent
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-CHAPTERS = ["backpropagation.md", "logic_gates.md"]
+CHAPTERS = ["backpropagation.md", "jupyter.md", "logic_gates.md"]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_the_notebooks_are_the_chapters_listed_here(make):
     """docs/notebooks holds one notebook per listed chapter, and nothing else (no checkpoints)."""
     assert make.CHAPTERS == CHAPTERS
     assert sorted(p.name for p in (DOCS / "notebooks").iterdir()) == [
-        "backpropagation.ipynb", "logic_gates.ipynb"]
+        "backpropagation.ipynb", "jupyter.ipynb", "logic_gates.ipynb"]
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
@@ -167,8 +168,31 @@ def test_backpropagation_notebook_gets_the_tutorials_gradients(executed):
     assert png == (DOCS / "figures" / "backprop_graph.png").read_bytes()
 
 
-def test_in_a_kernel_the_progress_bar_and_the_displays_need_nothing_more(execute):
-    """In Jupyter without ipywidgets: the text bar and no warning; an expression shows its formula."""
+def test_jupyter_notebook_shows_the_rich_displays(executed):
+    """In a real kernel: the formula, the graph, the tables and the figures of docs/jupyter.md."""
+    cells = {c.source.splitlines()[-1]: c for c in executed("jupyter.md").cells
+             if c.cell_type == "code"}
+
+    def data(last_line):
+        (result,) = [o for o in cells[last_line].outputs if o.output_type == "execute_result"]
+        return result.data
+
+    assert data("neuron")["text/latex"] == (
+        r"$\displaystyle \sigma\left(w_{1} \cdot x_{1} + w_{2} \cdot x_{2} + b\right)$")
+    assert data("neuron")["image/svg+xml"].startswith("<svg")  # .ci/run installs Graphviz
+    assert "grad 0.1966" in data("picture")["image/svg+xml"]  # w2's box in draw's picture
+    assert [row[0] for row in table_of(data("grads")["text/html"])[1]] == [
+        "parameter", "w1", "w2", "b"]
+    title, rows = table_of(data("fitted")["text/html"])
+    assert title.startswith("FitResult: 2000 epochs") and rows[1] == ["w1", "6.40373"]
+    assert "<polyline" in data("fitted")["text/html"]
+    assert table_of(data("check")["text/html"])[0].startswith("GradCheck: ok")
+    figures = [c for c in cells.values() if any("image/png" in o.get("data", {}) for o in c.outputs)]
+    assert len(figures) == 2
+
+
+def test_in_a_kernel_the_progress_bar_needs_no_ipywidgets(execute):
+    """In Jupyter without ipywidgets: tqdm's text bar on stderr, and no warning."""
     nbformat = require_module("nbformat")
     code = [
         "from exprdiff import Input, Parameter, optimize\n"
@@ -176,11 +200,9 @@ def test_in_a_kernel_the_progress_bar_and_the_displays_need_nothing_more(execute
         "fitted = optimize((w * x - 2 * x) ** 2, {w: 0.0}, {x: [1.0, 2.0]}, epochs=30,\n"
         "                  learning_rate=0.1, progress=True)",
         "import importlib.util\nimportlib.util.find_spec('ipywidgets') is None",
-        "w * x",
-        "fitted",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code])
-    bar, no_widgets, expr, fit = execute(nb).cells
+    bar, no_widgets = execute(nb).cells
     streams = [o for o in bar.outputs if o.output_type == "stream"]
     text = "".join(o.text for o in streams)
     assert "IProgress" not in text and "Warning" not in text
@@ -190,7 +212,3 @@ def test_in_a_kernel_the_progress_bar_and_the_displays_need_nothing_more(execute
     else:  # ipywidgets installed: tqdm's widget, no text bar
         assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                    for o in bar.outputs)
-    assert expr.outputs[0].data["text/latex"] == r"$\displaystyle w \cdot x$"
-    assert expr.outputs[0].data["text/plain"] == "<Multiply w*x>"
-    assert fit.outputs[0].data["text/plain"].startswith("FitResult(30 epochs")
-    assert "<table" in fit.outputs[0].data["text/html"]

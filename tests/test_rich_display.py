@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 import pytest
+from html_tables import table_of
 from tools import require_module, require_program
 
 from exprdiff import (
@@ -123,15 +124,15 @@ def test_a_gradient_dict_is_a_dict_shown_as_a_table(shown, neuron):
     assert data["text/plain"] == (
         "{Parameter('w1'): 0.0,\n Parameter('w2'): 0.19661193324148185,\n"
         " Parameter('b'): 0.19661193324148185}")
-    rows = re.findall(r"<tr><td>(\w+)</td><td[^>]*>([^<]*)</td></tr>", data["text/html"])
-    assert rows == [("w1", "0"), ("w2", "0.196612"), ("b", "0.196612")]
+    assert table_of(data["text/html"]) == ("gradient", [
+        ["parameter", "derivative"], ["w1", "0"], ["w2", "0.196612"], ["b", "0.196612"]])
 
 
 def test_array_gradients_show_their_shape_and_first_numbers(shown):
     W, x = Parameter("W"), Input("x")
     grads = (W @ x).grad({W: np.ones((2, 3))}, {x: np.arange(3.0)})
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", shown(grads)["text/html"])
-    assert cells == ["W", "shape (2, 3): [0, 1, 2, 0, …]"]
+    _, rows = table_of(shown(grads)["text/html"])
+    assert rows[1:] == [["W", "shape (2, 3): [0, 1, 2, 0, …]"]]
 
 
 def test_a_fit_shows_what_it_did_and_the_fitted_values(shown):
@@ -148,7 +149,11 @@ def test_a_fit_shows_what_it_did_and_the_fitted_values(shown):
     assert [float(line.split()[1]) for line in lines[1:]] == pytest.approx(
         list(fitted.values()), rel=1e-5)
     html = data["text/html"]
-    assert "500 epochs" in html and "mean loss per epoch" in html
+    title, rows = table_of(html)
+    assert title == (f"FitResult: 500 epochs, stop_reason='epochs', mean loss "
+                     f"{fitted.losses[0]:.6g} → {fitted.final_loss:.6g}")
+    assert [row[0] for row in rows[1:]] == [p.label for p in fitted]
+    assert "mean loss per epoch" in html
     points = re.search(r'<polyline [^>]*points="([^"]+)"', html).group(1).split()
     ys = [float(point.split(",")[1]) for point in points]
     assert 2 <= len(points) <= 241 and ys[0] < ys[-1]  # SVG y grows downwards: the loss fell
@@ -176,13 +181,13 @@ def test_a_gradient_check_shows_its_table(shown):
     data = shown(check)
     assert data["text/plain"] == repr(check)
     assert data["text/plain"].startswith("GradCheck(ok, worst ")
-    rows = re.findall(r"<tr><td>(\w+)</td>.*?<td[^>]*>(ok|disagrees)</td></tr>", data["text/html"])
-    assert rows == [("a", "ok"), ("b", "ok")]
+    title, rows = table_of(data["text/html"])
+    assert title.startswith("GradCheck: ok, worst ")
+    assert [(row[0], row[3]) for row in rows[1:]] == [("a", "ok"), ("b", "ok")]
     failing = GradCheck((ParameterCheck("w", 0.5, None),), 1e-5)
-    html = shown(failing)["text/html"]
-    assert "GradCheck: FAILED, worst 5.0e-01" in html
-    assert re.search(r"<td>w</td><td[^>]*>5.0e-01</td><td[^>]*>n/a</td><td[^>]*>disagrees</td>",
-                     html)
+    assert table_of(shown(failing)["text/html"]) == (
+        "GradCheck: FAILED, worst 5.0e-01, tolerance 1e-05",
+        [["parameter", "first order", "second order", ""], ["w", "5.0e-01", "n/a", "disagrees"]])
 
 
 def test_figures_of_the_plot_helpers_show_inline(shown):

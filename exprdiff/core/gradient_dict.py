@@ -26,7 +26,7 @@ class GradientDict(dict):
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
     >>> GradientDict({w: 0.5})._repr_html_()
-    '<table class="exprdiff">...<td>w</td>...0.5</td>...'
+    '<div class="exprdiff">...<td...>w</td>...0.5</td>...'
     """
 
     def _repr_html_(self) -> str:

@@ -57,30 +57,34 @@ def text_rows(rows: Iterable[tuple[str, object]], indent: str = "  ") -> list[st
 def html_table(
     caption: str, header: Sequence[str], rows: Iterable[Sequence[object]], footer: str = "",
 ) -> str:
-    """An HTML table for a notebook: a caption, a header row, rows cut after `MAX_ROWS`.
+    """An HTML table for a notebook: a title line, a header row, rows cut after `MAX_ROWS`.
 
     Cells that are not text are summarised by `value_summary`; everything is
     escaped.  ``footer`` is trusted HTML placed under the table.
 
     >>> print(html_table("gradient", ["parameter", "value"], [["w", 0.5]]))
-    <table class="exprdiff">...<caption ...>gradient</caption>...<td>w</td><td...>0.5</td>...
+    <div class="exprdiff"><div ...>gradient</div><table>...<td...>w</td><td...>0.5</td>...
     """
     rows = list(rows)
-    head = "".join(f"<th style=\"text-align:left\">{html.escape(h)}</th>" for h in header)
+    head = "".join(f"<th{_CELL}>{html.escape(h)}</th>" for h in header)
     body = []
     for row in rows[:MAX_ROWS]:
         name, *values = row
-        cells = [f"<td>{html.escape(str(name))}</td>"] + [
-            f"<td style=\"text-align:left; font-family:monospace\">"
+        cells = [f"<td{_CELL}>{html.escape(str(name))}</td>"] + [
+            f"<td{_NUMBER}>"
             f"{html.escape(value if isinstance(value, str) else value_summary(value))}</td>"
             for value in values
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     if len(rows) > MAX_ROWS:
-        body.append(f"<tr><td colspan=\"{len(header)}\">… and {len(rows) - MAX_ROWS} more"
-                    "</td></tr>")
+        body.append(f"<tr><td{_CELL} colspan=\"{len(header)}\">… and {len(rows) - MAX_ROWS} "
+                    "more</td></tr>")
     return (
-        "<table class=\"exprdiff\">"
-        f"<caption style=\"text-align:left\">{html.escape(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{footer}"
+        f'<div class="exprdiff"><div style="font-weight:bold">{html.escape(caption)}</div>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"{footer}</div>"
     )
+
+
+_CELL = ' style="text-align:left; padding:0.1em 1.5em 0.1em 0"'
+_NUMBER = ' style="text-align:left; padding:0.1em 1.5em 0.1em 0; font-family:monospace"'
