@@ -8,8 +8,11 @@
   notebook's page offers its ``.ipynb`` for download and links back.
 - On notebook pages (rendered by mkdocs-jupyter, outside MkDocs' own link
   handling), links to the guide's pages (``../keeping.md``) become the
-  pages' addresses, and scripts from other sites (MathJax, Mermaid, which no
-  cell here needs) are dropped, so the site works offline.
+  pages' addresses.
+
+Nothing on the site comes from another site (no web fonts, and mkdocs-jupyter
+is left without a MathJax address), so it works offline; tests/test_site.py
+and the browser test check it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ _OUTSIDE_LINKS = {"../bench/README.md": "benchmarks.md"}
 
 _SESSION_FENCE = re.compile(r"^```python\n(?=>>> )", flags=re.M)
 _GUIDE_LINK = re.compile(r'href="\.\./([\w/-]+\.(?:md|ipynb))(#[\w-]*)?"')
-_REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>')
 _TITLE = re.compile(r"^# .*$", flags=re.M)
 
 
@@ -56,7 +58,6 @@ def on_page_content(html: str, page, config, files: Files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html
     html = _GUIDE_LINK.sub(lambda link: _page_link(link, page, files), html)
-    html = _REMOTE_SCRIPT.sub("", html)
     name = Path(page.file.src_uri).name
     banner = (
         '<div class="admonition tip"><p class="admonition-title">A Jupyter notebook</p>'

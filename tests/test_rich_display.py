@@ -71,6 +71,15 @@ def test_without_graphviz_an_expression_shows_its_formula_only(shown, neuron, mo
     assert data["text/latex"].startswith(r"$\displaystyle \sigma\left(")
 
 
+def test_when_graphviz_fails_an_expression_shows_its_formula_only(shown, neuron, monkeypatch):
+    """A failing dot run does not break the cell: no SVG, the formula and the text remain."""
+    def failing(source):
+        raise RuntimeError("Graphviz dot failed (exit status 1): ...")
+
+    monkeypatch.setattr(notebook, "svg_from_dot", failing)
+    assert set(shown(neuron[0])) == {"text/plain", "text/latex"}
+
+
 def test_a_larger_graph_is_not_drawn_but_its_formula_is_shown(shown):
     """Past MAX_GRAPH_NODES distinct nodes: formula, no graph."""
     xs = [Input(f"x{i}") for i in range(12)]

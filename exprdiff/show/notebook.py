@@ -73,7 +73,7 @@ def formula_latex(node: Node) -> str | None:
 def graph_svg(node: Node) -> str | None:
     """The graph of a small expression as SVG text, or None.
 
-    None without the Graphviz ``dot`` program or for more than
+    None without the Graphviz ``dot`` program, when it fails, or for more than
     `MAX_GRAPH_NODES` distinct nodes.
 
     >>> from exprdiff import Parameter
@@ -84,7 +84,10 @@ def graph_svg(node: Node) -> str | None:
     """
     if _more_nodes_than(node, MAX_GRAPH_NODES):
         return None
-    return svg_from_dot(to_dot(node))
+    try:
+        return svg_from_dot(to_dot(node))
+    except (RuntimeError, subprocess.TimeoutExpired):  # a display shows the text instead
+        return None
 
 
 def svg_from_dot(source: str) -> str | None:
