@@ -38,6 +38,8 @@ from exprdiff.ops.clip import *  # noqa: F403
 from exprdiff.ops.elementary import *  # noqa: F403
 from exprdiff.show.dot import render, to_dot
 from exprdiff.show.latex import to_latex
+from exprdiff.show.notebook import draw
+from exprdiff.show.notebook import install as _install_rich_display
 from exprdiff.symbolic.checking import GradCheck, check_grads
 from exprdiff.symbolic.derivatives import (
     diff,
@@ -49,6 +51,10 @@ from exprdiff.symbolic.derivatives import (
     hessian_function,
 )
 from exprdiff.symbolic.simplification import simplify, simplify_all
+
+# Expressions show their formula and graph in Jupyter through hooks the show
+# layer registers here (exprdiff.core.display_hooks: the core never imports it).
+_install_rich_display()
 
 __all__ = [
     "Adam",
@@ -70,6 +76,7 @@ __all__ = [
     "as_node",
     "check_grads",
     "diff",
+    "draw",
     "evaluate_derivatives",
     "evaluate_hessian",
     "from_sympy",

@@ -3,7 +3,8 @@
 This is the only module that imports matplotlib, so ``import exprdiff``
 stays fast.  Each function that draws into one Axes takes an optional
 ``ax`` (default: pyplot's current Axes) and returns it, the matplotlib
-convention; `target_before_after` builds a whole Figure.
+convention; `target_before_after` builds a whole Figure, a `figure` that
+Jupyter shows inline without ``%matplotlib inline``.
 
 >>> from exprdiff import Input
 >>> from exprdiff.gates import perceptron
@@ -16,6 +17,7 @@ convention; `target_before_after` builds a whole Figure.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -27,8 +29,8 @@ from exprdiff.core.nodes import Input, Node
 from exprdiff.truth_tables import CORNERS, targets
 
 __all__ = [
-    "decision_boundary", "decision_heatmap", "grid", "loss_curve", "target_before_after",
-    "target_heatmap",
+    "InlineFigure", "decision_boundary", "decision_heatmap", "figure", "grid", "loss_curve",
+    "target_before_after", "target_heatmap",
 ]
 
 Range = tuple[float, float]
@@ -155,8 +157,8 @@ def target_before_after(
     """Three heatmaps side by side: the gate's target, the model before and after training.
 
     All three share the colour scale [0, 1] and one colour bar.  Without
-    ``fig`` it returns a new Figure that pyplot does not track (save it with
-    ``fig.savefig(path)``; Jupyter shows it when it is a cell's value).
+    ``fig`` it returns a new `figure` (save it with ``fig.savefig(path)``;
+    Jupyter shows it when it is a cell's value).
 
     >>> from exprdiff import Input
     >>> from exprdiff.gates import perceptron
@@ -168,7 +170,7 @@ def target_before_after(
     """
     if fig is None:
         # fixed margins: a layout engine would double the time savefig takes
-        fig = Figure(figsize=(13.0, 3.8))
+        fig = figure(figsize=(13.0, 3.8))
         fig.subplots_adjust(left=0.05, right=0.97, bottom=0.14, top=0.9, wspace=0.25)
     axes = fig.subplots(1, 3)
     target_heatmap(gate, ax=axes[0], resolution=resolution, cmap=cmap, colorbar=False)
@@ -304,6 +306,40 @@ def decision_boundary(
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     return ax
+
+
+class InlineFigure(Figure):
+    """A matplotlib Figure that Jupyter shows as a picture, with or without ``%matplotlib inline``.
+
+    A Figure made without pyplot shows in a notebook as the text
+    ``<Figure size 1300x380 with 4 Axes>`` until the inline backend is
+    switched on; this one carries its own PNG (``_repr_png_``, cropped to
+    what is drawn, as the inline backend does).  Make one with `figure`.
+
+    >>> fig = InlineFigure(figsize=(2, 1))
+    >>> fig._repr_png_()[:4]
+    b'\\x89PNG'
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+
+def figure(**options) -> InlineFigure:
+    """A new matplotlib Figure that pyplot does not track and that Jupyter shows inline.
+
+    ``options`` are those of `matplotlib.figure.Figure` (``figsize``,
+    ``dpi``, ``layout``...).  Draw into ``fig.subplots()``, save it with
+    ``fig.savefig(path)``, or leave it as a notebook cell's value to see it.
+
+    >>> fig = figure(figsize=(6.5, 4.2))
+    >>> ax = loss_curve([0.9, 0.5, 0.2], ax=fig.subplots())
+    >>> type(fig).__name__, fig.get_size_inches().tolist()
+    ('InlineFigure', [6.5, 4.2])
+    """
+    return InlineFigure(**options)
 
 
 def _padded(X: np.ndarray | None, column: int) -> Range:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from exprdiff.core.errors import explain_failure, missing_value
+from exprdiff.core.gradient_dict import GradientDict
 from exprdiff.core.plan import Plan, backward_step, plan_for
 from exprdiff.core.values import as_value, fit_to_shape
 
@@ -58,7 +59,7 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> 
         _backpropagate([backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots)],
                        values, grads)
     _backpropagate(plan.backward, values, grads)
-    result = {}
+    result = GradientDict()
     for i, node in plan.parameters:
         g = grads[i]
         value = values[i]

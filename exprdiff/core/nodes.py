@@ -28,7 +28,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from exprdiff.core import interpreter
+from exprdiff.core import display_hooks, interpreter
 from exprdiff.core.printing import PREFIX, PRODUCT, to_str
 from exprdiff.core.values import as_value
 
@@ -317,6 +317,16 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {to_str(self, limit=80)}>"
+
+    # -- rich display in Jupyter: drawn by exprdiff.show.notebook, reached
+    # through the hooks it registers (see exprdiff.core.display_hooks)
+    def _repr_latex_(self) -> str | None:
+        """The formula, for Jupyter; None (text instead) for a very large expression."""
+        return display_hooks.render("text/latex", self)
+
+    def _repr_svg_(self) -> str | None:
+        """The graph, for Jupyter; None without Graphviz or for a large graph."""
+        return display_hooks.render("image/svg+xml", self)
 
 
 def _apply(ufunc: np.ufunc, *operands: object) -> Node:

@@ -24,6 +24,8 @@ from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.plan import topological_order
 from exprdiff.core.values import as_value, shape_of
 from exprdiff.fit.optimizers import Optimizer, make_optimizer
+from exprdiff.fit.progress import progress_bar
+from exprdiff.fit.result_display import fit_html, fit_text
 from exprdiff.fit.training_data import as_arrays, take
 
 __all__ = ["FitResult", "NonFiniteLossError", "optimize"]
@@ -46,6 +48,13 @@ class FitResult(dict[Parameter, Any]):
     >>> result = FitResult({w: 1.5}, losses=[4.0, 1.0], final_loss=0.25, stop_reason="epochs")
     >>> result[w], result.epochs, result.interrupted
     (1.5, 2, False)
+
+    It prints as what the fit did and the fitted values; a notebook shows them
+    as a table under the loss curve:
+
+    >>> result
+    FitResult(2 epochs, stop_reason='epochs', mean loss 4 -> 0.25)
+      w  1.5
     """
 
     def __init__(
@@ -65,6 +74,12 @@ class FitResult(dict[Parameter, Any]):
     def interrupted(self) -> bool:
         """Whether the fit was stopped by Ctrl-C (`KeyboardInterrupt`)."""
         return self.stop_reason == "interrupted"
+
+    def __repr__(self) -> str:  # the dict's entries, with what the fit did (fit/result_display)
+        return fit_text(self)
+
+    def _repr_html_(self) -> str:
+        return fit_html(self)
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -390,6 +405,4 @@ def _batch_plan(count: int, batch_size: int | None, seed) -> Callable[[], Any]:
 
 
 def _progress_bar(epochs: int):
-    from tqdm.auto import tqdm  # imported only when asked for
-
-    return tqdm(total=epochs, desc="optimize", unit="epoch")
+    return progress_bar(epochs, desc="optimize", unit="epoch")  # tqdm imported only now
