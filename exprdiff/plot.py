@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib import patheffects
@@ -327,7 +328,7 @@ class InlineFigure(Figure):
         return buffer.getvalue()
 
 
-def figure(**options) -> InlineFigure:
+def figure(**options: Any) -> InlineFigure:
     """A new matplotlib Figure that pyplot does not track and that Jupyter shows inline.
 
     ``options`` are those of `matplotlib.figure.Figure` (``figsize``,
