@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.core.errors import explain_failure, missing_value
+from exprdiff.core.errors import explain_failure, missing_value, not_a_parameter
 from exprdiff.core.plan import Plan, backward_step, plan_for
 from exprdiff.core.values import as_value, fit_to_shape
 
@@ -201,6 +201,10 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
             # scalars enter as np.float64 so that they follow NumPy's rules as arrays
             # do (1/0 is inf with a warning, not a ZeroDivisionError)
             values[i] = _FLOAT64(value) if type(value) is float else value
+    # a key the plan never reads is a mistake worth naming (an inner node, say); when
+    # the dicts hold exactly the plan's leaves, as they usually do, this costs two len()s
+    if len(params) != len(plan.parameters) or len(inputs) != len(plan.inputs):
+        _check_keys(params, inputs)
     node, kids = None, ()
     try:
         for i, node, kids, release in steps:
@@ -221,6 +225,18 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
         kind = ValueError if isinstance(error, ValueError) else TypeError
         raise kind(explain_failure(node, [values[k] for k in kids], error)) from error
     return values
+
+
+def _check_keys(params: Mapping, inputs: Mapping) -> None:
+    """Raise `TypeError` for a params key that is a node but not a Parameter, or an
+    inputs key that is an operation or a Constant: nothing would ever read its value."""
+    for key in params:
+        kind = getattr(type(key), "leaf_kind", "parameter")  # non-nodes: the name hints
+        if kind != "parameter":
+            raise TypeError(not_a_parameter(key, "params"))
+    for key in inputs:
+        if getattr(type(key), "leaf_kind", "input") not in ("input", "parameter"):
+            raise TypeError(not_a_parameter(key, "inputs"))
 
 
 def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
