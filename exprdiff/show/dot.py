@@ -27,7 +27,7 @@ from exprdiff.core.plan import plan_for
 from exprdiff.core.printing import format_number, function_name
 from exprdiff.keep.atomic_files import write_atomically
 
-__all__ = ["DEFAULT_MAX_NODES", "render", "to_dot"]
+__all__ = ["DEFAULT_MAX_NODES", "render", "run_graphviz", "to_dot"]
 
 #: more boxes than this make an unreadable picture; `to_dot` refuses them
 DEFAULT_MAX_NODES = 300
@@ -290,20 +290,33 @@ def render(
     if format not in _FORMATS:
         raise ValueError(f"format must be one of {', '.join(_FORMATS)}, got {format!r}")
     source = to_dot(expr, params, inputs, **options)
-    program = shutil.which("dot")
-    if program is None:
+    write_atomically(path, run_graphviz(source, format))
+    return path
+
+
+def run_graphviz(source: str, format: str, program: str = "dot", *options: str) -> bytes:
+    """Run a Graphviz ``program`` on DOT ``source``; return its output in ``format``.
+
+    Raises `RuntimeError` saying how to install Graphviz when the program is
+    missing, and with Graphviz's own message when it fails.
+
+    >>> run_graphviz("digraph { a -> b }", "json").startswith(b"{")  # doctest: +SKIP
+    True
+    """
+    found = shutil.which(program)
+    if found is None:
         raise RuntimeError(
-            "the Graphviz program 'dot' was not found on PATH; install Graphviz "
+            f"the Graphviz program {program!r} was not found on PATH; install Graphviz "
             "(Debian/Ubuntu: apt-get install graphviz, macOS: brew install graphviz, "
             "others: https://graphviz.org/download/) or use to_dot() for the DOT source"
         )
     result = subprocess.run(
-        [program, f"-T{format}"], input=source.encode(), capture_output=True, check=False
+        [found, f"-T{format}", *options], input=source.encode(), capture_output=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(
-            f"Graphviz dot failed (exit status {result.returncode}): "
+            f"Graphviz {program} failed (exit status {result.returncode}): "
             f"{result.stderr.decode(errors='replace').strip()}"
         )
-    write_atomically(path, result.stdout)
-    return path
+    return result.stdout
