@@ -17,7 +17,8 @@ This module imports matplotlib; ``import exprdiff`` does not load it.
 >>> w = Parameter("w")
 >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +SKIP
 ...     gif = animate_backprop((w - 1) ** 2, {w: 3.0}, None, pathlib.Path(folder) / "w.gif")
-...     Image.open(gif).n_frames
+...     with Image.open(gif) as image:
+...         print(image.n_frames)
 3
 """
 
@@ -76,7 +77,8 @@ def animate_backprop(
     >>> a, b = Parameter("a"), Parameter("b")
     >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +SKIP
     ...     gif = pathlib.Path(folder) / "ab.gif"
-    ...     Image.open(animate_backprop(a * b + a, {a: 2.0, b: -3.0}, None, gif)).n_frames
+    ...     with Image.open(animate_backprop(a * b + a, {a: 2.0, b: -3.0}, None, gif)) as image:
+    ...         print(image.n_frames)  # the seed, then + and *
     3
     """
     _check_frames_arguments(fps, hold)
@@ -146,7 +148,9 @@ def animate_fit(
     ...     fitted = animate_fit(gate_loss(model, label), {w1: 1.0, w2: 1.0, b: 0.0},
     ...                          gate_data("and", x1, x2, label), gif, model=model, x1=x1,
     ...                          x2=x2, gate="and", frames=3, epochs=500, resolution=11)
-    ...     Image.open(gif).n_frames, fitted.epochs
+    ...     with Image.open(gif) as image:
+    ...         frames = image.n_frames
+    >>> frames, fitted.epochs
     (3, 500)
     """
     _check_frames_arguments(fps, hold)
