@@ -9,7 +9,7 @@
 """
 
 from exprdiff.core.errors import MissingValueError
-from exprdiff.core.interpreter import node_gradients
+from exprdiff.core.interpreter import node_gradients, value_and_gradient
 from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
 from exprdiff.core.plan import topological_order
 from exprdiff.fit.newton_method import Newton, NewtonResult, newton
@@ -46,6 +46,7 @@ from exprdiff.ops import (
     Tanh,
     Transpose,
 )
+from exprdiff.show.backprop import BackpropStep, backprop_steps
 from exprdiff.show.dot import render, to_dot
 from exprdiff.show.latex import to_latex
 from exprdiff.symbolic.checking import GradCheck, check_grads
@@ -66,6 +67,7 @@ __all__ = [
     "Abs",
     "Adam",
     "Add",
+    "BackpropStep",
     "BinaryOp",
     "ClassScore",
     "Clip",
@@ -106,6 +108,7 @@ __all__ = [
     "Transpose",
     "UnaryOp",
     "as_node",
+    "backprop_steps",
     "check_grads",
     "diff",
     "evaluate_derivatives",
@@ -128,4 +131,5 @@ __all__ = [
     "to_python",
     "to_sympy",
     "topological_order",
+    "value_and_gradient",
 ]

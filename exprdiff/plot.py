@@ -286,6 +286,7 @@ def sample_grid(
     predicted: Sequence[int],
     truth: Sequence[int] | None = None,
     *,
+    count: int | None = None,
     image_shape: tuple[int, int] | None = None,
     columns: int = 8,
     fig: Figure | None = None,
@@ -296,21 +297,36 @@ def sample_grid(
 
     ``images`` holds one image per row, flat (reshaped to ``image_shape``,
     by default the nearest square) or already 2-D; ``truth`` (optional)
-    marks the mistakes, titled ``"3 (is 8)"`` in red.  Returns the Figure
-    (a new one, constrained layout, unless ``fig`` is given).
+    marks the mistakes, titled ``"3 (is 8)"`` in red.  With ``count``, only
+    that many are shown: the mistakes first (up to half of them), then the
+    first right ones, in their original order, so a grid of a good model
+    still shows what it gets wrong.  Returns the Figure (a new one,
+    constrained layout, unless ``fig`` is given).
 
     >>> import numpy as np
     >>> fig = sample_grid(np.zeros((6, 64)), [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 0], columns=3)
     >>> [ax.get_title() for ax in fig.axes]
     ['1', '2', '3', '4', '5', '6 (is 0)']
+    >>> fig = sample_grid(np.zeros((6, 64)), [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 0], count=2)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['1', '6 (is 0)']
     """
     images = np.asarray(images, dtype=np.float64)
-    count = len(images)
-    if count == 0 or len(predicted) != count or (truth is not None and len(truth) != count):
+    if len(images) == 0 or len(predicted) != len(images) or (
+            truth is not None and len(truth) != len(images)):
         raise ValueError(
             f"sample_grid needs as many predictions (and true classes) as images, got "
-            f"{count} images and {len(predicted)} predictions"
+            f"{len(images)} images and {len(predicted)} predictions"
         )
+    predicted = np.asarray(predicted)
+    truth = None if truth is None else np.asarray(truth)
+    if count is not None and count < len(images):
+        wrong = np.flatnonzero(predicted != truth)[: count // 2] if truth is not None else []
+        right = [k for k in range(len(images)) if k not in set(wrong)][: count - len(wrong)]
+        chosen = np.sort(np.concatenate([wrong, right]).astype(int))
+        images, predicted = images[chosen], predicted[chosen]
+        truth = None if truth is None else truth[chosen]
+    count = len(images)
     if image_shape is None:
         side = int(round(np.sqrt(images[0].size)))
         image_shape = images.shape[1:] if images.ndim == 3 else (side, images[0].size // side)

@@ -40,10 +40,12 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     return value_and_gradient(root, params, inputs)[1]
 
 
-def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> tuple[Any, dict]:
-    """``root``'s value and its `gradient`, from one forward pass.
+def value_and_gradient(root, params: Mapping | None = None,
+                       inputs: Mapping | None = None) -> tuple[Any, dict]:
+    """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward pass.
 
-    Training needs both; this saves the second forward pass.
+    Training needs both; this saves the second forward pass (JAX's
+    ``value_and_grad``).
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
