@@ -115,3 +115,23 @@ def test_fit_gif_rejects_too_few_frames(tmp_path):
     with pytest.raises(ValueError, match=r"frames must be a whole number of at least 2, got 1"):
         animate_fit(gate_loss(MODEL, LABEL), START, gate_data("or", X1, X2, LABEL),
                     tmp_path / "x.gif", model=MODEL, x1=X1, x2=X2, frames=1)
+
+
+@needs_graphviz
+@pytest.mark.parametrize("format, magic", [("png", b"\x89PNG"), ("pdf", b"%PDF")])
+def test_backprop_frames_are_one_file_per_step(tmp_path, format, magic):
+    """backprop_frames writes step0 .. step3 for the articles' graph, all the same size."""
+    from exprdiff.show.animation import backprop_frames
+
+    paths = backprop_frames(L, VALUES, None, tmp_path / "slides", format=format,
+                            labels={E: "e", D: "d", L: "L"})
+    assert [path.name for path in paths] == [f"step{k}.{format}" for k in range(4)]
+    assert all(path.read_bytes().startswith(magic) for path in paths)
+    if format == "png":
+        sizes = set()
+        for path in paths:
+            with Image.open(path) as image:
+                sizes.add(image.size)
+        assert len(sizes) == 1
+    with pytest.raises(ValueError, match=r"format must be one of png, svg, pdf, got 'gif'"):
+        backprop_frames(L, VALUES, None, tmp_path, format="gif")

@@ -2,7 +2,8 @@
 
 `animate_backprop` draws the computation graph after every step of
 `exprdiff.show.backprop.backprop_steps` (Graphviz), with the step explained
-underneath; `animate_fit` runs `exprdiff.optimize` and draws a two-input
+underneath (`backprop_frames` writes the same pictures as one file per step,
+for slides that do not play GIFs); `animate_fit` runs `exprdiff.optimize` and draws a two-input
 model's decision heatmap beside its loss curve at evenly spaced epochs.
 Both write the frames with matplotlib's animation writer for Pillow (both
 already installed with matplotlib), so the GIF loops in any slide program or
@@ -39,10 +40,11 @@ from matplotlib.figure import Figure
 from exprdiff.core.nodes import Input, Node
 from exprdiff.core.printing import to_str
 from exprdiff.fit.training import FitResult, optimize
+from exprdiff.keep.atomic_files import write_atomically
 from exprdiff.show.backprop import BackpropStep, backprop_steps
 from exprdiff.show.dot import node_title, run_graphviz, summarise, to_dot
 
-__all__ = ["animate_backprop", "animate_fit"]
+__all__ = ["animate_backprop", "animate_fit", "backprop_frames"]
 
 _CAPTION_PIXELS = 44  # the band under a graph frame that explains the step
 
@@ -82,8 +84,58 @@ def animate_backprop(
     3
     """
     _check_frames_arguments(fps, hold)
-    steps = list(backprop_steps(expr, params, inputs))
     labels = dict(labels or {})
+    steps, sources = _pinned_frames(expr, params, inputs, labels, digits, rankdir)
+    pictures = [_read_png(run_graphviz(source, "png", "neato", "-n2", f"-Gdpi={dpi}"))
+                for source in sources]
+    captions = [_caption(step, labels, digits) for step in steps]
+    return _write_graph_frames(pictures, captions, Path(path), fps, hold)
+
+
+def backprop_frames(
+    expr: Node,
+    params: Mapping | None,
+    inputs: Mapping | None,
+    folder: str | os.PathLike,
+    *,
+    format: str = "png",
+    labels: Mapping[Node, str] | None = None,
+    dpi: int = 96,
+    digits: int = 4,
+    rankdir: str = "LR",
+) -> list[Path]:
+    """Write the frames of `animate_backprop` as separate pictures, one file per step.
+
+    For slides that do not play GIFs (Beamer, print): ``step0.png``,
+    ``step1.png``, ... in ``folder`` (created if missing), every box in the
+    same place in every file; ``format`` is ``"png"``, ``"svg"`` or
+    ``"pdf"``.  Returns the paths, in step order.  Needs Graphviz's ``dot``
+    and ``neato``.
+
+    >>> import tempfile
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +SKIP
+    ...     print([path.name for path in backprop_frames(3 * w, {w: 2.0}, None, folder)])
+    ['step0.png', 'step1.png']
+    """
+    if format not in ("png", "svg", "pdf"):
+        raise ValueError(f"format must be one of png, svg, pdf, got {format!r}")
+    folder = Path(folder)
+    _, sources = _pinned_frames(expr, params, inputs, dict(labels or {}), digits, rankdir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, source in enumerate(sources):
+        path = folder / f"step{number}.{format}"
+        write_atomically(path, run_graphviz(source, format, "neato", "-n2", f"-Gdpi={dpi}"))
+        written.append(path)
+    return written
+
+
+def _pinned_frames(expr, params, inputs, labels, digits, rankdir) -> tuple[list, list[str]]:
+    """The steps of the backward pass and, for each, its picture's DOT source, every box and
+    edge pinned where the finished picture has them (for ``neato -n2``)."""
+    steps = list(backprop_steps(expr, params, inputs))
     options = dict(labels=labels, digits=digits, rankdir=rankdir)
     sources = [to_dot(expr, params, inputs, grads=step.grads,
                       highlight=[step.node, *step.passed], **options) for step in steps]
@@ -91,13 +143,7 @@ def animate_backprop(
     finished = to_dot(expr, params, inputs, grads=steps[-1].grads,
                       highlight=list(steps[-1].grads), **options)
     layout = _Layout(_with_key(finished, key))
-    pictures = [
-        _read_png(run_graphviz(layout.pin(_with_key(source, key)), "png", "neato", "-n2",
-                               f"-Gdpi={dpi}"))
-        for source in sources
-    ]
-    captions = [_caption(step, labels, digits) for step in steps]
-    return _write_graph_frames(pictures, captions, Path(path), fps, hold)
+    return steps, [layout.pin(_with_key(source, key)) for source in sources]
 
 
 def animate_fit(
