@@ -261,7 +261,6 @@ class Node:
             return float(value.reshape(()))
         return value
 
-
     # -- operators ---------------------------------------------------------
     def __add__(self, other: object) -> Node:
         return _apply(np.add, self, other)

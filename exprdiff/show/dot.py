@@ -7,7 +7,9 @@ right one in the default left-to-right layout).  Leaves are labelled by name
 (Constants by value), operations by their symbol or function name.  Given
 values, each box also shows the node's value and the derivative of the root
 (of the sum of its elements) with respect to that node, the "data | grad"
-boxes of the backpropagation tutorials.
+boxes of the backpropagation tutorials; given some gradients instead
+(``grads=``), it draws a backward pass in progress, the others as not yet
+known.  A colour key names the kinds of box.
 """
 
 from __future__ import annotations
