@@ -48,6 +48,7 @@ from exprdiff.ops import (
 )
 from exprdiff.show.backprop import BackpropStep, backprop_steps
 from exprdiff.show.dot import render, to_dot
+from exprdiff.show.graph_frames import backprop_frames
 from exprdiff.show.latex import to_latex
 from exprdiff.symbolic.checking import GradCheck, check_grads
 from exprdiff.symbolic.derivatives import (
@@ -108,6 +109,7 @@ __all__ = [
     "Transpose",
     "UnaryOp",
     "as_node",
+    "backprop_frames",
     "backprop_steps",
     "check_grads",
     "diff",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from exprdiff import Input, Parameter, Sigmoid, optimize
+from exprdiff import Input, Parameter, Sigmoid, backprop_frames, optimize
 from exprdiff.gates import gate_data, gate_loss
 from exprdiff.show.animation import animate_backprop, animate_fit
 
@@ -121,8 +121,6 @@ def test_fit_gif_rejects_too_few_frames(tmp_path):
 @pytest.mark.parametrize("format, magic", [("png", b"\x89PNG"), ("pdf", b"%PDF")])
 def test_backprop_frames_are_one_file_per_step(tmp_path, format, magic):
     """backprop_frames writes step0 .. step3 for the articles' graph, all the same size."""
-    from exprdiff.show.animation import backprop_frames
-
     paths = backprop_frames(L, VALUES, None, tmp_path / "slides", format=format,
                             labels={E: "e", D: "d", L: "L"})
     assert [path.name for path in paths] == [f"step{k}.{format}" for k in range(4)]

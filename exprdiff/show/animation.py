@@ -2,13 +2,15 @@
 
 `animate_backprop` draws the computation graph after every step of
 `exprdiff.show.backprop.backprop_steps` (Graphviz), with the step explained
-underneath (`backprop_frames` writes the same pictures as one file per step,
-for slides that do not play GIFs); `animate_fit` runs `exprdiff.optimize` and draws a two-input
-model's decision heatmap beside its loss curve at evenly spaced epochs.
+underneath (`exprdiff.show.graph_frames.backprop_frames` writes the same
+pictures as one file per step, for slides that do not play GIFs);
+`animate_fit` runs `exprdiff.optimize` and draws a two-input model's decision
+heatmap beside its loss curve at evenly spaced epochs.
 Both write the frames with matplotlib's animation writer for Pillow (both
 already installed with matplotlib), so the GIF loops in any slide program or
-browser.  The graph's layout is computed once, from the finished picture,
-and kept for every frame: the boxes do not move as their numbers fill in.
+browser.  The graph's layout is computed once and kept for every frame
+(`exprdiff.show.graph_frames`): the boxes do not move as their numbers fill
+in.
 
 This module imports matplotlib; ``import exprdiff`` does not load it.
 
@@ -26,9 +28,7 @@ This module imports matplotlib; ``import exprdiff`` does not load it.
 from __future__ import annotations
 
 import io
-import json
 import os
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,11 @@ from matplotlib.figure import Figure
 from exprdiff.core.nodes import Input, Node
 from exprdiff.core.printing import to_str
 from exprdiff.fit.training import FitResult, optimize
-from exprdiff.keep.atomic_files import write_atomically
-from exprdiff.show.backprop import BackpropStep, backprop_steps
-from exprdiff.show.dot import node_title, run_graphviz, summarise, to_dot
+from exprdiff.show.backprop import BackpropStep
+from exprdiff.show.dot import node_title, run_graphviz, summarise
+from exprdiff.show.graph_frames import pinned_backprop_sources
 
-__all__ = ["animate_backprop", "animate_fit", "backprop_frames"]
+__all__ = ["animate_backprop", "animate_fit"]
 
 _CAPTION_PIXELS = 44  # the band under a graph frame that explains the step
 
@@ -85,65 +85,11 @@ def animate_backprop(
     """
     _check_frames_arguments(fps, hold)
     labels = dict(labels or {})
-    steps, sources = _pinned_frames(expr, params, inputs, labels, digits, rankdir)
+    steps, sources = pinned_backprop_sources(expr, params, inputs, labels, digits, rankdir)
     pictures = [_read_png(run_graphviz(source, "png", "neato", "-n2", f"-Gdpi={dpi}"))
                 for source in sources]
     captions = [_caption(step, labels, digits) for step in steps]
     return _write_graph_frames(pictures, captions, Path(path), fps, hold)
-
-
-def backprop_frames(
-    expr: Node,
-    params: Mapping | None,
-    inputs: Mapping | None,
-    folder: str | os.PathLike,
-    *,
-    format: str = "png",
-    labels: Mapping[Node, str] | None = None,
-    dpi: int = 96,
-    digits: int = 4,
-    rankdir: str = "LR",
-) -> list[Path]:
-    """Write the frames of `animate_backprop` as separate pictures, one file per step.
-
-    For slides that do not play GIFs (Beamer, print): ``step0.png``,
-    ``step1.png``, ... in ``folder`` (created if missing), every box in the
-    same place in every file; ``format`` is ``"png"``, ``"svg"`` or
-    ``"pdf"``.  Returns the paths, in step order.  Needs Graphviz's ``dot``
-    and ``neato``.
-
-    >>> import tempfile
-    >>> from exprdiff import Parameter
-    >>> w = Parameter("w")
-    >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +SKIP
-    ...     print([path.name for path in backprop_frames(3 * w, {w: 2.0}, None, folder)])
-    ['step0.png', 'step1.png']
-    """
-    if format not in ("png", "svg", "pdf"):
-        raise ValueError(f"format must be one of png, svg, pdf, got {format!r}")
-    folder = Path(folder)
-    _, sources = _pinned_frames(expr, params, inputs, dict(labels or {}), digits, rankdir)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for number, source in enumerate(sources):
-        path = folder / f"step{number}.{format}"
-        write_atomically(path, run_graphviz(source, format, "neato", "-n2", f"-Gdpi={dpi}"))
-        written.append(path)
-    return written
-
-
-def _pinned_frames(expr, params, inputs, labels, digits, rankdir) -> tuple[list, list[str]]:
-    """The steps of the backward pass and, for each, its picture's DOT source, every box and
-    edge pinned where the finished picture has them (for ``neato -n2``)."""
-    steps = list(backprop_steps(expr, params, inputs))
-    options = dict(labels=labels, digits=digits, rankdir=rankdir)
-    sources = [to_dot(expr, params, inputs, grads=step.grads,
-                      highlight=[step.node, *step.passed], **options) for step in steps]
-    key = _key_line(sources[0])  # the first frame's key names every mark: keep it throughout
-    finished = to_dot(expr, params, inputs, grads=steps[-1].grads,
-                      highlight=list(steps[-1].grads), **options)
-    layout = _Layout(_with_key(finished, key))
-    return steps, [layout.pin(_with_key(source, key)) for source in sources]
 
 
 def animate_fit(
@@ -225,60 +171,6 @@ def animate_fit(
 
 
 # -- the graph's frames ------------------------------------------------------------------
-class _Layout:
-    """Node positions and sizes, and edge routes, of one DOT picture, to pin other frames to.
-
-    Every frame of `animate_backprop` has the same boxes and edges; only the
-    texts change.  Laid out once with ``dot`` (from the finished picture, the
-    widest), each frame is drawn by ``neato -n2`` at those positions.
-    """
-
-    def __init__(self, source: str) -> None:
-        laid_out = json.loads(run_graphviz(_tight(source), "json"))
-        names = {obj["_gvid"]: obj["name"] for obj in laid_out.get("objects", [])}
-        self.boxes = {
-            obj["name"]: (obj["pos"], float(obj["width"]) * 72, float(obj["height"]) * 72)
-            for obj in laid_out.get("objects", []) if "pos" in obj
-        }
-        self.edges = [(names[edge["tail"]], names[edge["head"]], edge["pos"])
-                      for edge in laid_out.get("edges", [])]
-
-    def pin(self, source: str) -> str:
-        """``source`` with every box and edge where this layout put them."""
-        routes = iter(self.edges)
-        lines = []
-        for line in _tight(source).splitlines():
-            node = re.match(r"^  (n\d+|key) \[label=<<table", line)
-            edge = re.match(r"^  (n\d+) -> (n\d+);$", line)
-            if node and node.group(1) in self.boxes:
-                pos, width, height = self.boxes[node.group(1)]
-                line = (line[: -len("];")] + f', pos="{pos}", width={width / 72:.4f}, '
-                        f"height={height / 72:.4f}, fixedsize=true];")
-            elif edge:
-                tail, head, pos = next(routes)
-                line = f'  {tail} -> {head} [pos="{pos}"];'
-            lines.append(line)
-        return "\n".join(lines) + "\n"
-
-
-def _key_line(source: str) -> str:
-    return next((line for line in source.splitlines() if line.startswith("  key [")), "")
-
-
-def _with_key(source: str, key: str) -> str:
-    """``source`` with its colour key replaced by ``key``."""
-    if not key:
-        return source
-    return "\n".join(key if line.startswith("  key [") else line
-                     for line in source.splitlines()) + "\n"
-
-
-def _tight(source: str) -> str:
-    """No margin around the tables, so a box is exactly its table."""
-    return source.replace('node [shape=plaintext, fontname="Helvetica"]',
-                          'node [shape=plaintext, fontname="Helvetica", margin=0]', 1)
-
-
 def _read_png(data: bytes) -> np.ndarray:
     from PIL import Image
 
