@@ -11,7 +11,7 @@
 from exprdiff import ops
 from exprdiff._version import __version__ as __version__
 from exprdiff.core.errors import MissingValueError
-from exprdiff.core.interpreter import node_gradients
+from exprdiff.core.interpreter import node_gradients, value_and_gradient
 from exprdiff.core.nodes import (
     BinaryOp,
     Constant,
@@ -36,7 +36,9 @@ from exprdiff.ops.arithmetic import *  # noqa: F403
 from exprdiff.ops.arrays import *  # noqa: F403
 from exprdiff.ops.clip import *  # noqa: F403
 from exprdiff.ops.elementary import *  # noqa: F403
+from exprdiff.show.backprop import BackpropStep, backprop_steps
 from exprdiff.show.dot import render, to_dot
+from exprdiff.show.graph_frames import backprop_frames
 from exprdiff.show.latex import to_latex
 from exprdiff.show.notebook import draw
 from exprdiff.show.notebook import install as _install_rich_display
@@ -58,6 +60,7 @@ _install_rich_display()
 
 __all__ = [
     "Adam",
+    "BackpropStep",
     "BinaryOp",
     "Constant",
     "FitResult",
@@ -74,6 +77,8 @@ __all__ = [
     "Parameter",
     "UnaryOp",
     "as_node",
+    "backprop_frames",
+    "backprop_steps",
     "check_grads",
     "diff",
     "draw",
@@ -98,6 +103,7 @@ __all__ = [
     "to_python",
     "to_sympy",
     "topological_order",
+    "value_and_gradient",
 ]
 __all__ += ops.__all__  # the operations
 __all__.sort()
