@@ -161,7 +161,7 @@ def _markdown_cell(text: str, shown: set, cell_id: str, intro: str) -> nbformat.
     return cell
 
 
-_MIME = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
+_MIME = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".gif": "image/gif"}
 
 
 def render(page: str) -> str:
