@@ -105,6 +105,13 @@ def _add_examples(chapter: Chapter, block: str) -> None:
             chapter.shown_figures.add(saved.group(3))
             sources = []
             continue
+        if example.options.get(doctest.SKIP) and '"figures/' in source:
+            # it writes one of the guide's own pictures (shown below it): show the call, and
+            # the imports before it, as code, not run, so running the notebook writes nothing
+            shown = "\n".join([*sources, source])
+            chapter.cells.append(f"```python\n{shown}\n```")
+            sources = []
+            continue
         sources.append(source)
         if example.want or example.exc_msg:
             chapter.cells.append(CodeCell(

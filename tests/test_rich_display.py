@@ -57,8 +57,10 @@ def test_an_expression_shows_its_formula_and_its_graph(shown, neuron):
         r"$\displaystyle \sigma\left(w_{1} \cdot x_{1} + w_{2} \cdot x_{2} + b\right)$")
     svg = data["image/svg+xml"]
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-    # one box per distinct node (3 Parameters, 2 Inputs, 2 *, 2 +, sigmoid), named as in to_dot
-    assert svg.count('class="node"') == 10
+    # one box per distinct node (3 Parameters, 2 Inputs, 2 *, 2 +, sigmoid), named as in
+    # to_dot, and its colour key
+    assert svg.count('class="node"') == 10 + 1
+    assert "Parameter (trained)" in svg
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert {"w1", "x1", "w2", "x2", "b", "*", "+", "sigmoid"} <= set(texts)
 
@@ -213,7 +215,8 @@ def test_figures_of_the_plot_helpers_show_inline(shown):
     png = png if isinstance(png, bytes) else __import__("base64").b64decode(png)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert 1000 < width <= 1300 and 250 < height <= 380  # 13 x 3.8 in at 100 dpi, cropped
+    # 13 x 3.9 in at 100 dpi, cropped to what is drawn with savefig's 0.1 in of padding
+    assert 1000 < width <= 1300 + 20 and 250 < height <= 390 + 20
     assert "image/png" not in shown(Figure())  # a plain Figure: what the helpers used to return
 
 

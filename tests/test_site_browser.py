@@ -19,9 +19,9 @@ import pytest
 from docs_scripts import DOCS
 from tools import CHROMIUM, require_module, require_program
 
-#: notebook -> its pictures: the graph attachment; the heatmaps and loss curves; the Jupyter
-#: page's two graphs and two figures
-NOTEBOOK_PICTURES = {"backpropagation": 1, "logic_gates": 4, "jupyter": 4}
+#: notebook -> its pictures: the graph, half-way picture and GIF attachments; the heatmaps,
+#: loss curves and fit GIF; the Jupyter page's two graphs and two figures
+NOTEBOOK_PICTURES = {"backpropagation": 3, "logic_gates": 5, "jupyter": 4}
 
 
 def _pages() -> dict[str, int]:

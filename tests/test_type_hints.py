@@ -38,7 +38,8 @@ def public_functions() -> dict[str, Callable]:
             elif inspect.isclass(obj):
                 found.extend(members(obj))
     return {f"{function.__module__}.{function.__qualname__}": function for function in found
-            if Path(function.__code__.co_filename).is_relative_to(PACKAGE)}  # not generated
+            if hasattr(function, "__code__")  # not a C accessor (a NamedTuple field's getter)
+            and Path(function.__code__.co_filename).is_relative_to(PACKAGE)}  # not generated
 
 
 def members(cls: type) -> Iterator[Callable]:
