@@ -93,7 +93,7 @@ def decision_heatmap(
     cmap: str = "viridis",
     colorbar: bool = True,
     title: str | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> Axes:
     """Colour the plane by the model's value over a grid of ``(x1, x2)``, corners marked.
 
@@ -142,7 +142,7 @@ def target_heatmap(
     cmap: str = "viridis",
     colorbar: bool = True,
     title: str | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> Axes:
     """The gate's truth table spread over the plane: each point takes its nearest corner's output.
 
@@ -215,7 +215,7 @@ def loss_curve(
     log_scale: bool | None = None,
     title: str | None = "training loss",
     ylabel: str = "mean loss",
-    **kwargs,
+    **kwargs: Any,
 ) -> Axes:
     """The mean training loss per epoch (a `FitResult` or any sequence of numbers).
 
@@ -253,7 +253,7 @@ def accuracy_curve(
     ax: Axes | None = None,
     label: str | None = None,
     title: str | None = "accuracy",
-    **kwargs,
+    **kwargs: Any,
 ) -> Axes:
     """Accuracy (a fraction of 1) over training, on a percent axis from 0 to 100 %.
 
@@ -370,7 +370,7 @@ def decision_boundary(
     cmap: str | None = None,
     title: str | None = None,
     scatter: Mapping | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> Axes:
     """Colour the plane by the class a two-input classifier predicts, with the data on top.
 
@@ -521,7 +521,7 @@ def _axes(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title, **kwargs) -> None:
+def _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title, **kwargs: Any) -> None:
     ny, nx = values.shape
     # pixels are centred on the grid points, so the image reaches half a step past them
     dx = (xlim[1] - xlim[0]) / (nx - 1) / 2

@@ -60,6 +60,8 @@ def members(cls: type) -> Iterator[Callable]:
                 yield member.__func__
             elif inspect.isfunction(member):
                 yield member
+            elif inspect.isfunction(getattr(member, "__wrapped__", None)):
+                yield member.__wrapped__  # a descriptor around a method (Node.grad)
 
 
 def missing_hints(function: Callable) -> list[str]:

@@ -41,7 +41,7 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     return value_and_gradient(root, params, inputs)[1]
 
 
-def value_and_gradient(root, params: Mapping | None = None,
+def value_and_gradient(root: Any, params: Mapping | None = None,
                        inputs: Mapping | None = None) -> tuple[Any, dict]:
     """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward pass.
 
