@@ -341,6 +341,14 @@ class Transpose(UnaryOp):
         axes = _axis_setting("Transpose", "axes", axes)
         if _int_setting(axes):
             raise TypeError(f"Transpose: axes must be None or a tuple of ints, got {axes!r}")
+        if axes is not None and (
+            not all(-len(axes) <= a < len(axes) for a in axes)
+            or sorted(a % len(axes) for a in axes) != list(range(len(axes)))
+        ):
+            raise ValueError(
+                f"Transpose: axes must be a permutation of the {len(axes)} axes "
+                f"(each of 0..{len(axes) - 1} once, or its negative form), got {axes!r}"
+            )
         self._init(child=as_node(child), axes=axes)
 
     def forward(self, x):
@@ -351,7 +359,10 @@ class Transpose(UnaryOp):
     def vjp(self, g, x, out):
         if type(x) is not np.ndarray:
             return g
-        return np.transpose(g, None if self.axes is None else np.argsort(self.axes))
+        if self.axes is None:
+            return np.transpose(g)
+        # the inverse permutation, of the axes as non-negative numbers ((-1, 0, 1) is (2, 0, 1))
+        return np.transpose(g, np.argsort([a % len(self.axes) for a in self.axes]))
 
 
 class ClassScore(BinaryOp):
