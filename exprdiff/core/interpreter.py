@@ -124,7 +124,8 @@ def _root_adjoint(values: list) -> list:
     """The adjoints list of a reverse pass: the root's is ones, the others not yet known."""
     adjoints: list = [None] * len(values)
     out = values[-1]
-    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    # a float64 scalar, not a Python float: every rule then computes by NumPy's rules
+    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else _FLOAT64(1.0)
     return adjoints
 
 

@@ -99,11 +99,13 @@ class Power(BinaryOp):
     symbol = "**"
     ufunc = np.power
 
+    # np.power, not **: on float64 scalars ** calls the C library's pow, which
+    # differs in the last bit from the ufunc that arrays use
     def forward(self, a, b):
-        return a**b
+        return np.power(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return g * b * a ** (b - 1)
+        return g * b * np.power(a, b - 1)
 
     def vjp_rhs(self, g, a, b, out):
         return g * out * np.log(a)
