@@ -93,3 +93,45 @@ def test_powers_are_bit_identical_on_scalars_and_batches(build):
         assert expr(point) == batch_value[i]
         grads = expr.grad(point)
         assert grads[a] == batch_grads[a][i] and grads[b] == batch_grads[b][i]
+
+
+# -- issue 11.7: x**0 and 0**y -------------------------------------------------------------
+def test_zero_exponent_has_derivative_zero_everywhere():
+    """d/dx x**0 is 0 at x = 0 (it was 0*inf = nan), on scalars, batches and array parameters,
+    as diff(x**0, x) says."""
+    from exprdiff import Constant, diff
+
+    for exponent in (0.0, Constant(0.0), Input("zero")):
+        expr = w**exponent
+        inputs = {exponent: 0.0} if isinstance(exponent, Input) else {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # and nothing warns
+            assert expr.grad({w: 0.0}, inputs) == {w: 0.0}
+            np.testing.assert_array_equal(
+                expr.grad({w: np.array([0.0, 2.0, -3.0, np.inf])}, inputs)[w], [0.0, 0.0, 0.0, 0.0])
+    assert diff(w**0, w)({w: 0.0}) == 0.0
+
+
+def test_an_exponent_that_is_zero_in_some_batch_elements():
+    """Elements whose exponent is 0 get the derivative 0 in the base; the others b*a**(b-1)."""
+    a, b = Parameter("a"), Parameter("b")
+    grads = (a**b).grad({a: np.array([0.0, 0.0, 2.0]), b: np.array([0.0, 2.0, 3.0])})
+    np.testing.assert_array_equal(grads[a], [0.0, 0.0, 12.0])
+
+
+def test_zero_base_has_slope_zero_in_a_nonnegative_exponent():
+    """d/dy 0**y is 0 for y >= 0 (as PyTorch and JAX), NaN for y < 0; batches agree."""
+    from exprdiff import Constant
+
+    y = Parameter("y")
+    expr = Constant(0.0) ** y
+    assert expr.grad({y: 2.0}) == {y: 0.0}
+    assert expr.grad({y: 0.0}) == {y: 0.0}
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(expr.grad({y: -1.0})[y])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_array_equal(expr.grad({y: np.array([2.0, 0.0, -1.0])})[y], [0.0, 0.0, np.nan])
+    base = Parameter("base")
+    assert (base**y).grad({base: 0.0, y: 2.0}) == {base: 0.0, y: 0.0}
+    assert_scalar_is_one_element_batch(base**y, {base: 0.0, y: 2.0}, {})
