@@ -7,6 +7,12 @@ gradient contribution, built from each operation's own derivative rule
 (applied to nodes, as the symbolic layer does) and summed back to each
 operand's shape as the engine does.  Each operation's code comes from its
 ``ufunc`` or its ``numpy_code`` template (see `exprdiff.core.nodes.Node`).
+
+The code computes what the engine computes, bit for bit: scalars are read
+as float64 scalars (so ``x/0`` is ``inf`` with NumPy's warning, never a
+`ZeroDivisionError`), an operation on number literals alone starts from
+``np.float64``, and powers are ``np.power`` calls (``**`` on float64
+scalars rounds differently from the ufunc arrays use).
 """
 
 from __future__ import annotations
@@ -25,14 +31,15 @@ from exprdiff.core.values import fit_shape, fit_to_shape, shape_of
 
 __all__ = ["to_python"]
 
-# ufuncs with a Python operator, written infix for readable code
+# ufuncs with a Python operator, written infix for readable code; not np.power, whose
+# operator form rounds differently on float64 scalars
 _INFIX = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
-          np.power: "**", np.matmul: "@"}
+          np.matmul: "@"}
 
 _PRELUDE = '''
 def _read(values, name):
     value = np.asarray(values[name], dtype=np.float64)
-    return value if value.ndim else float(value)
+    return value if value.ndim else value[()]  # a float64 scalar: NumPy's rules, as arrays
 
 
 def _check(values, names, function):
@@ -50,7 +57,7 @@ def _result(value):
 
 
 def _ones(value):
-    return np.ones(value.shape) if type(value) is np.ndarray else 1.0
+    return np.ones(value.shape) if type(value) is np.ndarray else np.float64(1.0)
 
 
 def _gradient(g, like):
@@ -79,7 +86,7 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
         _v2 = w * x
         _v3 = np.tanh(_v2)
         _g3 = _ones(_v3)
-        _g2 = fit_shape(_g3 * (1.0 - (_v3 ** 2.0)), _v2)
+        _g2 = fit_shape(_g3 * (1.0 - (np.power(_v3, 2.0))), _v2)
         _g0 = fit_shape(_g2 * x, w)
         return _result(_v3), {'w': _gradient(_g0, w)}
     <BLANKLINE>
@@ -101,7 +108,8 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
         if isinstance(node, (Input, Parameter)):
             body.append(f"{writer.names[node]} = _read(values, {node.label!r})")
         elif node.children:
-            text = writer.code(node, [writer.text(child) for child in node.children])
+            text = writer.code(node, [writer.text(child) for child in node.children],
+                               all(writer.is_literal(child) for child in node.children))
             body.append(f"{writer.names[node]} = {text}")
     result = f"_result({writer.text(expr)})"
     if wrt is not None:
@@ -167,12 +175,23 @@ class _Writer:
         name = self.names.get(node)
         return name if name is not None else _literal(node.value)
 
-    def code(self, node: Node, operands: list[str]) -> str:
-        """NumPy code computing ``node`` from its operands' code."""
+    def is_literal(self, node: Node) -> bool:
+        """Whether ``node`` is written as a number literal (a Python float in the code)."""
+        return node not in self.names and not node.children
+
+    def code(self, node: Node, operands: list[str], literals: bool = False) -> str:
+        """NumPy code computing ``node`` from its operands' code.
+
+        ``literals`` says that every operand is a number literal: the first
+        then becomes a float64 scalar, so the operation computes by NumPy's
+        rules as the engine does (``2.0 / 0.0`` would raise).
+        """
         kind = type(node)
+        if literals and operands:
+            operands = [f"np.float64({operands[0]})", *operands[1:]]
         self._helpers.update((helper.__name__, helper) for helper in kind.numpy_helpers)
         if kind.numpy_code is not None:
-            settings = {key: repr(getattr(node, key)) for key in kind.settings}
+            settings = {key: _setting_literal(getattr(node, key)) for key in kind.settings}
             return kind.numpy_code.format(*operands, **settings)
         ufunc = kind.ufunc
         if ufunc is None or getattr(np, ufunc.__name__, None) is not ufunc:
@@ -234,7 +253,8 @@ class _Writer:
             elif ready:
                 operands = [text if atomic else f"({text})"
                             for text, atomic in (texts[child] for child in node.children)]
-                texts[node] = (self.code(node, operands), False)
+                literals = all(self.is_literal(child) for child in node.children)
+                texts[node] = (self.code(node, operands, literals), False)
             else:
                 stack.append((node, True))
                 stack.extend((child, False) for child in node.children)
@@ -250,6 +270,13 @@ def _reserved_names() -> set[str]:
         names.update(helper.__name__ for helper in kind.__dict__.get("numpy_helpers", ()))
         classes.extend(kind.__subclasses__())
     return names
+
+
+def _setting_literal(value: object) -> str:
+    """Source for a setting's value: ``repr``, with non-finite floats as ``np.inf``/``np.nan``."""
+    if isinstance(value, float):
+        return _literal(value)
+    return repr(value)
 
 
 def _literal(value: float) -> str:

@@ -18,7 +18,7 @@ from exprdiff.core.values import shape_of
 
 __all__ = [
     "ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "SumOfSquares", "Transpose",
-    "class_indices", "class_score", "logsumexp", "softmax",
+    "class_indices", "class_score", "logsumexp", "matrix_product", "softmax",
 ]
 
 
@@ -114,6 +114,22 @@ def class_score(logits, labels):
     return np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
 
 
+def matrix_product(a, b):
+    """NumPy's matrix product, ``a @ b``, through `numpy.dot` for 1-D and 2-D arrays.
+
+    `numpy.dot` equals `numpy.matmul` there and is several times faster on
+    transposed (Fortran-ordered) operands; the function behind `MatMul` (and
+    copied into exported code, which must round as the engine does: the two
+    BLAS calls can differ in the last bit on such operands).
+
+    >>> matrix_product(np.eye(2), np.array([3.0, 4.0]))
+    array([3., 4.])
+    """
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim <= 2 and b.ndim <= 2:
+        return np.dot(a, b)
+    return np.matmul(a, b)
+
+
 class MatMul(BinaryOp):
     """``a @ b``, NumPy's matrix product: 1-D operands and stacks of matrices included.
 
@@ -137,12 +153,12 @@ class MatMul(BinaryOp):
     symbol = "@"
     ufunc = np.matmul
     elementwise = False
+    numpy_code = "matrix_product({0}, {1})"
+    numpy_helpers = (matrix_product,)
 
     def forward(self, a, b):
         try:
-            if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim <= 2 and b.ndim <= 2:
-                return np.dot(a, b)  # same as matmul for 1-D and 2-D, and faster
-            return np.matmul(a, b)
+            return matrix_product(a, b)
         except ValueError:
             raise ValueError(_matmul_mismatch(shape_of(a), shape_of(b))) from None
 
