@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import numbers
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,6 +30,10 @@ __all__ = ["BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_
 # operation's ``ufunc`` attribute; Python operators go through the same table,
 # so ``x + y``, ``np.add(x, y)`` and ``np.float64(2) * x`` all build an `Add`.
 _OPERATION_FOR_UFUNC: dict[np.ufunc, type[Node]] = {}
+# NumPy function (np.sum, np.dot, ...) -> operation class, from ``numpy_functions``;
+# ufunc -> operation class for the ufunc's ``reduce`` method, from ``reduces``.
+_OPERATION_FOR_FUNCTION: dict[Callable, type[Node]] = {}
+_OPERATION_FOR_REDUCE: dict[np.ufunc, type[Node]] = {}
 
 #: the derivative-rule names before 0.2, still honoured (with a DeprecationWarning)
 #: in user-defined operations
@@ -86,6 +90,12 @@ class Node:
     numpy_code: ClassVar[str | None] = None
     #: module-level functions ``numpy_code`` calls, copied into exported source
     numpy_helpers: ClassVar[tuple] = ()
+    #: NumPy functions (not ufuncs) this operation implements: ``np.sum(node)``
+    #: builds a `Sum` through `from_numpy`.  NumPy functions no operation lists
+    #: raise `TypeError` on nodes (see `Node.__array_function__`)
+    numpy_functions: ClassVar[tuple[Callable, ...]] = ()
+    #: the ufunc whose ``reduce`` method this operation is (``np.add`` for `Sum`)
+    reduces: ClassVar[np.ufunc | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,6 +113,28 @@ class Node:
         ufunc = cls.__dict__.get("ufunc")
         if ufunc is not None:
             _OPERATION_FOR_UFUNC[ufunc] = cls
+        for function in cls.__dict__.get("numpy_functions", ()):
+            _OPERATION_FOR_FUNCTION[function] = cls
+        reduced = cls.__dict__.get("reduces")
+        if reduced is not None:
+            _OPERATION_FOR_REDUCE[reduced] = cls
+
+    @classmethod
+    def from_numpy(cls, function: Callable, *args: Any, **kwargs: Any) -> Node:
+        """The node for ``function(*args, **kwargs)`` called on nodes (see `numpy_functions`).
+
+        ``function`` is the NumPy function (or ufunc method) called.  By
+        default the arguments go to the constructor; an operation whose
+        constructor differs from the NumPy signature maps them itself and
+        raises `TypeError` for arguments it has no form for.
+
+        >>> import numpy as np
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> np.sum(x, axis=0), np.mean(x)
+        (<Sum sum(x, axis=0)>, <Mean mean(x, axis=None)>)
+        """
+        return cls(*args, **kwargs)
 
     # -- structure -------------------------------------------------------
     @property
@@ -244,15 +276,65 @@ class Node:
     __hash__ = object.__hash__  # identity: nodes are dict keys
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *operands: Any, **kwargs: Any):
-        """Let NumPy ufuncs on nodes build nodes: ``np.exp(x)`` is ``Exp(x)``."""
-        if ufunc in _ORDERINGS:
-            self._unordered(None)
-        if ufunc is np.equal or ufunc is np.not_equal:  # identity, as for ==
-            return (operands[0] is operands[1]) == (ufunc is np.equal)
-        operation = _OPERATION_FOR_UFUNC.get(ufunc)
-        if operation is None or method != "__call__" or kwargs:
-            return NotImplemented
-        return operation(*operands)
+        """Let NumPy ufuncs on nodes build nodes: ``np.exp(x)`` is ``Exp(x)``.
+
+        ``np.add.reduce(x, axis)`` builds ``Sum(x, axis)`` (the operation
+        whose ``reduces`` is the ufunc).  A ufunc, or ufunc method, that no
+        operation implements raises `TypeError` naming it: never a wrong node.
+
+        >>> import numpy as np
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> np.exp(x), np.add.reduce(x)
+        (<Exp exp(x)>, <Sum sum(x, axis=0)>)
+        >>> np.arctan(x)
+        Traceback (most recent call last):
+        ...
+        TypeError: numpy.arctan has no exprdiff form: it cannot be applied to the expression ...
+        """
+        name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        if method == "__call__":
+            if ufunc in _ORDERINGS:
+                self._unordered(None)
+            if ufunc is np.equal or ufunc is np.not_equal:  # identity, as for ==
+                return (operands[0] is operands[1]) == (ufunc is np.equal)
+            operation = _OPERATION_FOR_UFUNC.get(ufunc)
+            if operation is not None and kwargs:
+                raise TypeError(
+                    f"{name} on an expression node takes the operands only; "
+                    f"{', '.join(sorted(kwargs))} has no exprdiff form"
+                )
+            if operation is not None:
+                return operation(*operands)
+        elif method == "reduce":
+            operation = _OPERATION_FOR_REDUCE.get(ufunc)
+            if operation is not None:
+                kwargs.setdefault("axis", 0)  # the default of ufunc.reduce
+                return _from_numpy(operation, getattr(ufunc, method), name, operands, kwargs)
+        raise _no_form(name, self)
+
+    def __array_function__(self, func: Callable, types: tuple, args: tuple, kwargs: dict):
+        """Let NumPy functions on nodes build nodes: ``np.sum(x)`` is ``Sum(x)``.
+
+        The operations list the functions they implement (``numpy_functions``):
+        ``np.sum``, ``np.mean``, ``np.dot``, ``np.transpose`` and ``np.clip``
+        here.  Any other NumPy function raises `TypeError` naming it.
+
+        >>> import numpy as np
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> np.transpose(x), np.clip(x, 0, 1)
+        (<Transpose transpose(x, axes=None)>, <Clip clip(x, low=0.0, high=1.0)>)
+        >>> np.median(x)
+        Traceback (most recent call last):
+        ...
+        TypeError: numpy.median has no exprdiff form: it cannot be applied to the expression ...
+        """
+        name = f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}"
+        operation = _OPERATION_FOR_FUNCTION.get(func)
+        if operation is None:
+            raise _no_form(name, self)
+        return _from_numpy(operation, func, name, args, kwargs)
 
     # -- printing ----------------------------------------------------------
     def __str__(self) -> str:
@@ -260,6 +342,22 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {to_str(self, limit=80)}>"
+
+
+def _from_numpy(operation: type[Node], function: Callable, name: str, args: tuple,
+                kwargs: dict) -> Node:
+    try:
+        return operation.from_numpy(function, *args, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"{name} on an expression node: {error}") from None
+
+
+def _no_form(name: str, node: Node) -> TypeError:
+    return TypeError(
+        f"{name} has no exprdiff form: it cannot be applied to the expression node "
+        f"{to_str(node, limit=60)}; evaluate the expression and apply it to the value, "
+        "or build the expression from exprdiff's operations"
+    )
 
 
 def _apply(ufunc: np.ufunc, *operands: object) -> Node:

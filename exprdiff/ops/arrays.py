@@ -37,6 +37,16 @@ def _axis_setting(op: str, name: str, axis: object) -> int | tuple[int, ...] | N
     raise TypeError(f"{op}: {name} must be None, an int or a tuple of ints, got {axis!r}")
 
 
+def _numpy_defaults(dtype: object = None, out: object = None, keepdims: object = False) -> None:
+    """Refuse NumPy keyword arguments that have no exprdiff form (anything but their defaults)."""
+    if dtype not in (None, float, np.float64):
+        raise TypeError(f"dtype={dtype!r} has no exprdiff form (values are float64)")
+    if out is not None and out != (None,):
+        raise TypeError("out= has no exprdiff form (nodes are immutable values)")
+    if keepdims is not False:
+        raise TypeError(f"keepdims={keepdims!r} has no exprdiff form")
+
+
 def _spread(g, x, axis):
     """Broadcast ``g``, shaped like a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
     if type(x) is not np.ndarray:
@@ -155,6 +165,24 @@ class MatMul(BinaryOp):
     elementwise = False
     numpy_code = "matrix_product({0}, {1})"
     numpy_helpers = (matrix_product,)
+    numpy_functions = (np.dot,)
+
+    @classmethod
+    def from_numpy(cls, function, a, b, out=None):
+        """``np.dot(a, b)``: a `MatMul`, equal to it for 1-D and 2-D operands (what models
+        use); a number operand multiplies, as in NumPy; arrays of more than two axes,
+        for which ``np.dot`` is no matrix product, raise `TypeError`."""
+        _numpy_defaults(out=out)
+        if any(isinstance(v, numbers.Real) or (isinstance(v, np.ndarray) and v.ndim == 0)
+               for v in (a, b)):
+            return as_node(a) * b  # np.dot with a scalar is a product, as in NumPy
+        for operand in (a, b):
+            if isinstance(operand, np.ndarray) and operand.ndim > 2:
+                raise TypeError(
+                    f"an array of shape {operand.shape} has no exprdiff form: np.dot of arrays "
+                    "with more than two axes is not the matrix product (use @ for stacks)"
+                )
+        return cls(a, b)
 
     def forward(self, a, b):
         try:
@@ -208,6 +236,14 @@ class _AxisOp(UnaryOp):
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = None) -> None:
         self._init(child=as_node(child), axis=_axis_setting(type(self).__name__, "axis", axis))
 
+    @classmethod
+    def from_numpy(cls, function, a, axis=None, dtype=None, out=None, keepdims=False):
+        """``np.sum(a, axis)``, ``np.mean(a, axis)``, ``np.add.reduce(a, axis)``: the node
+        over ``axis``; ``dtype``, ``out`` and ``keepdims`` other than their defaults raise
+        `TypeError`."""
+        _numpy_defaults(dtype, out, keepdims)
+        return cls(a, axis=axis)
+
 
 class Sum(_AxisOp):
     """Sum of the elements along ``axis`` (None: all of them, giving a scalar).
@@ -222,6 +258,8 @@ class Sum(_AxisOp):
 
     __slots__ = ()
     numpy_code = "np.sum({0}, axis={axis})"
+    numpy_functions = (np.sum,)
+    reduces = np.add
     vjp_uses_out = False
 
     def forward(self, x):
@@ -244,6 +282,7 @@ class Mean(_AxisOp):
 
     __slots__ = ()
     numpy_code = "np.mean({0}, axis={axis})"
+    numpy_functions = (np.mean,)
 
     def forward(self, x):
         total = np.add.reduce(x, axis=self.axis)
@@ -349,6 +388,7 @@ class Transpose(UnaryOp):
 
     __slots__ = ("axes",)
     numpy_code = "np.transpose({0}, {axes})"
+    numpy_functions = (np.transpose,)
     vjp_uses_out = False
     settings = ("axes",)
     elementwise = False

@@ -30,12 +30,24 @@ class Clip(UnaryOp):
     vjp_uses_out = False
     settings = ("low", "high")
     numpy_code = "np.clip({0}, {low}, {high})"
+    numpy_functions = (np.clip,)
 
     def __init__(self, child: object, low: float, high: float) -> None:
         low, high = float(low), float(high)
         if math.isnan(low) or math.isnan(high) or not low <= high:
             raise ValueError(f"Clip needs low <= high, got low={low!r}, high={high!r}")
         self._init(child=as_node(child), low=low, high=high)
+
+    @classmethod
+    def from_numpy(cls, function, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+        """``np.clip(a, low, high)`` (or ``min=``/``max=``); a missing bound is infinite."""
+        if out is not None:
+            raise TypeError("out= has no exprdiff form (nodes are immutable values)")
+        low = a_min if min is None else min
+        high = a_max if max is None else max
+        if low is None and high is None:
+            raise TypeError("give a lower or an upper bound (or both)")
+        return cls(a, -math.inf if low is None else low, math.inf if high is None else high)
 
     def forward(self, x):
         return np.clip(x, self.low, self.high)  # a float64 scalar for a scalar, as NumPy gives
