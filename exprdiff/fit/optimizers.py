@@ -134,8 +134,12 @@ class Adam(Optimizer):
         for label, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{label} must be in [0, 1), got {beta!r}")
-        if not eps > 0.0:
-            raise ValueError(f"eps must be positive, got {eps!r}")
+        try:
+            number = float(eps)
+        except (TypeError, ValueError, OverflowError):
+            number = float("nan")
+        if not 0.0 < number < float("inf") or isinstance(eps, bool):
+            raise ValueError(f"eps must be positive, got {eps!r:.60} (a finite number)")
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self._moments: dict = {}
         self._steps = 0
