@@ -161,3 +161,30 @@ def test_the_guide_commands_run(capsys, perceptron):
         status, out, err = run(capsys, *argv)
         assert status == 0, (shlex.join(words), err)
         assert out or words[3] == "dot"
+
+
+# -- issue 11.10: a bad file or a bad --input never prints a traceback --------------------------
+@pytest.mark.parametrize("value, message", [
+    ("x1=" + "9" * 400, "the value of x1, '999"),  # was an OverflowError traceback
+    ("x1=" + "[" * 100_000 + "]" * 100_000, "the value of x1 must be a number"),  # RecursionError
+    ("x1=[1, [2]]", "the value of x1 must be a number"),
+])
+def test_bad_inputs_exit_1_with_one_line(capsys, perceptron, value, message):
+    """Out-of-range, absurdly nested or ragged values: status 1, one line naming the input."""
+    status, out, err = run(capsys, "eval", perceptron, "--input", value, "--input", "x2=0")
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("exprdiff eval: error: ") and message in err
+
+
+def test_hostile_settings_in_a_file_exit_1_with_one_line(capsys, tmp_path):
+    """A Clip bound of 400 digits (once an OverflowError traceback) is one line, status 1."""
+    from exprdiff import Clip
+
+    x = Input("x")
+    path = tmp_path / "clip.json"
+    save(path, Clip(x, 0.0, 1.0))
+    path.write_text(path.read_text().replace('"low": 0.0', '"low": -' + "9" * 400))
+    for command in ("show", "eval"):
+        status, out, err = run(capsys, command, path, *(["--input", "x=1"] if command == "eval" else []))
+        assert status == 1 and out == "" and err.count("\n") == 1
+        assert "node 1 (Clip): cannot be built from the saved operands: Clip: low -999" in err

@@ -24,6 +24,7 @@ from exprdiff.core.errors import MissingValueError
 from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Input, Parameter
 from exprdiff.core.printing import to_str
+from exprdiff.core.values import short_repr
 from exprdiff.keep.serialization import load
 
 __all__ = ["main"]
@@ -48,9 +49,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, MissingValueError, OSError, RuntimeError) as error:
-        print(f"exprdiff {args.command}: error: {error}", file=sys.stderr)
+    except _USER_ERRORS as error:
+        # one line, whatever the file or the command line held: never a traceback
+        print(f"exprdiff {args.command}: error: {_one_line(str(error))}", file=sys.stderr)
         return 1
+
+
+#: what a bad file, a bad value or a bad name can raise; each ends the command with status 1
+_USER_ERRORS = (ValueError, TypeError, MissingValueError, OSError, RuntimeError, ArithmeticError,
+                RecursionError, MemoryError)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters written as escapes (``\\n``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -181,9 +196,13 @@ def _assignment(text: str) -> tuple[str, float | np.ndarray]:
     try:
         parsed = json.loads(value)
         array = np.asarray(parsed, dtype=np.float64)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise ValueError(
-            f"the value of {name} must be a number or a list of numbers, got {value!r}"
+            f"the value of {name} must be a number or a list of numbers, got {short_repr(value)}"
+        ) from None
+    except OverflowError:
+        raise ValueError(
+            f"the value of {name}, {short_repr(value)}, is out of the float64 range"
         ) from None
     return name, array if array.ndim else float(array)
 

@@ -372,7 +372,7 @@ class _Reader:
         settings = self.settings(entry.get("settings", {}), op, where)
         try:
             return op(*[nodes[k] for k in operands], **settings)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, ArithmeticError) as error:  # the class checks its settings
             raise self.fail(where, f"cannot be built from the saved operands: {error}") from None
 
     def operands(self, operands: Any, arity: int, i: int, where: str) -> list[int]:

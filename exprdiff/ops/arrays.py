@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from exprdiff.core.nodes import BinaryOp, UnaryOp, as_node
-from exprdiff.core.values import shape_of
+from exprdiff.core.values import shape_of, short_repr
 
 __all__ = [
     "ClassScore", "LogSumExp", "MatMul", "Mean", "Softmax", "Sum", "SumOfSquares", "Transpose",
@@ -26,15 +26,33 @@ def _int_setting(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+#: NumPy arrays have at most this many axes (``numpy.ndarray`` refuses more)
+_MAX_AXES = 64
+
+
 def _axis_setting(op: str, name: str, axis: object) -> int | tuple[int, ...] | None:
-    """Normalise an ``axis``/``axes`` keyword: None, an int or a tuple of ints."""
+    """Normalise an ``axis``/``axes`` keyword: None, an int or a tuple of distinct ints.
+
+    Axes are checked against NumPy's limit of 64 axes here, so that a bad
+    setting (from a file, say) fails when the node is built, not later.
+    """
     if axis is None:
         return None
     if _int_setting(axis):
-        return int(axis)
-    if isinstance(axis, (tuple, list)) and all(_int_setting(a) for a in axis):
-        return tuple(int(a) for a in axis)
-    raise TypeError(f"{op}: {name} must be None, an int or a tuple of ints, got {axis!r}")
+        axes: tuple = (int(axis),)
+    elif isinstance(axis, (tuple, list)) and all(_int_setting(a) for a in axis):
+        axes = tuple(int(a) for a in axis)
+    else:
+        raise TypeError(
+            f"{op}: {name} must be None, an int or a tuple of ints, got {short_repr(axis)}")
+    if len(axes) > _MAX_AXES or not all(-_MAX_AXES <= a < _MAX_AXES for a in axes):
+        raise ValueError(
+            f"{op}: {name} {short_repr(axis)} is out of range (NumPy arrays have at most "
+            f"{_MAX_AXES} axes)"
+        )
+    if len(set(axes)) != len(axes) and name == "axis":
+        raise ValueError(f"{op}: {name} {short_repr(axis)} names an axis twice")
+    return axes[0] if _int_setting(axis) else axes
 
 
 def _numpy_defaults(dtype: object = None, out: object = None, keepdims: object = False) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from exprdiff.core.nodes import UnaryOp, as_node
+from exprdiff.core.values import short_repr
 
 __all__ = ["Clip"]
 
@@ -33,7 +35,7 @@ class Clip(UnaryOp):
     numpy_functions = (np.clip,)
 
     def __init__(self, child: object, low: float, high: float) -> None:
-        low, high = float(low), float(high)
+        low, high = _bound("low", low), _bound("high", high)
         if math.isnan(low) or math.isnan(high) or not low <= high:
             raise ValueError(f"Clip needs low <= high, got low={low!r}, high={high!r}")
         self._init(child=as_node(child), low=low, high=high)
@@ -54,3 +56,15 @@ class Clip(UnaryOp):
 
     def vjp(self, g, x, out):
         return g * (np.sign(x - self.low) * np.sign(self.high - x) + 1) / 2
+
+
+def _bound(name: str, value: object) -> float:
+    """A bound as a float: a real number (not a bool) within the float64 range."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Clip: {name} must be a real number, got {short_repr(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"Clip: {name} {short_repr(value)} is out of the float64 range") from None
