@@ -188,3 +188,18 @@ def test_hostile_settings_in_a_file_exit_1_with_one_line(capsys, tmp_path):
         status, out, err = run(capsys, command, path, *(["--input", "x=1"] if command == "eval" else []))
         assert status == 1 and out == "" and err.count("\n") == 1
         assert "node 1 (Clip): cannot be built from the saved operands: Clip: low -999" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_max_nodes_must_be_a_positive_count(capsys, perceptron, value):
+    """--max-nodes 0 silently meant the default 300; now it is a usage error (status 2)."""
+    with pytest.raises(SystemExit) as caught:
+        main(["dot", str(perceptron), "--source", "--max-nodes", value])
+    assert caught.value.code == 2
+    assert "--max-nodes" in capsys.readouterr().err
+
+
+def test_max_nodes_is_honoured(capsys, perceptron):
+    """--max-nodes 5 refuses the perceptron's 10 nodes, naming the limit."""
+    status, _, err = run(capsys, "dot", perceptron, "--source", "--max-nodes", "5")
+    assert status == 1 and "more than max_nodes=5" in err

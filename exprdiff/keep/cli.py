@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="picture format (default: from the output suffix, else svg)")
     dot.add_argument("--source", action="store_true",
                      help="print the DOT source instead of running Graphviz")
-    dot.add_argument("--max-nodes", type=int, default=None, help="refuse bigger graphs")
+    dot.add_argument("--max-nodes", type=_positive_count, default=None,
+                     help="refuse graphs of more distinct nodes (default 300)")
     _value_options(dot)
     dot.set_defaults(run=_dot)
 
@@ -98,6 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     _value_options(evaluate)
     evaluate.set_defaults(run=_eval)
     return parser
+
+
+def _positive_count(text: str) -> int:
+    """A command-line count of at least 1 (``--max-nodes 0`` is an error, not the default)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {count}")
+    return count
 
 
 def _ops_option(parser: argparse.ArgumentParser) -> None:
@@ -134,7 +146,7 @@ def _dot(args: argparse.Namespace) -> int:
     needed = [node for node in named_leaves(expr).values() if isinstance(node, Input)]
     if not all(node in inputs for node in needed):
         params = inputs = None  # draw the structure only
-    options = {"max_nodes": args.max_nodes or DEFAULT_MAX_NODES}
+    options = {"max_nodes": DEFAULT_MAX_NODES if args.max_nodes is None else args.max_nodes}
     if args.source:
         print(to_dot(expr, params, inputs, **options), end="")
         return 0
