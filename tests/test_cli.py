@@ -203,3 +203,15 @@ def test_max_nodes_is_honoured(capsys, perceptron):
     """--max-nodes 5 refuses the perceptron's 10 nodes, naming the limit."""
     status, _, err = run(capsys, "dot", perceptron, "--source", "--max-nodes", "5")
     assert status == 1 and "more than max_nodes=5" in err
+
+
+def test_names_with_line_breaks_keep_show_one_line_per_entry(capsys, tmp_path):
+    """A leaf named 'w\\nb = 5' cannot forge an output line: control characters are escaped."""
+    w, x = Parameter("w\nb = 5"), Input("x\ty")
+    path = tmp_path / "names.json"
+    save(path, w * x, {w: 2.0})
+    status, out, _ = run(capsys, "show", path)
+    assert status == 0
+    assert out == ("model: w\\nb = 5*x\\ty\ninputs: x\\ty\nparameters:\n  w\\nb = 5 = 2.0\n")
+    status, out, _ = run(capsys, "eval", path, "--input", "x\ty=3", "--grad")
+    assert out.splitlines() == ["6.0", "d/dw\\nb = 5 = 3.0"]

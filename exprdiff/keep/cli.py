@@ -128,14 +128,15 @@ def _value_options(parser: argparse.ArgumentParser) -> None:
 def _show(args: argparse.Namespace) -> int:
     expr, params = load(args.file, _user_ops(args.ops))
     leaves = named_leaves(expr)
-    print(f"model: {to_str(expr)}")
-    inputs = [name for name, node in leaves.items() if isinstance(node, Input)]
+    # names are data: a line break or other control character in one is shown escaped
+    print(f"model: {_one_line(to_str(expr))}")
+    inputs = [_one_line(name) for name, node in leaves.items() if isinstance(node, Input)]
     print(f"inputs: {', '.join(inputs) or '(none)'}")
     print("parameters:" if leaves else "parameters: (none)")
     for name, node in leaves.items():
         if isinstance(node, Parameter):
             shown = _format(params[node]) if node in params else "(no saved value)"
-            print(f"  {name} = {shown}")
+            print(f"  {_one_line(name)} = {shown}")
     return 0
 
 
@@ -161,7 +162,7 @@ def _eval(args: argparse.Namespace) -> int:
     print(_format(expr(params, inputs)))
     if args.grad:
         for param, gradient in expr.grad(params, inputs).items():
-            print(f"d/d{param.label} = {_format(gradient)}")
+            print(f"d/d{_one_line(param.label)} = {_format(gradient)}")
     return 0
 
 
