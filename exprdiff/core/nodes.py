@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from exprdiff.core import interpreter
+from exprdiff.core import copying, interpreter
 from exprdiff.core.printing import to_str
 from exprdiff.core.values import as_value
 
@@ -188,6 +188,46 @@ class Node:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_plan", None)
+
+    # -- copying and pickling ----------------------------------------------
+    def __copy__(self) -> Node:
+        """A node is immutable, so ``copy.copy(node)`` is the node itself (as for a tuple)."""
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Node:
+        """A new graph of new nodes (new leaves too), shared nodes still shared; iterative.
+
+        Copy an expression together with what refers to its leaves, such as
+        ``copy.deepcopy((expr, params))``, so that the copied params are keyed
+        by the copied Parameters.
+
+        >>> import copy
+        >>> from exprdiff import Parameter
+        >>> w = Parameter("w")
+        >>> expr, params = copy.deepcopy((w * w + 1, {w: 3.0}))
+        >>> expr(params), next(iter(params)) is w
+        (10.0, False)
+        """
+        return copying.copy_graph(self, memo)
+
+    def __reduce__(self) -> tuple:
+        """Pickle support: a flat table, so graphs of any depth pickle (`exprdiff.core.copying`).
+
+        Pickle is for trusted transport between Python processes (such as
+        `multiprocessing` workers): unpickling can run arbitrary code, so load
+        model files with `exprdiff.load`, never with pickle.
+
+        >>> import pickle
+        >>> from exprdiff import Input, Parameter
+        >>> w, x = Parameter("w"), Input("x")
+        >>> expr, params = pickle.loads(pickle.dumps((w * x, {w: 2.0})))
+        >>> expr(params, {expr.rhs: 5.0})
+        10.0
+        """
+        if self.children:
+            return (copying.rebuild_graph, (copying.graph_table(self),))
+        kind = type(self)
+        return (kind, (self.value,) if kind.leaf_kind == "constant" else (self.name,))
 
     # -- evaluation and differentiation -----------------------------------
     def __call__(self, params: Values | None = None, inputs: Inputs | None = None) -> Any:
