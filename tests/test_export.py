@@ -256,3 +256,25 @@ def test_matrix_products_of_transposed_operands_export_bit_for_bit():
         k, n = rng.integers(2, 9, 2)
         point = {m: rng.normal(size=(k, n)), v: rng.normal(size=k)}
         assert np.array_equal(model(m=point[m], v=point[v]), expr(point))
+
+
+# -- issue 11.12: names cannot shadow the generated helpers or break the source --------------
+@pytest.mark.parametrize("name", ["float", "type", "set", "sorted", "TypeError", "len"])
+def test_a_function_name_that_shadows_a_builtin_is_refused(name):
+    """name="float" once shadowed the float() the helpers call; now ValueError naming it."""
+    w = Parameter("w")
+    with pytest.raises(ValueError, match=f"the function name '{name}' would shadow Python's builtin {name}"):
+        to_python(w * 2, name=name)
+
+
+@pytest.mark.parametrize("label", ["a\x00b", "x\ny", "tab\there", "float", "sorted", "q\"\"\"", "back\\slash",
+                                   "\ud800", "line\u2028sep", "np", "values"])
+def test_any_leaf_name_gives_source_that_compiles_and_computes(label):
+    """A NUL or other control character, a builtin's name, quotes or backslashes in a leaf name
+    give valid, printable source computing the engine's value and gradient."""
+    w, x = Parameter("w"), Input(label)
+    source = to_python(Sigmoid(w * x) + x, wrt=[w])
+    source.encode("utf-8")  # printable: writable to a .py file
+    value, grads = compile_model(source)(**{"w": 0.5, label: 3.0})
+    assert value == (Sigmoid(w * x) + x)({w: 0.5}, {x: 3.0})
+    assert grads == {"w": (Sigmoid(w * x) + x).grad({w: 0.5}, {x: 3.0})[w]}
