@@ -6,7 +6,9 @@ their form from their class (``latex_template``, with ``#1`` for the operand):
 ``\\sigma``, ``\\log``, ``\\tanh``, ``\\sqrt``...; an operation without one
 prints as ``\\operatorname{name}``.  Names such as ``w1`` or ``w_1`` become
 ``w_{1}``, Greek names become letters (``alpha`` is ``\\alpha``) and longer
-names are set upright.  Iterative, like `exprdiff.core.printing`.
+names are set upright, with LaTeX's special characters escaped (`latex_escape`),
+so no name can break or command the document.  Iterative, like
+`exprdiff.core.printing`.
 
 >>> from exprdiff import Parameter, Input, Sigmoid
 >>> w1, x1, b = Parameter("w1"), Input("x1"), Parameter("b")
@@ -22,7 +24,7 @@ import numpy as np
 
 from exprdiff.core.printing import PRECEDENCE, format_number, function_name, render_text
 
-__all__ = ["latex_name", "to_latex"]
+__all__ = ["latex_escape", "latex_name", "to_latex"]
 
 _PREFIX = 30
 _FRACTION = 25  # needs no parentheses next to products and signs
@@ -40,8 +42,14 @@ _PLACEHOLDER = re.compile(r"(#\d)")
 def latex_name(name: str) -> str:
     """A leaf's name in LaTeX: ``w1`` and ``w_1`` give ``w_{1}``.
 
+    Any other character that means something to LaTeX (``\\ % # & { } _ ^ ~
+    $``) or cannot appear in its source (control characters) is escaped, so
+    every name gives valid, inert LaTeX: a name can never run a command.
+
     >>> latex_name("w1"), latex_name("x_out"), latex_name("alpha"), latex_name("label")
     ('w_{1}', 'x_{\\\\mathrm{out}}', '\\\\alpha', '\\\\mathrm{label}')
+    >>> print(latex_name(r"50% \\input{x}"))
+    \\mathrm{50\\% \\backslash{}input\\{x\\}}
     """
     match = _INDEXED.match(name) or _SUBSCRIPTED.match(name)
     if match:
@@ -50,11 +58,29 @@ def latex_name(name: str) -> str:
 
 
 def _word(word: str) -> str:
-    if len(word) == 1 or word.isdigit():
+    if (len(word) == 1 and word.isalnum()) or word.isdigit():
         return word
     if word in _GREEK:
         return "\\" + word
-    return r"\mathrm{" + word.replace("_", r"\_") + "}"
+    return r"\mathrm{" + latex_escape(word) + "}"
+
+
+#: LaTeX's special characters, as math-mode text that shows them and does nothing else
+_ESCAPES = {"\\": r"\backslash{}", "%": r"\%", "#": r"\#", "&": r"\&", "{": r"\{", "}": r"\}",
+            "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", "$": r"\$"}
+
+
+def latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special and control characters escaped (for math mode).
+
+    >>> print(latex_escape("a_b & {c}"))
+    a\\_b \\& \\{c\\}
+    """
+    return "".join(
+        _ESCAPES.get(c, c) if c.isprintable()
+        else _ESCAPES["\\"] + c.encode("unicode_escape").decode("ascii")[1:]
+        for c in text
+    )
 
 
 def to_latex(root, limit: int | None = None) -> str:
@@ -133,10 +159,11 @@ def _layout(node) -> list:
 
 
 def _default_template(node) -> str:
-    name = function_name(type(node))
+    name = latex_escape(function_name(type(node)))
     operands = ", ".join(f"#{i + 1}" for i in range(len(node.children)))
     settings = "".join(
-        f", \\mathrm{{{key}}}={getattr(node, key)!r}" for key in node.settings)
+        f", \\mathrm{{{latex_escape(key)}}}={latex_escape(repr(getattr(node, key)))}"
+        for key in node.settings)
     return rf"\operatorname{{{name}}}\left({operands}{settings}\right)"
 
 
