@@ -404,3 +404,18 @@ def test_transpose_axes_must_be_a_permutation(axes):
     """Axes that repeat or leave the range of a permutation raise ValueError naming them."""
     with pytest.raises(ValueError, match=r"Transpose: axes must be a permutation .* got \(" + str(axes[0])):
         Transpose(Parameter("w"), axes=axes)
+
+
+def test_softmax_and_logsumexp_of_opposite_extremes_do_not_warn():
+    """Softmax([1e308, -1e308]) warned of an overflow (-1e308 - 1e308); its value [1, 0] is exact,
+    and so are LogSumExp's value and both gradients."""
+    import warnings
+
+    z = Parameter("z")
+    point = {z: np.array([1e308, -1e308])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(Softmax(z)(point), [1.0, 0.0])
+        np.testing.assert_array_equal((Softmax(z) * np.array([1.0, 2.0])).grad(point)[z], [0.0, 0.0])
+        assert LogSumExp(z)(point) == 1e308
+        np.testing.assert_array_equal(LogSumExp(z).grad(point)[z], [1.0, 0.0])

@@ -90,7 +90,9 @@ def logsumexp(x, axis=-1):
     """
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or inf) slices
-    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
+    # x - peak <= 0 can only overflow to -inf (1e308 beside -1e308), whose exp, 0, is
+    # exact; log(0) = -inf for an all -inf slice
+    with np.errstate(divide="ignore", over="ignore"):
         total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
     out = np.squeeze(total + peak, axis=axis) if axis is not None else (total + peak).reshape(())
     return out if out.ndim else out[()]
@@ -102,7 +104,8 @@ def softmax(x, axis=-1):
     >>> softmax(np.array([0.0, 1000.0]))
     array([0., 1.])
     """
-    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):  # x - max <= 0 overflows only to -inf, whose exp is 0
+        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return shifted / np.sum(shifted, axis=axis, keepdims=True)
 
 
@@ -366,7 +369,8 @@ class LogSumExp(_AxisOp):
     def vjp(self, g, x, out):
         if self.axis is not None:
             out, g = np.expand_dims(out, self.axis), np.expand_dims(g, self.axis)
-        return g * np.exp(x - out)
+        with np.errstate(over="ignore"):  # as in logsumexp: x - out overflows only to -inf
+            return g * np.exp(x - out)
 
 
 class Softmax(_AxisOp):
