@@ -5,8 +5,11 @@ takes the current values and the mean-loss gradient, both dicts keyed by
 `Parameter`, and returns a *new* dict of updated values.  It never writes
 into the arrays it is given, so a dict a caller kept stays as it was.
 Momentum and Adam keep per-parameter state between steps; ``reset()``
-forgets it, and `optimize` calls it at the start of every fit, so an
-instance can be reused.
+forgets it.  `optimize` steps a shallow copy of the instance it is given
+(``copy.copy``), reset when the fit starts, so the instance keeps no state
+of any fit and one instance can serve several fits, even concurrent ones.
+A rule of your own must therefore give its state fresh containers in
+``reset()`` (``self.state = {}``, not ``self.state.clear()``).
 
 >>> from exprdiff import Parameter
 >>> w = Parameter("w")

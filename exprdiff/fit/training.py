@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import warnings
@@ -119,7 +120,8 @@ def optimize(
     descent, the default) or, with ``batch_size``, one step per mini-batch of
     a fresh shuffle drawn from ``seed`` (an int or a NumPy Generator; fixed
     seed, same fit).  ``optimizer`` is ``"gd"``, ``"momentum"``, ``"adam"``
-    or an `exprdiff.fit.optimizers.Optimizer` instance (reset when the fit starts).
+    or an `exprdiff.fit.optimizers.Optimizer` instance (the fit steps a reset copy of
+    it, so the instance itself is never changed and may serve several fits at once).
     ``learning_rate`` is a number or a schedule: a function of the 1-based
     epoch giving that epoch's rate, such as micrograd's decaying
     ``lambda epoch: 1.0 - 0.9 * (epoch - 1) / 100`` (a rate that is not a
@@ -163,7 +165,9 @@ def optimize(
     """
     _check_arguments(loss, epochs, learning_rate, batch_size, tolerance, callback)
     _check_count("patience", patience)
-    rule = make_optimizer(optimizer)
+    # the fit's own copy, reset: the caller's instance keeps no state of this fit, so one
+    # instance can serve several fits, concurrent ones included
+    rule = copy.copy(make_optimizer(optimizer))
     nodes = topological_order(loss)
     params = _initial_values(initial_params, [n for n in nodes if isinstance(n, Parameter)])
     data, count = as_arrays(training_data, [n for n in nodes if isinstance(n, Input)])
