@@ -253,3 +253,28 @@ def test_a_missing_directory_is_named_as_given(tmp_path):
     message = str(caught.value)
     assert f"cannot write '{path}'" in message and "does not exist" in message
     assert ".tmp" not in message and caught.value.filename == str(path)
+
+
+def test_infinite_settings_round_trip(tmp_path):
+    """Found by the fuzzer: Clip(x, 0, inf) could not be saved ("settings must be finite
+    floats"); infinite bounds are written as {"float": "inf"} and load back exactly."""
+    from exprdiff import Clip
+
+    x = Input("x")
+    for low, high in ((0.0, np.inf), (-np.inf, 1.0), (-np.inf, np.inf)):
+        text = dumps(Clip(x, low, high))
+        assert '{"float": "inf"}' in text or '{"float": "-inf"}' in text
+        model, _ = loads(text)
+        assert (model.low, model.high) == (low, high)
+        leaf = model.child
+        np.testing.assert_array_equal(model({}, {leaf: np.array([-5.0, 0.5, 5.0])}),
+                                      np.clip([-5.0, 0.5, 5.0], low, high))
+
+
+def test_a_setting_object_must_be_a_float_marker():
+    """Any other object in a setting is refused, naming it."""
+    from exprdiff import Clip
+
+    text = dumps(Clip(Input("x"), 0.0, np.inf)).replace('{"float": "inf"}', '{"float": "1e999"}')
+    with pytest.raises(ValueError, match=r"setting 'high' must not be an object other than"):
+        loads(text)
