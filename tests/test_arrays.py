@@ -382,3 +382,41 @@ def test_deep_chain_of_array_ops():
     value = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(Mean(node)({w: value}), value.mean())
     np.testing.assert_allclose(Mean(node).grad({w: value})[w], np.full((2, 3), 1 / 6))
+
+
+def test_transpose_with_negative_axes_has_the_gradient_of_the_same_permutation():
+    """Issue 11.1: axes=(-1, 0, 1) is the permutation (2, 0, 1), value and gradient alike,
+    with equal dimensions (once a wrong gradient) and unequal ones (once a broadcast error)."""
+    w = Parameter("w")
+    for shape in [(2, 2, 2), (2, 3, 4)]:
+        params = {w: random(*shape)}
+        weights = random(*np.transpose(params[w], (2, 0, 1)).shape)
+        negative = Sum(Transpose(w, axes=(-1, 0, 1)) * weights)
+        positive = Sum(Transpose(w, axes=(2, 0, 1)) * weights)
+        assert negative(params) == positive(params)
+        np.testing.assert_array_equal(negative.grad(params)[w], positive.grad(params)[w])
+        np.testing.assert_array_equal(negative.grad(params)[w],
+                                      np.transpose(weights, np.argsort((2, 0, 1))))
+        assert_grad_matches(negative, params)
+
+
+@pytest.mark.parametrize("axes", [(0, 0, 1), (3, 0, 1), (-4, 0, 1), (0, 2)], ids=str)
+def test_transpose_axes_must_be_a_permutation(axes):
+    """Axes that repeat or leave the range of a permutation raise ValueError naming them."""
+    with pytest.raises(ValueError, match=r"Transpose: axes must be a permutation .* got \(" + str(axes[0])):
+        Transpose(Parameter("w"), axes=axes)
+
+
+def test_softmax_and_logsumexp_of_opposite_extremes_do_not_warn():
+    """Softmax([1e308, -1e308]) warned of an overflow (-1e308 - 1e308); its value [1, 0] is exact,
+    and so are LogSumExp's value and both gradients."""
+    import warnings
+
+    z = Parameter("z")
+    point = {z: np.array([1e308, -1e308])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(Softmax(z)(point), [1.0, 0.0])
+        np.testing.assert_array_equal((Softmax(z) * np.array([1.0, 2.0])).grad(point)[z], [0.0, 0.0])
+        assert LogSumExp(z)(point) == 1e308
+        np.testing.assert_array_equal(LogSumExp(z).grad(point)[z], [1.0, 0.0])

@@ -267,3 +267,57 @@ def test_eval_reads_a_pipe(perceptron):
         input=perceptron.read_bytes(), capture_output=True, cwd=ROOT, check=False,
     )
     assert (result.returncode, result.stdout) == (0, b"0.7310585786300049\n")
+
+
+# -- issue 11.10: a bad file or a bad --input never prints a traceback --------------------------
+@pytest.mark.parametrize("value, message", [
+    ("x1=" + "9" * 400, "the value of x1, '999"),  # was an OverflowError traceback
+    ("x1=" + "[" * 100_000 + "]" * 100_000, "the value of x1 must be a number"),  # RecursionError
+    ("x1=[1, [2]]", "the value of x1 must be a number"),
+])
+def test_bad_inputs_exit_1_with_one_line(capsys, perceptron, value, message):
+    """Out-of-range, absurdly nested or ragged values: status 1, one line naming the input."""
+    status, out, err = run(capsys, "eval", perceptron, "--input", value, "--input", "x2=0")
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("exprdiff eval: error: ") and message in err
+
+
+def test_hostile_settings_in_a_file_exit_1_with_one_line(capsys, tmp_path):
+    """A Clip bound of 400 digits (once an OverflowError traceback) is one line, status 1."""
+    from exprdiff import Clip
+
+    x = Input("x")
+    path = tmp_path / "clip.json"
+    save(path, Clip(x, 0.0, 1.0))
+    path.write_text(path.read_text().replace('"low": 0.0', '"low": -' + "9" * 400))
+    for command in ("show", "eval"):
+        status, out, err = run(capsys, command, path, *(["--input", "x=1"] if command == "eval" else []))
+        assert status == 1 and out == "" and err.count("\n") == 1
+        assert "node 1 (Clip): cannot be built from the saved operands: Clip: low -999" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_max_nodes_must_be_a_positive_count(capsys, perceptron, value):
+    """--max-nodes 0 silently meant the default 300; now it is a usage error (status 2)."""
+    with pytest.raises(SystemExit) as caught:
+        main(["dot", str(perceptron), "--source", "--max-nodes", value])
+    assert caught.value.code == 2
+    assert "--max-nodes" in capsys.readouterr().err
+
+
+def test_max_nodes_is_honoured(capsys, perceptron):
+    """--max-nodes 5 refuses the perceptron's 10 nodes, naming the limit."""
+    status, _, err = run(capsys, "dot", perceptron, "--source", "--max-nodes", "5")
+    assert status == 1 and "more than max_nodes=5" in err
+
+
+def test_names_with_line_breaks_keep_show_one_line_per_entry(capsys, tmp_path):
+    """A leaf named 'w\\nb = 5' cannot forge an output line: control characters are escaped."""
+    w, x = Parameter("w\nb = 5"), Input("x\ty")
+    path = tmp_path / "names.json"
+    save(path, w * x, {w: 2.0})
+    status, out, _ = run(capsys, "show", path)
+    assert status == 0
+    assert out == ("model: w\\nb = 5*x\\ty\ninputs: x\\ty\nparameters:\n  w\\nb = 5 = 2.0\n")
+    status, out, _ = run(capsys, "eval", path, "--input", "x\ty=3", "--grad")
+    assert out.splitlines() == ["6.0", "d/dw\\nb = 5 = 3.0"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from exprdiff import Input, MissingValueError, Parameter, Sigmoid, Tanh, UnaryOp
+from exprdiff import Constant, Input, MissingValueError, Parameter, Sigmoid, Tanh, UnaryOp
 
 X1, X2 = Input("x1"), Input("x2")
 W1, W2, B = Parameter("w1"), Parameter("w2"), Parameter("b")
@@ -118,3 +118,42 @@ class TestMissingRules:
 
         with pytest.raises(NotImplementedError, match="Nothing defines no forward"):
             Nothing(1.0)()
+
+
+# -- issue 11.9: numbers beyond float64, and booleans ---------------------------------
+def test_a_value_beyond_the_float_range_is_a_value_error_naming_the_node():
+    """10**400 raised a bare OverflowError naming nothing; now ValueError naming the node,
+    for a number, a list and an object array alike."""
+    import numpy as np
+
+    w = Parameter("w")
+    for value in (10**400, -(10**400), [1.0, 10**400], np.array([10**400], dtype=object)):
+        with pytest.raises(ValueError, match=r"^Parameter 'w': the value .* is out of the float64 range"):
+            w({w: value})
+    assert w({w: 2**70}) == 2.0**70  # big, but inside the range
+
+
+def test_booleans_are_one_and_zero_whatever_their_type():
+    """True, np.True_ and boolean arrays are all read as 1.0 and 0.0 (np.True_ was refused)."""
+    import numpy as np
+
+    w = Parameter("w")
+    assert w({w: True}) == w({w: np.True_}) == 1.0
+    assert w({w: np.False_}) == 0.0
+    assert (3 * w)({w: np.array([True, False])}).tolist() == [3.0, 0.0]
+    assert Constant(np.True_).value == 1.0
+
+
+def test_learning_rates_beyond_the_float_range_are_value_errors():
+    """learning_rate=10**400 (or a schedule giving it) raised OverflowError; now ValueError."""
+    from exprdiff import Adam, Input, optimize
+
+    w, x = Parameter("w"), Input("x")
+    with pytest.raises(ValueError, match="learning_rate must be a positive finite number, got 1000"):
+        optimize(w * x, {w: 1.0}, [{x: 1.0}], learning_rate=10**400)
+    with pytest.raises(ValueError, match="the learning_rate schedule gave 1000.* for epoch 1"):
+        optimize(w * x, {w: 1.0}, [{x: 1.0}], learning_rate=lambda epoch: 10**400)
+    with pytest.raises(ValueError, match="tolerance must be a finite number >= 0 or None, got 1000"):
+        optimize(w * x, {w: 1.0}, [{x: 1.0}], tolerance=10**400)
+    with pytest.raises(ValueError, match="eps must be positive, got 1000"):
+        Adam(eps=10**400)

@@ -181,3 +181,101 @@ def test_deep_chain_of_100000_nodes_exports():
     value, grads = compile_model(source)(w=1.0)
     assert value == chain({w: 1.0})
     assert grads["w"] == pytest.approx(chain.grad({w: 1.0})[w], rel=1e-12)
+
+
+# -- issue 11.3: the exported code computes what the engine computes, bit for bit --------
+def _same_bits(a, b):
+    assert type(a) is type(b)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.parametrize("build, value", [
+    (lambda w: abs(w**0.5), -4.0),       # was 2.0: Python's (-4.0)**0.5 is complex
+    (lambda w: w / 0, 1.0),              # was ZeroDivisionError
+    (lambda w: w**-1, 0.0),              # was ZeroDivisionError
+    (lambda w: w**1000, 10.0),           # was OverflowError
+    (lambda w: w / (Constant(2.0) - 2.0), -3.0),   # an operation on literals alone
+    (lambda w: Sigmoid(w) / Sigmoid(-w), 1000.0),
+], ids=["sqrt-negative", "divide-zero", "reciprocal-zero", "overflow", "literals", "sigmoid"])
+def test_exported_scalars_follow_numpy_as_the_engine(build, value):
+    """On one sample and on a batch, value and gradient equal the engine's, NaN and inf too."""
+    w = Parameter("w")
+    expr = build(w)
+    model = compile_model(to_python(expr, wrt=[w]))
+    for point in (value, np.array([value, 2.0])):
+        with np.errstate(all="ignore"):
+            exported, grads = model(w=point)
+            expected, expected_grads = expr({w: point}), expr.grad({w: point})
+        _same_bits(exported, expected)
+        _same_bits(grads["w"], expected_grads[w])
+
+
+def test_exported_scalars_warn_as_the_engine():
+    """Dividing by zero warns (RuntimeWarning), as the engine does."""
+    w = Parameter("w")
+    model = compile_model(to_python(w / 0))
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        assert model(w=1.0) == np.inf
+
+
+def test_clip_to_an_infinite_bound_exports():
+    """Clip(x, 0, inf) exports np.inf (the bare name inf raised NameError)."""
+    from exprdiff import Clip
+
+    x = Input("x")
+    source = to_python(Clip(x, 0, np.inf))
+    assert "np.clip(x, 0.0, np.inf)" in source
+    assert compile_model(source)(x=[-1.0, 5.0]).tolist() == [0.0, 5.0]
+
+
+def test_powers_export_bit_for_bit():
+    """Powers of float64 scalars round as the engine's np.power (not as **)."""
+    a, b = Parameter("a"), Parameter("b")
+    expr = a**b * b**2
+    model = compile_model(to_python(expr, wrt=[a, b]))
+    rng = np.random.default_rng(4)
+    for base, exponent in zip(rng.uniform(0.1, 10, 300), rng.normal(0, 3, 300)):
+        point = {a: float(base), b: float(exponent)}
+        value, grads = model(a=point[a], b=point[b])
+        assert value == expr(point)
+        assert grads == {p.label: g for p, g in expr.grad(point).items()}
+
+
+def test_matrix_products_of_transposed_operands_export_bit_for_bit():
+    """MatMul exports the engine's own product function (np.dot for 1-D and 2-D arrays, which
+    may take other BLAS paths than @), so transposed operands round alike whatever the BLAS."""
+    from exprdiff import Transpose
+
+    m, v = Parameter("m"), Parameter("v")
+    expr = Transpose(m) @ v
+    source = to_python(expr)
+    assert "_v3 = matrix_product(_v1, v)" in source
+    model = compile_model(source)
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        k, n = rng.integers(2, 9, 2)
+        point = {m: rng.normal(size=(k, n)), v: rng.normal(size=k)}
+        assert np.array_equal(model(m=point[m], v=point[v]), expr(point))
+
+
+# -- issue 11.12: names cannot shadow the generated helpers or break the source --------------
+@pytest.mark.parametrize("name", ["float", "type", "set", "sorted", "TypeError", "len"])
+def test_a_function_name_that_shadows_a_builtin_is_refused(name):
+    """name="float" once shadowed the float() the helpers call; now ValueError naming it."""
+    w = Parameter("w")
+    with pytest.raises(ValueError, match=f"the function name '{name}' would shadow Python's builtin {name}"):
+        to_python(w * 2, name=name)
+
+
+@pytest.mark.parametrize("label", ["a\x00b", "x\ny", "tab\there", "float", "sorted", "q\"\"\"", "back\\slash",
+                                   "\ud800", "line\u2028sep", "np", "values"])
+def test_any_leaf_name_gives_source_that_compiles_and_computes(label):
+    """A NUL or other control character, a builtin's name, quotes or backslashes in a leaf name
+    give valid, printable source computing the engine's value and gradient."""
+    w, x = Parameter("w"), Input(label)
+    source = to_python(Sigmoid(w * x) + x, wrt=[w])
+    source.encode("utf-8")  # printable: writable to a .py file
+    value, grads = compile_model(source)(**{"w": 0.5, label: 3.0})
+    assert value == (Sigmoid(w * x) + x)({w: 0.5}, {x: 3.0})
+    assert grads == {"w": (Sigmoid(w * x) + x).grad({w: 0.5}, {x: 3.0})[w]}

@@ -218,3 +218,64 @@ def test_deep_chain_of_100000_nodes_round_trips(tmp_path):
     loaded, params = round_trip(tmp_path, chain, {w: 1.0})
     assert len(topological_order(loaded)) == 100_001
     assert loaded(params) == chain({w: 1.0})
+
+
+# -- issue 11 (small ones): re-saving behaves as writing the file in place -------------------
+def test_resaving_keeps_the_files_permission_bits(tmp_path):
+    """A file made read-only for others (0o640) or executable keeps its mode when saved over."""
+    path = tmp_path / "m.json"
+    save(path, Input("x") * 2)
+    for mode in (0o640, 0o755):
+        os.chmod(path, mode)
+        save(path, Input("x") * 3)
+        assert path.stat().st_mode & 0o7777 == mode
+
+
+def test_saving_through_a_symlink_replaces_its_target(tmp_path):
+    """The link stays a link; its target gets the new model."""
+    target = tmp_path / "models" / "v1.json"
+    target.parent.mkdir()
+    save(target, Input("x") * 2)
+    link = tmp_path / "current.json"
+    link.symlink_to(target)
+    w = Parameter("w")
+    save(link, w * 5, {w: 1.0})
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    model, params = load(target)
+    assert model(params) == 5.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.json", "models"]
+
+
+def test_a_missing_directory_is_named_as_given(tmp_path):
+    """The error names the path the caller gave, not the hidden temporary file."""
+    path = tmp_path / "no" / "such" / "dir" / "m.json"
+    with pytest.raises(FileNotFoundError) as caught:
+        save(path, Input("x") * 2)
+    message = str(caught.value)
+    assert f"cannot write '{path}'" in message and "does not exist" in message
+    assert ".tmp" not in message and caught.value.filename == str(path)
+
+
+def test_infinite_settings_round_trip(tmp_path):
+    """Found by the fuzzer: Clip(x, 0, inf) could not be saved ("settings must be finite
+    floats"); infinite bounds are written as {"float": "inf"} and load back exactly."""
+    from exprdiff import Clip
+
+    x = Input("x")
+    for low, high in ((0.0, np.inf), (-np.inf, 1.0), (-np.inf, np.inf)):
+        text = dumps(Clip(x, low, high))
+        assert '{"float": "inf"}' in text or '{"float": "-inf"}' in text
+        model, _ = loads(text)
+        assert (model.low, model.high) == (low, high)
+        leaf = model.child
+        np.testing.assert_array_equal(model({}, {leaf: np.array([-5.0, 0.5, 5.0])}),
+                                      np.clip([-5.0, 0.5, 5.0], low, high))
+
+
+def test_a_setting_object_must_be_a_float_marker():
+    """Any other object in a setting is refused, naming it."""
+    from exprdiff import Clip
+
+    text = dumps(Clip(Input("x"), 0.0, np.inf)).replace('{"float": "inf"}', '{"float": "1e999"}')
+    with pytest.raises(ValueError, match=r"setting 'high' must not be an object other than"):
+        loads(text)

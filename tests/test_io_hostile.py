@@ -213,3 +213,64 @@ def with_change_at(path, value):
 def test_rewired_operands_load_only_as_acyclic_graphs(path, operands):
     """Random operand indices either form a valid earlier-only wiring or raise ValueError."""
     loads_or_value_error(json.dumps(with_change_at(path, operands)))
+
+
+# -- issue 11.10: every setting is validated when the file is loaded --------------------------
+def _settings_document():
+    """A model with every kind of setting: Clip bounds, reduction axes and transpose axes."""
+    from exprdiff import Clip, Input, LogSumExp, Sum, Transpose
+
+    x = Input("x")
+    model = Clip(LogSumExp(Sum(Transpose(x, axes=(2, 0, 1)), axis=0), axis=-1), -1.0, 5.0)
+    return json.loads(dumps(model))
+
+
+def _with_setting(op, key, value):
+    document = _settings_document()
+    entry = next(node for node in document["nodes"] if node["type"] == op)
+    entry["settings"][key] = value
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize("op, key, value, words", [
+    ("Clip", "low", -(10**400), "Clip: low -10000"),             # was OverflowError
+    ("Clip", "high", "5", "Clip: high must be a real number, got '5'"),
+    ("Clip", "low", True, "Clip: low must be a real number, got True"),
+    ("Sum", "axis", 2**63, "Sum: axis 9223372036854775808 is out of range"),  # failed at evaluation
+    ("LogSumExp", "axis", 2**63, "LogSumExp: axis 9223372036854775808 is out of range"),
+    ("Sum", "axis", [0, 0], "Sum: axis (0, 0) names an axis twice"),
+    ("Transpose", "axes", [0, 0, 1], "Transpose: axes must be a permutation"),
+    ("Transpose", "axes", [2**63, 0, 1], "Transpose: axes (9223372036854775808, 0, 1) is out of range"),
+    ("Sum", "axis", 1.5, "Sum: axis must be None, an int or a tuple of ints"),
+])
+def test_bad_settings_are_refused_when_loading(op, key, value, words):
+    """A setting of the wrong type or beyond its range is a ValueError naming node and setting."""
+    with pytest.raises(ValueError, match=r"node \d+ \(" + op + r"\): cannot be built") as caught:
+        loads(_with_setting(op, key, value))
+    assert words in str(caught.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(op_key=st.sampled_from([("Clip", "low"), ("Clip", "high"), ("Sum", "axis"),
+                               ("LogSumExp", "axis"), ("Transpose", "axes")]),
+       value=JSON_VALUES | st.integers(-(2**80), 2**80) | st.lists(st.integers(-(2**66), 2**66), max_size=4))
+def test_any_setting_loads_to_a_model_that_evaluates_or_explains(op_key, value):
+    """Whatever a setting holds, loading gives ValueError or a model whose evaluation gives a
+    value or a ValueError/TypeError naming the operation: never OverflowError or a NumPy error."""
+    import numpy as np
+
+    try:
+        model, _ = loads(_with_setting(*op_key, value))
+    except ValueError:
+        return
+    x = next(node for node in model_leaves(model) if node.label == "x")
+    try:
+        model({}, {x: np.ones((2, 3, 4))})
+    except (ValueError, TypeError) as error:
+        assert str(error).split(" ")[0] in {"Clip", "LogSumExp", "Sum", "Transpose"}, error
+
+
+def model_leaves(model):
+    from exprdiff import topological_order
+
+    return [node for node in topological_order(model) if not node.children]

@@ -1,6 +1,10 @@
 """to_latex: fractions, powers, function names, subscripts, parentheses, depth."""
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exprdiff import (
     Abs,
@@ -18,7 +22,7 @@ from exprdiff import (
     diff,
     to_latex,
 )
-from exprdiff.show.latex import latex_name
+from exprdiff.show.latex import _GREEK, latex_name
 
 x, y = Input("x"), Input("y")
 w1, w2, b = Parameter("w1"), Parameter("w2"), Parameter("b")
@@ -99,3 +103,43 @@ def test_user_infix_operation_and_nested_products_keep_their_grouping():
     assert to_latex(Mod(x, Mod(y, b))) == r"x % \left(y % b\right)"
     assert to_latex(x @ (y @ b)) == r"x \left(y b\right)"
     assert to_latex((x @ y) @ b) == r"x y b"
+
+
+# -- issue 11.13: any leaf name gives valid, inert LaTeX ----------------------------------------
+
+#: the commands to_latex writes; after removing them, nothing special may remain
+_COMMANDS = re.compile(r"\\(mathrm|operatorname|frac|sqrt|left|right|cdot|sigma|log|exp|tanh"
+                       r"|backslash|hat|sim|" + "|".join(sorted(_GREEK)) + r")(?![A-Za-z])"
+                       r"|\\[%#&{}_$]")
+
+
+def assert_inert(latex: str) -> None:
+    """Only to_latex's own commands and escaped specials; braces balance; no comment starts."""
+    rest = _COMMANDS.sub("", latex)
+    assert not re.search(r"[\\%#&$^~]", rest.replace("^{", "")), (latex, rest)
+    depth = 0
+    for char in rest:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        assert depth >= 0, latex
+    assert depth == 0, latex
+    assert latex.isprintable(), latex
+
+
+def test_hostile_names_are_escaped():
+    """'%' began a comment and '\\input{...}' ran a command; now both print as text."""
+    latex = to_latex(Input("%") * Input(r"\input{/etc/passwd}"))
+    assert latex == r"\mathrm{\%} \cdot \mathrm{\backslash{}input\{/etc/passwd\}}"
+    assert_inert(latex)
+
+
+@pytest.mark.parametrize("name", ["a_b^c", "x~y", "$$", "#1", "a&b", "}{", "{", "\\", "tab\tnul\x00", "_"])
+def test_every_special_character_is_escaped(name):
+    assert_inert(latex_name(name))
+    assert_inert(to_latex(Sigmoid(Input(name)) / Parameter(name + "2")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_any_name_gives_inert_latex(name):
+    """Whatever the name, the LaTeX holds only to_latex's commands and balanced braces."""
+    assert_inert(to_latex(Input(name) ** 2 + Parameter(name) * 3))

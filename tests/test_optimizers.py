@@ -121,3 +121,39 @@ def test_a_subclass_without_step_says_so():
 
     with pytest.raises(NotImplementedError, match="Lazy defines no step"):
         Lazy().step({W: 1.0}, {W: 1.0}, 0.1)
+
+
+def test_one_adam_instance_serves_two_concurrent_fits():
+    """Two threads fitting with one Adam() mixed their moments and step counts; each fit now
+    steps its own copy, ending where a fit with a fresh instance ends."""
+    import threading
+
+    from exprdiff import Input, Parameter, optimize
+
+    shared = Adam()
+    x, y = Input("x"), Input("y")
+    problems = []
+    for slope in (2.0, -3.0):
+        w = Parameter("w")
+        problems.append(((w * x - y) ** 2, {w: 0.0}, {x: [1.0, 2.0], y: [slope, 2 * slope]}))
+    turns = threading.Barrier(2)  # the two fits take their epochs in lockstep
+
+    def in_lockstep(epoch, params, loss):
+        turns.wait(timeout=30)
+
+    results = [None, None]
+
+    def fit(i):
+        loss, start, data = problems[i]
+        results[i] = optimize(loss, start, data, epochs=30, learning_rate=0.1, optimizer=shared,
+                              callback=in_lockstep)
+
+    threads = [threading.Thread(target=fit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for (loss, start, data), result in zip(problems, results):
+        alone = optimize(loss, start, data, epochs=30, learning_rate=0.1, optimizer=Adam())
+        assert dict(result) == dict(alone) and result.losses == alone.losses
+    assert shared._steps == 0 and shared._moments == {}  # the instance itself never stepped

@@ -21,9 +21,9 @@ from exprdiff.keep.cli import main
 
 PACKAGE = Path(exprdiff.__file__).parent
 MODULES = ["exprdiff", *load_docs_script("make_api.py").BY_MODULE]
-#: the per-op rule methods (forward, derivatives, SymPy forms): their hints are the bases' (Any in,
-#: Any out); the engine calls them, users do not
-RULES = {"forward", "vjp", "vjp_lhs", "vjp_rhs", "sympy_form", "sympy_derivative"}
+#: the per-op rule methods (forward, derivatives, SymPy forms, the mapping of NumPy's arguments):
+#: their hints are the bases' (Any in, Any out); the engine calls them, users do not
+RULES = {"forward", "vjp", "vjp_lhs", "vjp_rhs", "sympy_form", "sympy_derivative", "from_numpy"}
 
 
 def public_functions() -> dict[str, Callable]:
@@ -52,7 +52,7 @@ def members(cls: type) -> Iterator[Callable]:
         for attr, member in vars(base).items():
             if attr.startswith("_") and not (attr.startswith("__") and attr.endswith("__")):
                 continue  # private; special methods (operators, __call__, ...) are public
-            if built_in_op and base is cls and attr in RULES:
+            if built_in_op and base not in (Node, UnaryOp, BinaryOp) and attr in RULES:
                 continue
             if isinstance(member, property):
                 yield member.fget

@@ -30,10 +30,13 @@ _FLOAT64_DTYPE = np.dtype(np.float64)
 
 
 def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
-    """Value of ``root``: a float when scalar, else a float64 array."""
+    """Value of ``root``: a float when scalar, else a float64 array the caller owns."""
     plan = plan_for(root)
     values = _forward(root, plan, params, inputs)
-    return _as_result(values[-1])
+    out = _as_result(values[-1])
+    if type(out) is np.ndarray:
+        out = _handed_out(out, _callers_arrays(plan, values))
+    return out
 
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
@@ -63,16 +66,22 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
                        values, grads)
     _backpropagate(plan.backward, values, grads)
     result = GradientDict()
+    taken = None  # the arrays already handed to the caller, made when first needed
+    out = _as_result(out)
     for i, node in plan.parameters:
         g = grads[i]
         value = values[i]
         if type(value) is not np.ndarray:
             result[node or root] = 0.0 if g is None else float(g)
-        elif g is None:
-            result[node or root] = np.zeros_like(value)
-        else:
-            result[node or root] = g if g.flags.writeable else np.array(g)
-    return _as_result(out), result
+            continue
+        if taken is None:
+            taken = _callers_arrays(plan, values)
+            if type(out) is np.ndarray:
+                out = _handed_out(out, taken)
+        result[node or root] = _handed_out(np.zeros_like(value) if g is None else g, taken)
+    if taken is None and type(out) is np.ndarray:
+        out = _handed_out(out, _callers_arrays(plan, values))
+    return out, result
 
 
 def node_gradients(
@@ -114,8 +123,10 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
     adjoints = _root_adjoint(values)
     _backpropagate(_every_slot(root, plan), values, adjoints, quiet=quiet, keep=True)
     results = [_as_result(value) for value in values]
+    taken = _callers_arrays(plan, values)
     for i, g in enumerate(adjoints):  # every slot was followed: each node has a gradient
-        adjoints[i] = _as_copy(g)
+        g = _as_result(g)
+        adjoints[i] = _handed_out(g, taken) if type(g) is np.ndarray else g
     return nodes, results, adjoints
 
 
@@ -179,18 +190,32 @@ def _every_slot(root, plan: Plan) -> list:
     return steps
 
 
-def _as_copy(g: Any) -> Any:
-    """An adjoint as a result the caller owns: a float, or an array no one else writes."""
-    if type(g) is np.ndarray and not g.flags.writeable:  # a broadcast view
-        g = np.array(g)
-    return _as_result(g)
+def _callers_arrays(plan: Plan, values: list) -> set:
+    """The ids of the arrays the caller passed in as leaf values: never handed back as results."""
+    return {id(values[i]) for i, _ in plan.parameters} | {id(values[i]) for i, _ in plan.inputs}
+
+
+def _handed_out(array: np.ndarray, taken: set) -> np.ndarray:
+    """``array`` itself when nothing else holds it, else a copy; either way recorded in ``taken``.
+
+    A view (of a leaf's value, of a constant, of another result), a read-only
+    array (a broadcast or a constant) or an array already handed out (two
+    parameters of ``w + v`` get the same gradient object from `Add`) is
+    copied, so every array returned is the caller's own; the fresh arrays
+    the rules compute, the common case, are returned as they are.
+    """
+    if array.base is not None or not array.flags.writeable or id(array) in taken:
+        array = array.copy()
+    taken.add(id(array))
+    return array
 
 
 def _root_adjoint(values: list) -> list:
     """The adjoints list of a reverse pass: the root's is ones, the others not yet known."""
     adjoints: list = [None] * len(values)
     out = values[-1]
-    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    # a float64 scalar, not a Python float: every rule then computes by NumPy's rules
+    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else _FLOAT64(1.0)
     return adjoints
 
 

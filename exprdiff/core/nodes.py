@@ -28,7 +28,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 import numpy as np
 
-from exprdiff.core import display_hooks, habits, interpreter
+from exprdiff.core import copying, display_hooks, habits, interpreter
 from exprdiff.core.plan import plan_for
 from exprdiff.core.printing import PREFIX, PRODUCT, to_str
 from exprdiff.core.values import as_value, short_repr
@@ -39,6 +39,10 @@ __all__ = [
 
 # NumPy ufunc -> the operation class it builds from nodes (see the module docstring)
 _OPERATION_FOR_UFUNC: dict[np.ufunc, type[Node]] = {}
+# NumPy function (np.sum, np.dot, ...) -> operation class, from ``numpy_functions``;
+# ufunc -> operation class for the ufunc's ``reduce`` method, from ``reduces``.
+_OPERATION_FOR_FUNCTION: dict[Callable, type[Node]] = {}
+_OPERATION_FOR_REDUCE: dict[np.ufunc, type[Node]] = {}
 
 #: the derivative-rule names before 0.2, still honoured (with a DeprecationWarning)
 #: in user-defined operations
@@ -143,6 +147,12 @@ class Node:
     #: ``sympy_derivative(sp, x)``: the derivative of a function the bridge
     #: defines; None: SymPy differentiates ``sympy_form``
     sympy_derivative: ClassVar[Callable[..., Any] | None] = None
+    #: NumPy functions (not ufuncs) this operation implements: ``np.sum(node)``
+    #: builds a `Sum` through `from_numpy`.  NumPy functions no operation lists
+    #: raise `TypeError` on nodes (see `Node.__array_function__`)
+    numpy_functions: ClassVar[tuple[Callable, ...]] = ()
+    #: the ufunc whose ``reduce`` method this operation is (``np.add`` for `Sum`)
+    reduces: ClassVar[np.ufunc | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -159,6 +169,23 @@ class Node:
         # the bases call their rules directly unless a subclass overrides `partial`
         direct = getattr(cls, "partial", None) is getattr(cls, "_direct_partial", None)
         cls.vjp_form = getattr(cls, "_direct_form", 0) if direct else 0
+
+    @classmethod
+    def from_numpy(cls, function: Callable, *args: Any, **kwargs: Any) -> Node:
+        """The node for ``function(*args, **kwargs)`` called on nodes (see `numpy_functions`).
+
+        ``function`` is the NumPy function (or ufunc method) called.  By
+        default the arguments go to the constructor; an operation whose
+        constructor differs from the NumPy signature maps them itself and
+        raises `TypeError` for arguments it has no form for.
+
+        >>> import numpy as np
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> np.sum(x, axis=0), np.mean(x)
+        (<Sum sum(x, axis=0)>, <Mean mean(x, axis=None)>)
+        """
+        return cls(*args, **kwargs)
 
     # -- structure -------------------------------------------------------
     @property
@@ -212,6 +239,46 @@ class Node:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_plan", None)
+
+    # -- copying and pickling ----------------------------------------------
+    def __copy__(self) -> Node:
+        """A node is immutable, so ``copy.copy(node)`` is the node itself (as for a tuple)."""
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Node:
+        """A new graph of new nodes (new leaves too), shared nodes still shared; iterative.
+
+        Copy an expression together with what refers to its leaves, such as
+        ``copy.deepcopy((expr, params))``, so that the copied params are keyed
+        by the copied Parameters.
+
+        >>> import copy
+        >>> from exprdiff import Parameter
+        >>> w = Parameter("w")
+        >>> expr, params = copy.deepcopy((w * w + 1, {w: 3.0}))
+        >>> expr(params), next(iter(params)) is w
+        (10.0, False)
+        """
+        return copying.copy_graph(self, memo)
+
+    def __reduce__(self) -> tuple:
+        """Pickle support: a flat table, so graphs of any depth pickle (`exprdiff.core.copying`).
+
+        Pickle is for trusted transport between Python processes (such as
+        `multiprocessing` workers): unpickling can run arbitrary code, so load
+        model files with `exprdiff.load`, never with pickle.
+
+        >>> import pickle
+        >>> from exprdiff import Input, Parameter
+        >>> w, x = Parameter("w"), Input("x")
+        >>> expr, params = pickle.loads(pickle.dumps((w * x, {w: 2.0})))
+        >>> expr(params, {expr.rhs: 5.0})
+        10.0
+        """
+        if self.children:
+            return (copying.rebuild_graph, (copying.graph_table(self),))
+        kind = type(self)
+        return (kind, (self.value,) if kind.leaf_kind == "constant" else (self.name,))
 
     # -- evaluation and differentiation -----------------------------------
     def __call__(self, params: Values | None = None, inputs: Inputs | None = None) -> Any:
@@ -373,16 +440,68 @@ class Node:
 
     def __array_ufunc__(
         self, ufunc: np.ufunc, method: str, *operands: Any, **kwargs: Any
-    ) -> Any:  # a Node, a bool for == and !=, or NotImplemented
-        """Let NumPy ufuncs on nodes build nodes: ``np.exp(x)`` is ``Exp(x)``."""
-        if ufunc in _ORDERINGS:
-            self._unordered(None)
-        if ufunc is np.equal or ufunc is np.not_equal:  # identity, as for ==
-            return (operands[0] is operands[1]) == (ufunc is np.equal)
-        operation = _OPERATION_FOR_UFUNC.get(ufunc)
-        if operation is None or method != "__call__" or kwargs:
-            return NotImplemented
-        return operation(*operands)
+    ) -> Any:  # a Node, or a bool for == and !=
+        """Let NumPy ufuncs on nodes build nodes: ``np.exp(x)`` is ``Exp(x)``.
+
+        ``np.add.reduce(x, axis)`` builds ``Sum(x, axis)`` (the operation
+        whose ``reduces`` is the ufunc).  A ufunc, or ufunc method, that no
+        operation implements raises `TypeError` naming it: never a wrong node.
+
+        >>> import numpy as np
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> np.exp(x), np.add.reduce(x)
+        (<Exp exp(x)>, <Sum sum(x, axis=0)>)
+        >>> np.arctan(x)
+        Traceback (most recent call last):
+        ...
+        TypeError: numpy.arctan has no exprdiff form: it cannot be applied to the expression ...
+        """
+        name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        if method == "__call__":
+            if ufunc in _ORDERINGS:
+                self._unordered(None)
+            if ufunc is np.equal or ufunc is np.not_equal:  # identity, as for ==
+                return (operands[0] is operands[1]) == (ufunc is np.equal)
+            operation = _OPERATION_FOR_UFUNC.get(ufunc)
+            if operation is not None and kwargs:
+                raise TypeError(
+                    f"{name} on an expression node takes the operands only; "
+                    f"{', '.join(sorted(kwargs))} has no exprdiff form"
+                )
+            if operation is not None:
+                return operation(*operands)
+        elif method == "reduce":
+            operation = _OPERATION_FOR_REDUCE.get(ufunc)
+            if operation is not None:
+                kwargs.setdefault("axis", 0)  # the default of ufunc.reduce
+                return _from_numpy(operation, getattr(ufunc, method), name, operands, kwargs)
+        raise _no_form(name, self)
+
+    def __array_function__(
+        self, func: Callable, types: tuple, args: tuple, kwargs: dict
+    ) -> Node:
+        """Let NumPy functions on nodes build nodes: ``np.sum(x)`` is ``Sum(x)``.
+
+        The operations list the functions they implement (``numpy_functions``):
+        ``np.sum``, ``np.mean``, ``np.dot``, ``np.transpose`` and ``np.clip``
+        here.  Any other NumPy function raises `TypeError` naming it.
+
+        >>> import numpy as np
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> np.transpose(x), np.clip(x, 0, 1)
+        (<Transpose transpose(x, axes=None)>, <Clip clip(x, low=0.0, high=1.0)>)
+        >>> np.median(x)
+        Traceback (most recent call last):
+        ...
+        TypeError: numpy.median has no exprdiff form: it cannot be applied to the expression ...
+        """
+        name = f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}"
+        operation = _OPERATION_FOR_FUNCTION.get(func)
+        if operation is None:
+            raise _no_form(name, self)
+        return _from_numpy(operation, func, name, args, kwargs)
 
     # -- printing ----------------------------------------------------------
     def __str__(self) -> str:
@@ -415,6 +534,22 @@ def _rule_or_help(rule: Any) -> Any:
     return backward
 
 
+def _from_numpy(operation: type[Node], function: Callable, name: str, args: tuple,
+                kwargs: dict) -> Node:
+    try:
+        return operation.from_numpy(function, *args, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"{name} on an expression node: {error}") from None
+
+
+def _no_form(name: str, node: Node) -> TypeError:
+    return TypeError(
+        f"{name} has no exprdiff form: it cannot be applied to the expression node "
+        f"{to_str(node, limit=60)}; evaluate the expression and apply it to the value, "
+        "or build the expression from exprdiff's operations"
+    )
+
+
 def _apply(ufunc: np.ufunc, *operands: object) -> Node:
     # Operators return NotImplemented for operands that are not numbers, so
     # Python raises its usual "unsupported operand type(s)" TypeError.
@@ -426,37 +561,52 @@ def _apply(ufunc: np.ufunc, *operands: object) -> Node:
 def register_ufunc(op: Op) -> Op:
     """Make ``np.<op.ufunc>(node)`` build ``op``; returns ``op``, so it also decorates.
 
-    A class's ``ufunc`` attribute alone never changes what NumPy builds for
-    anyone else: the built-in operations own their ufuncs, and a user-defined
-    operation joins the table only through this call.  A ufunc that already
-    builds another class raises `ValueError`.
+    The NumPy functions the class lists in ``numpy_functions`` (and the ufunc
+    whose ``reduce`` it is, ``reduces``) join the same way.  A class's
+    attributes alone never change what NumPy builds for anyone else: the
+    built-in operations own their ufuncs and functions, and a user-defined
+    operation joins the tables only through this call.  A ufunc or function
+    that already builds another class raises `ValueError`, and nothing is
+    registered.
 
     >>> import numpy as np
     >>> from exprdiff import Input, UnaryOp
     >>> @register_ufunc
-    ... class Radians(UnaryOp):
-    ...     ufunc = np.deg2rad
+    ... class Spacing(UnaryOp):
+    ...     ufunc = np.spacing
     ...     def forward(self, x):
-    ...         return np.deg2rad(x)
+    ...         return np.spacing(x)
     ...     def vjp(self, g, x, out):
-    ...         return g * (np.pi / 180)
+    ...         return 0 * g
     >>> x = Input("x")
-    >>> np.deg2rad(x)
-    <Radians radians(x)>
-    >>> np.deg2rad(x)({}, {x: 180.0})
-    3.141592653589793
+    >>> np.spacing(x)
+    <Spacing spacing(x)>
+    >>> np.spacing(x)({}, {x: 1.0})
+    2.220446049250313e-16
     """
     if not (isinstance(op, type) and issubclass(op, Node)) or op.leaf_kind is not None:
         raise TypeError(f"register_ufunc takes an operation class, got {op!r}")
-    ufunc = op.ufunc
-    if not isinstance(ufunc, np.ufunc):
-        raise ValueError(f"{op.__name__} has no ufunc to register: set ufunc = np.<name>")
-    owner = _OPERATION_FOR_UFUNC.setdefault(ufunc, op)
-    if owner is not op:
+    ufunc, functions, reduces = op.ufunc, tuple(op.numpy_functions), op.reduces
+    if ufunc is not None and not isinstance(ufunc, np.ufunc):
+        raise ValueError(f"{op.__name__}.ufunc must be a NumPy ufunc, got {ufunc!r}")
+    if ufunc is None and not functions and reduces is None:
         raise ValueError(
-            f"np.{ufunc.__name__} already builds {owner.__name__}; {op.__name__} "
-            "cannot take it over (call the class itself instead)"
+            f"{op.__name__} has no ufunc to register: set ufunc = np.<name> "
+            "(or numpy_functions = (np.<name>, ...))"
         )
+    wanted = [(_OPERATION_FOR_UFUNC, ufunc, f"np.{getattr(ufunc, '__name__', '')}"),
+              (_OPERATION_FOR_REDUCE, reduces, f"np.{getattr(reduces, '__name__', '')}.reduce")]
+    wanted += [(_OPERATION_FOR_FUNCTION, f, f"np.{f.__name__}") for f in functions]
+    for table, key, name in wanted:
+        owner = table.get(key) if key is not None else None
+        if owner is not None and owner is not op:
+            raise ValueError(
+                f"{name} already builds {owner.__name__}; {op.__name__} "
+                "cannot take it over (call the class itself instead)"
+            )
+    for table, key, _ in wanted:
+        if key is not None:
+            table[key] = op
     return op
 
 

@@ -13,13 +13,21 @@ _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can
 
 
 def as_value(value: object, owner: object) -> float | np.ndarray:
-    """Return ``value`` as a Python float or a float64 array, or raise `TypeError`.
+    """Return ``value`` as a Python float or a float64 array, or raise an error naming ``owner``.
 
     ``owner`` is whose value this is (a node or a description), for the error
     message.  Float64 arrays are returned as they are (never copied or written).
+    Booleans, Python's and NumPy's alike (scalars and arrays), are the
+    numbers 1.0 and 0.0.  A value that is not a real number (or an array of
+    them) raises `TypeError`; a number beyond the float64 range (``10**400``)
+    raises `ValueError`.
 
-    >>> as_value(3, "x"), as_value([1, 2], "x")
-    (3.0, array([1., 2.]))
+    >>> as_value(3, "x"), as_value([1, 2], "x"), as_value(np.True_, "x")
+    (3.0, array([1., 2.]), 1.0)
+    >>> as_value(10**400, "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: x: the value 1000000... is out of the float64 range (magnitudes up to about 1.8e308)
     """
     kind = type(value)
     if kind is float:
@@ -29,8 +37,13 @@ def as_value(value: object, owner: object) -> float | np.ndarray:
             return value if value.ndim else float(value)
         if value.dtype.kind in _NUMERIC_KINDS:
             return value.astype(np.float64) if value.ndim else float(value)
-    elif isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
-        return float(value)
+        if value.dtype.kind == "O":
+            return _from_objects(value, value, owner)
+    elif isinstance(value, (numbers.Real, np.bool_)):
+        try:
+            return float(value)
+        except OverflowError:
+            raise _out_of_range(value, owner) from None
     elif isinstance(value, (list, tuple)):
         try:
             array = np.asarray(value)
@@ -40,9 +53,33 @@ def as_value(value: object, owner: object) -> float | np.ndarray:
             ) from None
         if array.dtype.kind in _NUMERIC_KINDS:
             return array.astype(np.float64) if array.ndim else float(array)
-    raise TypeError(
+        if array.dtype.kind == "O":
+            return _from_objects(array, value, owner)
+    raise _not_numeric(value, owner)
+
+
+def _from_objects(array: np.ndarray, value: object, owner: object) -> float | np.ndarray:
+    """An array of Python objects (ints beyond int64, say), if they are all real numbers."""
+    if not all(isinstance(item, (numbers.Real, np.bool_)) for item in array.flat):
+        raise _not_numeric(value, owner)
+    try:
+        converted = array.astype(np.float64)
+    except OverflowError:
+        raise _out_of_range(value, owner) from None
+    return converted if converted.ndim else float(converted)
+
+
+def _not_numeric(value: object, owner: object) -> TypeError:
+    return TypeError(
         f"{_describe(owner)}: the value must be a real number or an array of real numbers, "
         f"got {type(value).__name__} {short_repr(value)}"
+    )
+
+
+def _out_of_range(value: object, owner: object) -> ValueError:
+    return ValueError(
+        f"{_describe(owner)}: the value {short_repr(value)} is out of the float64 range "
+        "(magnitudes up to about 1.8e308)"
     )
 
 

@@ -42,6 +42,7 @@ import numpy as np
 from exprdiff.core.errors import missing_data_value
 from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.plan import topological_order
+from exprdiff.core.values import as_value
 from exprdiff.fit.optimizers import OPTIMIZERS, Optimizer
 from exprdiff.fit.training_data import as_arrays
 from exprdiff.symbolic.derivatives import _parameters, hessian_function
@@ -99,7 +100,7 @@ def newton(
     for p in order:
         if p not in params:
             raise missing_data_value(p, "initial_params", initial_params)
-        params[p] = float(params[p]) if np.ndim(params[p]) == 0 else params[p]
+        params[p] = as_value(params[p], f"initial_params[Parameter {p.label!r}]")
     evaluate = hessian_function(loss)
 
     result = NewtonResult(params)

@@ -5,8 +5,11 @@ takes the current values and the mean-loss gradient, both dicts keyed by
 `Parameter`, and returns a *new* dict of updated values.  It never writes
 into the arrays it is given, so a dict a caller kept stays as it was.
 Momentum and Adam keep per-parameter state between steps; ``reset()``
-forgets it, and `optimize` calls it at the start of every fit, so an
-instance can be reused.
+forgets it.  `optimize` steps a shallow copy of the instance it is given
+(``copy.copy``), reset when the fit starts, so the instance keeps no state
+of any fit and one instance can serve several fits, even concurrent ones.
+A rule of your own must therefore give its state fresh containers in
+``reset()`` (``self.state = {}``, not ``self.state.clear()``).
 
 >>> from exprdiff import Parameter
 >>> w = Parameter("w")
@@ -136,8 +139,12 @@ class Adam(Optimizer):
         for label, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{label} must be in [0, 1), got {beta!r}")
-        if not eps > 0.0:
-            raise ValueError(f"eps must be positive, got {eps!r}")
+        try:
+            number = float(eps)
+        except (TypeError, ValueError, OverflowError):
+            number = float("nan")
+        if not 0.0 < number < float("inf") or isinstance(eps, bool):
+            raise ValueError(f"eps must be positive, got {eps!r:.60} (a finite number)")
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self._moments: dict = {}
         self._steps = 0

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import warnings
@@ -22,7 +23,7 @@ from exprdiff.core.errors import missing_data_value
 from exprdiff.core.interpreter import value_and_gradient
 from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.plan import topological_order
-from exprdiff.core.values import as_value, shape_of
+from exprdiff.core.values import as_value, shape_of, short_repr
 from exprdiff.fit.optimizers import Optimizer, make_optimizer
 from exprdiff.fit.progress import progress_bar
 from exprdiff.fit.result_display import fit_html, fit_text
@@ -137,7 +138,8 @@ def optimize(
     descent, the default) or, with ``batch_size``, one step per mini-batch of
     a fresh shuffle drawn from ``seed`` (an int or a NumPy Generator; fixed
     seed, same fit).  ``optimizer`` is ``"gd"``, ``"momentum"``, ``"adam"``
-    or an `exprdiff.fit.optimizers.Optimizer` instance (reset when the fit starts).
+    or an `exprdiff.fit.optimizers.Optimizer` instance (the fit steps a reset copy of
+    it, so the instance itself is never changed and may serve several fits at once).
     ``learning_rate`` is a number or a schedule: a function of the 1-based
     epoch giving that epoch's rate, such as micrograd's decaying
     ``lambda epoch: 1.0 - 0.9 * (epoch - 1) / 100`` (a rate that is not a
@@ -189,7 +191,9 @@ def optimize(
     _check_count("patience", patience)
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-    rule = make_optimizer(optimizer)
+    # the fit's own copy, reset: the caller's instance keeps no state of this fit, so one
+    # instance can serve several fits, concurrent ones included
+    rule = copy.copy(make_optimizer(optimizer))
     nodes = topological_order(loss)
     params = _initial_values(initial_params, [n for n in nodes if isinstance(n, Parameter)])
     data, count = as_arrays(training_data, [n for n in nodes if isinstance(n, Input)])
@@ -343,15 +347,14 @@ def _check_arguments(loss, epochs, learning_rate, batch_size, tolerance, callbac
         _check_count("batch_size", batch_size)
     if callable(learning_rate):
         _check_rate(learning_rate(1), 1)
-    elif not _is_real(learning_rate) or not (math.isfinite(learning_rate) and learning_rate > 0):
+    elif not _positive_finite(learning_rate):
         raise ValueError(
-            f"learning_rate must be a positive finite number, got {learning_rate!r} "
+            f"learning_rate must be a positive finite number, got {short_repr(learning_rate)} "
             "(or a function of the epoch giving one)"
         )
-    if tolerance is not None and (
-        not _is_real(tolerance) or not (math.isfinite(tolerance) and tolerance >= 0)
-    ):
-        raise ValueError(f"tolerance must be a finite number >= 0 or None, got {tolerance!r}")
+    if tolerance is not None and not (_positive_finite(tolerance) or tolerance == 0):
+        raise ValueError(
+            f"tolerance must be a finite number >= 0 or None, got {short_repr(tolerance)}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
 
@@ -362,9 +365,9 @@ def _rate_text(learning_rate: object) -> str:
 
 def _check_rate(rate: object, epoch: int) -> float:
     """A scheduled learning rate, checked: a positive finite number."""
-    if not _is_real(rate) or not (math.isfinite(rate) and rate > 0):
+    if not _positive_finite(rate):
         raise ValueError(
-            f"the learning_rate schedule gave {rate!r} for epoch {epoch}; "
+            f"the learning_rate schedule gave {short_repr(rate)} for epoch {epoch}; "
             "it must give a positive finite number"
         )
     return float(rate)
@@ -379,6 +382,17 @@ def _check_count(name: str, value: object) -> None:
 
 def _is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _positive_finite(value: object) -> bool:
+    """Whether ``value`` is a real number above 0 that a float64 holds (10**400 is not)."""
+    if not _is_real(value):
+        return False
+    try:
+        number = float(value)
+    except OverflowError:
+        return False
+    return math.isfinite(number) and number > 0
 
 
 def _initial_values(initial_params: object, trained: list) -> dict:

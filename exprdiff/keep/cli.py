@@ -31,6 +31,7 @@ from exprdiff.core.errors import MissingValueError
 from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.printing import to_str
+from exprdiff.core.values import short_repr
 from exprdiff.keep.serialization import load, loads
 
 __all__ = ["main"]
@@ -61,9 +62,23 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "exprdiff") -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, MissingValueError, OSError, RuntimeError) as error:
-        print(f"exprdiff {args.command}: error: {error}", file=sys.stderr)
+    except _USER_ERRORS as error:
+        # one line, whatever the file or the command line held: never a traceback
+        print(f"exprdiff {args.command}: error: {_one_line(str(error))}", file=sys.stderr)
         return 1
+
+
+#: what a bad file, a bad value or a bad name can raise; each ends the command with status 1
+_USER_ERRORS = (ValueError, TypeError, MissingValueError, OSError, RuntimeError, ArithmeticError,
+                RecursionError, MemoryError)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters written as escapes (``\\n``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
@@ -87,7 +102,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                      help="picture format (default: from the output suffix, else svg)")
     dot.add_argument("--source", action="store_true",
                      help="print the DOT source instead of running Graphviz")
-    dot.add_argument("--max-nodes", type=int, default=None, help="refuse bigger graphs")
+    dot.add_argument("--max-nodes", type=_positive_count, default=None,
+                     help="refuse graphs of more distinct nodes (default 300)")
     _value_options(dot)
     dot.set_defaults(run=_dot)
 
@@ -124,6 +140,17 @@ def _load(args: argparse.Namespace) -> tuple[Node, dict[Parameter, Any]]:
     return loads(text, ops, source="<stdin>")
 
 
+def _positive_count(text: str) -> int:
+    """A command-line count of at least 1 (``--max-nodes 0`` is an error, not the default)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {count}")
+    return count
+
+
 def _ops_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ops", action="append", default=[], metavar="MODULE:CLASS",
                         help="a user-defined operation class the model uses (repeatable)")
@@ -140,14 +167,15 @@ def _value_options(parser: argparse.ArgumentParser) -> None:
 def _show(args: argparse.Namespace) -> int:
     expr, params = _load(args)
     leaves = named_leaves(expr)
-    print(f"model: {to_str(expr)}")
-    inputs = [name for name, node in leaves.items() if isinstance(node, Input)]
+    # names are data: a line break or other control character in one is shown escaped
+    print(f"model: {_one_line(to_str(expr))}")
+    inputs = [_one_line(name) for name, node in leaves.items() if isinstance(node, Input)]
     print(f"inputs: {', '.join(inputs) or '(none)'}")
     print("parameters:" if leaves else "parameters: (none)")
     for name, node in leaves.items():
         if isinstance(node, Parameter):
             shown = _format(params[node]) if node in params else "(no saved value)"
-            print(f"  {name} = {shown}")
+            print(f"  {_one_line(name)} = {shown}")
     return 0
 
 
@@ -158,7 +186,7 @@ def _dot(args: argparse.Namespace) -> int:
     needed = [node for node in named_leaves(expr).values() if isinstance(node, Input)]
     if not all(node in inputs for node in needed):
         params = inputs = None  # draw the structure only
-    options = {"max_nodes": args.max_nodes or DEFAULT_MAX_NODES}
+    options = {"max_nodes": DEFAULT_MAX_NODES if args.max_nodes is None else args.max_nodes}
     if args.source:
         print(to_dot(expr, params, inputs, **options), end="")
         return 0
@@ -191,7 +219,7 @@ def _eval(args: argparse.Namespace) -> int:
     print(_format(expr(params, inputs)))
     if args.grad:
         for param, gradient in expr.grad(params, inputs).items():
-            print(f"d/d{param.label} = {_format(gradient)}")
+            print(f"d/d{_one_line(param.label)} = {_format(gradient)}")
     return 0
 
 
@@ -240,9 +268,13 @@ def _assignment(text: str) -> tuple[str, float | np.ndarray]:
     try:
         parsed = json.loads(value)
         array = np.asarray(parsed, dtype=np.float64)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise ValueError(
-            f"the value of {name} must be a number or a list of numbers, got {value!r}"
+            f"the value of {name} must be a number or a list of numbers, got {short_repr(value)}"
+        ) from None
+    except OverflowError:
+        raise ValueError(
+            f"the value of {name}, {short_repr(value)}, is out of the float64 range"
         ) from None
     return name, array if array.ndim else float(array)
 

@@ -21,7 +21,10 @@ The file format (``"version": 1``) is one JSON object::
 * A leaf is ``{"type": "Constant", "value": V}`` or ``{"type": "Input" |
   "Parameter", "name": str | null}`` (null for an unnamed leaf).  An operation
   is ``{"type": class name, "operands": [indices]}``, plus ``"settings":
-  {name: value}`` when its class lists ``settings`` (such as ``axis``).
+  {name: value}`` when its class lists ``settings`` (such as ``axis``).  A
+  setting is JSON (null, a boolean, a number, a string or a list of them);
+  a float that JSON cannot write, such as the infinite bound of a `Clip`, is
+  ``{"float": "inf"}`` (``"-inf"``, ``"nan"``).
 * ``params`` gives a value to Parameter entries by index.
 * A value V is a float64 number, written as a JSON number (Python writes the
   shortest text that reads back to the same bits) or, when not finite, as the
@@ -163,19 +166,18 @@ def _encode_node(node: Node, index: dict, builtins: dict) -> dict:
     return entry
 
 
-def _check_setting(value: Any, op: str, key: str) -> Any:
-    pending = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, (list, tuple)) and depth < _MAX_SETTING_DEPTH:
-            pending.extend((element, depth + 1) for element in item)
-        elif item is not None and not isinstance(item, (bool, int, str)) and not (
-            isinstance(item, float) and math.isfinite(item)
-        ):
-            raise TypeError(
-                f"cannot save {op} setting {key}={value!r}: settings must be None, booleans, "
-                "integers, finite floats, strings or (nested) lists of them"
-            )
+def _check_setting(value: Any, op: str, key: str, depth: int = 0) -> Any:
+    """The JSON form of a setting: as it is, but lists for tuples and non-finite floats
+    as ``{"float": "inf"}``."""
+    if isinstance(value, (list, tuple)) and depth < _MAX_SETTING_DEPTH:
+        return [_check_setting(item, op, key, depth + 1) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": _encode_float(value)}
+    if value is not None and not isinstance(value, (bool, int, str, float)):
+        raise TypeError(
+            f"cannot save {op} setting {key}={value!r}: settings must be None, booleans, "
+            "integers, floats, strings or (nested) lists of them"
+        )
     return value
 
 
@@ -365,7 +367,7 @@ class _Reader:
         settings = self.settings(entry.get("settings", {}), op, where)
         try:
             return op(*[nodes[k] for k in operands], **settings)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, ArithmeticError) as error:  # the class checks its settings
             raise self.fail(where, f"cannot be built from the saved operands: {error}") from None
 
     def operands(self, operands: Any, arity: int, i: int, where: str) -> list[int]:
@@ -400,7 +402,10 @@ class _Reader:
         if isinstance(value, list):
             return tuple(self.setting(item, where, key, depth + 1) for item in value)
         if isinstance(value, dict):
-            raise self.fail(where, f"setting {key!r} must not be an object")
+            if set(value) == {"float"} and value["float"] in ("inf", "-inf", "nan"):
+                return self.number(value["float"], where)
+            raise self.fail(where, f'setting {key!r} must not be an object other than '
+                                   f'{{"float": "inf"}}, "-inf" or "nan", got {short_repr(value)}')
         return value
 
     def value(self, value: Any, where: str) -> float | np.ndarray:

@@ -34,7 +34,7 @@ __all__ += activations.__all__
 __all__ += clip.__all__
 __all__ += arrays.__all__
 
-for _op in BUILTIN_OPS:  # the built-in operations own their ufuncs
-    if _op.ufunc is not None:
+for _op in BUILTIN_OPS:  # the built-in operations own their ufuncs and NumPy functions
+    if _op.ufunc is not None or _op.numpy_functions or _op.reduces is not None:
         register_ufunc(_op)
 del _op

@@ -18,7 +18,9 @@ __all__ = ["ReLU", "Sigmoid", "Softplus"]
 def sigmoid(x):
     """The logistic function of a number or array; of a node, a `Sigmoid` node.
 
-    >>> sigmoid(0.0), sigmoid(-1000.0)
+    Numbers give NumPy float64 scalars (see `stable_sigmoid`).
+
+    >>> float(sigmoid(0.0)), float(sigmoid(-1000.0))
     (0.5, 0.0)
     """
     if isinstance(x, Node):
@@ -29,13 +31,16 @@ def sigmoid(x):
 def stable_sigmoid(x):
     """The logistic function of a number or array (NumPy only: exported code copies it).
 
-    >>> stable_sigmoid(1000.0)
-    1.0
+    A number gives a NumPy float64 scalar, never a Python float, so that what
+    follows computes by NumPy's rules on one sample as on a batch (``1/0`` is
+    ``inf`` with a warning, not a `ZeroDivisionError`).
+
+    >>> float(stable_sigmoid(1000.0)), type(stable_sigmoid(0.0)).__name__
+    (1.0, 'float64')
     """
     # exp(-|x|) cannot overflow; for x >= 0 this is exactly 1 / (1 + exp(-x)).
     e = np.exp(-np.absolute(x))
-    value = np.where(x >= 0, 1.0, e) / (1.0 + e)
-    return value if value.ndim else float(value)
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 class Sigmoid(UnaryOp):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exprdiff.core.nodes import BinaryOp, UnaryOp
+from exprdiff.core.nodes import BinaryOp, Node, UnaryOp
 from exprdiff.core.printing import FRACTION, POWER, SUM
 
 __all__ = ["Add", "Divide", "Multiply", "Negate", "Power", "Subtract"]
@@ -127,7 +127,16 @@ class Power(BinaryOp):
     """``a ** b``: any base with a constant exponent; a positive base otherwise.
 
     The exponent's rule uses ``log(a)``, so it needs ``a > 0``; it is only
-    called when the exponent depends on a Parameter.
+    called when the exponent depends on a Parameter.  Where the calculus has
+    no answer the rules follow PyTorch (and JAX): the derivative in ``a`` is
+    0 wherever ``b == 0``, ``a = 0`` included (``x**0`` is the constant 1),
+    and the derivative in ``b`` at ``a = 0`` is 0 for ``b >= 0`` (and NaN for
+    ``b < 0``, where ``0**b`` is infinite).
+
+    >>> from exprdiff import Constant, Parameter
+    >>> x, y = Parameter("x"), Parameter("y")
+    >>> (x**0).grad({x: 0.0}), (Constant(0.0) ** y).grad({y: 2.0})
+    ({Parameter('x'): 0.0}, {Parameter('y'): 0.0})
     """
 
     __slots__ = ()
@@ -136,20 +145,51 @@ class Power(BinaryOp):
     precedence = POWER
     associativity = "right"
     latex_template = "#1^{#2}"
-    numpy_code = "{0} ** {1}"
+    numpy_code = "np.power({0}, {1})"
 
     @staticmethod
     def sympy_form(sp, a, b):
         return a**b
 
+    # np.power, not **: on float64 scalars ** calls the C library's pow, which
+    # differs in the last bit from the ufunc that arrays use
     def forward(self, a, b):
-        return a**b
+        return np.power(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return g * b * a ** (b - 1)
+        return g * b * np.power(a, _lowered(b))
 
     def vjp_rhs(self, g, a, b, out):
-        return g * out * np.log(a)
+        return g * out * _log_or_zero(a)
+
+
+def _lowered(b):
+    """``b - 1``, but 0 where ``b == 0``: then ``b * a**(...)`` is 0 there, not ``0 * inf``.
+
+    Numbers and arrays compute it directly; for nodes a scalar Constant is
+    decided now (``x**2`` still differentiates to ``2*x**1``), any other
+    exponent becomes ``b - sign(|b|)``, the same values.
+    """
+    if isinstance(b, Node):
+        value = getattr(b, "value", None)
+        if type(value) is float:
+            return b if value == 0 else b - 1
+        return b - np.sign(np.absolute(b))
+    if type(b) is np.ndarray:
+        return b - (b != 0)
+    return b - 1 if b != 0 else b
+
+
+def _log_or_zero(a):
+    """``log(a)``, but 0 where ``a == 0`` (so that ``0**b`` has the slope 0 in ``b >= 0``)."""
+    if isinstance(a, Node):
+        value = getattr(a, "value", None)
+        if type(value) is float:
+            return np.log(a) if value != 0 else 0.0 * a
+        return np.log(a + (1 - np.sign(np.absolute(a))))
+    if type(a) is np.ndarray:
+        return np.log(a + (a == 0))
+    return np.log(a) if a != 0 else a - a
 
 
 class Negate(UnaryOp):

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from exprdiff.core.nodes import BinaryOp, UnaryOp, as_node
-from exprdiff.core.values import shape_of
+from exprdiff.core.values import shape_of, short_repr
 
 #: the operations; `logsumexp`, `softmax`, `class_score` and `class_indices` are
 #: the NumPy functions behind some of them
@@ -27,15 +27,43 @@ def _int_setting(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+#: NumPy arrays have at most this many axes (``numpy.ndarray`` refuses more)
+_MAX_AXES = 64
+
+
 def _axis_setting(op: str, name: str, axis: object) -> int | tuple[int, ...] | None:
-    """Normalise an ``axis``/``axes`` keyword: None, an int or a tuple of ints."""
+    """Normalise an ``axis``/``axes`` keyword: None, an int or a tuple of distinct ints.
+
+    Axes are checked against NumPy's limit of 64 axes here, so that a bad
+    setting (from a file, say) fails when the node is built, not later.
+    """
     if axis is None:
         return None
     if _int_setting(axis):
-        return int(axis)
-    if isinstance(axis, (tuple, list)) and all(_int_setting(a) for a in axis):
-        return tuple(int(a) for a in axis)
-    raise TypeError(f"{op}: {name} must be None, an int or a tuple of ints, got {axis!r}")
+        axes: tuple = (int(axis),)
+    elif isinstance(axis, (tuple, list)) and all(_int_setting(a) for a in axis):
+        axes = tuple(int(a) for a in axis)
+    else:
+        raise TypeError(
+            f"{op}: {name} must be None, an int or a tuple of ints, got {short_repr(axis)}")
+    if len(axes) > _MAX_AXES or not all(-_MAX_AXES <= a < _MAX_AXES for a in axes):
+        raise ValueError(
+            f"{op}: {name} {short_repr(axis)} is out of range (NumPy arrays have at most "
+            f"{_MAX_AXES} axes)"
+        )
+    if len(set(axes)) != len(axes) and name == "axis":
+        raise ValueError(f"{op}: {name} {short_repr(axis)} names an axis twice")
+    return axes[0] if _int_setting(axis) else axes
+
+
+def _numpy_defaults(dtype: object = None, out: object = None, keepdims: object = False) -> None:
+    """Refuse NumPy keyword arguments that have no exprdiff form (anything but their defaults)."""
+    if dtype not in (None, float, np.float64):
+        raise TypeError(f"dtype={dtype!r} has no exprdiff form (values are float64)")
+    if out is not None and out != (None,):
+        raise TypeError("out= has no exprdiff form (nodes are immutable values)")
+    if keepdims is not False:
+        raise TypeError(f"keepdims={keepdims!r} has no exprdiff form")
 
 
 def _spread(g, x, axis):
@@ -63,7 +91,9 @@ def logsumexp(x, axis=-1):
     """
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or inf) slices
-    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
+    # x - peak <= 0 can only overflow to -inf (1e308 beside -1e308), whose exp, 0, is
+    # exact; log(0) = -inf for an all -inf slice
+    with np.errstate(divide="ignore", over="ignore"):
         total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
     out = np.squeeze(total + peak, axis=axis) if axis is not None else (total + peak).reshape(())
     return out if out.ndim else out[()]
@@ -75,7 +105,8 @@ def softmax(x, axis=-1):
     >>> softmax(np.array([0.0, 1000.0]))
     array([0., 1.])
     """
-    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):  # x - max <= 0 overflows only to -inf, whose exp is 0
+        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return shifted / np.sum(shifted, axis=axis, keepdims=True)
 
 
@@ -115,6 +146,22 @@ def class_score(logits, labels):
     return np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
 
 
+def matrix_product(a, b):
+    """NumPy's matrix product, ``a @ b``, through `numpy.dot` for 1-D and 2-D arrays.
+
+    `numpy.dot` equals `numpy.matmul` there and is several times faster on
+    transposed (Fortran-ordered) operands; the function behind `MatMul` (and
+    copied into exported code, which must round as the engine does: the two
+    BLAS calls can differ in the last bit on such operands).
+
+    >>> matrix_product(np.eye(2), np.array([3.0, 4.0]))
+    array([3., 4.])
+    """
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim <= 2 and b.ndim <= 2:
+        return np.dot(a, b)
+    return np.matmul(a, b)
+
+
 class MatMul(BinaryOp):
     """``a @ b``, NumPy's matrix product: 1-D operands and stacks of matrices included.
 
@@ -138,15 +185,32 @@ class MatMul(BinaryOp):
     symbol = "@"
     spaced = True
     latex_template = "#1 #2"
-    numpy_code = "{0} @ {1}"
     ufunc = np.matmul
     elementwise = False
+    numpy_code = "matrix_product({0}, {1})"
+    numpy_helpers = (matrix_product,)
+    numpy_functions = (np.dot,)
+
+    @classmethod
+    def from_numpy(cls, function, a, b, out=None):
+        """``np.dot(a, b)``: a `MatMul`, equal to it for 1-D and 2-D operands (what models
+        use); a number operand multiplies, as in NumPy; arrays of more than two axes,
+        for which ``np.dot`` is no matrix product, raise `TypeError`."""
+        _numpy_defaults(out=out)
+        if any(isinstance(v, numbers.Real) or (isinstance(v, np.ndarray) and v.ndim == 0)
+               for v in (a, b)):
+            return as_node(a) * b  # np.dot with a scalar is a product, as in NumPy
+        for operand in (a, b):
+            if isinstance(operand, np.ndarray) and operand.ndim > 2:
+                raise TypeError(
+                    f"an array of shape {operand.shape} has no exprdiff form: np.dot of arrays "
+                    "with more than two axes is not the matrix product (use @ for stacks)"
+                )
+        return cls(a, b)
 
     def forward(self, a, b):
         try:
-            if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim <= 2 and b.ndim <= 2:
-                return np.dot(a, b)  # same as matmul for 1-D and 2-D, and faster
-            return np.matmul(a, b)
+            return matrix_product(a, b)
         except ValueError:
             raise ValueError(_matmul_mismatch(shape_of(a), shape_of(b))) from None
 
@@ -196,6 +260,14 @@ class _AxisOp(UnaryOp):
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = None) -> None:
         self._init(child=as_node(child), axis=_axis_setting(type(self).__name__, "axis", axis))
 
+    @classmethod
+    def from_numpy(cls, function, a, axis=None, dtype=None, out=None, keepdims=False):
+        """``np.sum(a, axis)``, ``np.mean(a, axis)``, ``np.add.reduce(a, axis)``: the node
+        over ``axis``; ``dtype``, ``out`` and ``keepdims`` other than their defaults raise
+        `TypeError`."""
+        _numpy_defaults(dtype, out, keepdims)
+        return cls(a, axis=axis)
+
 
 class Sum(_AxisOp):
     """Sum of the elements along ``axis`` (None: all of them, giving a scalar).
@@ -210,6 +282,8 @@ class Sum(_AxisOp):
 
     __slots__ = ()
     numpy_code = "np.sum({0}, axis={axis})"
+    numpy_functions = (np.sum,)
+    reduces = np.add
     vjp_uses_out = False
 
     def forward(self, x):
@@ -232,6 +306,7 @@ class Mean(_AxisOp):
 
     __slots__ = ()
     numpy_code = "np.mean({0}, axis={axis})"
+    numpy_functions = (np.mean,)
 
     def forward(self, x):
         total = np.add.reduce(x, axis=self.axis)
@@ -297,7 +372,8 @@ class LogSumExp(_AxisOp):
     def vjp(self, g, x, out):
         if self.axis is not None:
             out, g = np.expand_dims(out, self.axis), np.expand_dims(g, self.axis)
-        return g * np.exp(x - out)
+        with np.errstate(over="ignore"):  # as in logsumexp: x - out overflows only to -inf
+            return g * np.exp(x - out)
 
 
 class Softmax(_AxisOp):
@@ -337,6 +413,7 @@ class Transpose(UnaryOp):
 
     __slots__ = ("axes",)
     numpy_code = "np.transpose({0}, {axes})"
+    numpy_functions = (np.transpose,)
     vjp_uses_out = False
     settings = ("axes",)
     elementwise = False
@@ -345,6 +422,14 @@ class Transpose(UnaryOp):
         axes = _axis_setting("Transpose", "axes", axes)
         if _int_setting(axes):
             raise TypeError(f"Transpose: axes must be None or a tuple of ints, got {axes!r}")
+        if axes is not None and (
+            not all(-len(axes) <= a < len(axes) for a in axes)
+            or sorted(a % len(axes) for a in axes) != list(range(len(axes)))
+        ):
+            raise ValueError(
+                f"Transpose: axes must be a permutation of the {len(axes)} axes "
+                f"(each of 0..{len(axes) - 1} once, or its negative form), got {axes!r}"
+            )
         self._init(child=as_node(child), axes=axes)
 
     def forward(self, x):
@@ -355,7 +440,10 @@ class Transpose(UnaryOp):
     def vjp(self, g, x, out):
         if type(x) is not np.ndarray:
             return g
-        return np.transpose(g, None if self.axes is None else np.argsort(self.axes))
+        if self.axes is None:
+            return np.transpose(g)
+        # the inverse permutation, of the axes as non-negative numbers ((-1, 0, 1) is (2, 0, 1))
+        return np.transpose(g, np.argsort([a % len(self.axes) for a in self.axes]))
 
 
 class ClassScore(BinaryOp):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from exprdiff.core.nodes import UnaryOp, as_node
+from exprdiff.core.values import short_repr
 
 __all__ = ["Clip"]
 
@@ -30,16 +32,39 @@ class Clip(UnaryOp):
     vjp_uses_out = False
     settings = ("low", "high")
     numpy_code = "np.clip({0}, {low}, {high})"
+    numpy_functions = (np.clip,)
 
     def __init__(self, child: object, low: float, high: float) -> None:
-        low, high = float(low), float(high)
+        low, high = _bound("low", low), _bound("high", high)
         if math.isnan(low) or math.isnan(high) or not low <= high:
             raise ValueError(f"Clip needs low <= high, got low={low!r}, high={high!r}")
         self._init(child=as_node(child), low=low, high=high)
 
+    @classmethod
+    def from_numpy(cls, function, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+        """``np.clip(a, low, high)`` (or ``min=``/``max=``); a missing bound is infinite."""
+        if out is not None:
+            raise TypeError("out= has no exprdiff form (nodes are immutable values)")
+        low = a_min if min is None else min
+        high = a_max if max is None else max
+        if low is None and high is None:
+            raise TypeError("give a lower or an upper bound (or both)")
+        return cls(a, -math.inf if low is None else low, math.inf if high is None else high)
+
     def forward(self, x):
-        value = np.clip(x, self.low, self.high)
-        return value if type(value) is np.ndarray else float(value)
+        return np.clip(x, self.low, self.high)  # a float64 scalar for a scalar, as NumPy gives
 
     def vjp(self, g, x, out):
         return g * (np.sign(x - self.low) * np.sign(self.high - x) + 1) / 2
+
+
+def _bound(name: str, value: object) -> float:
+    """A bound as a float: a real number (not a bool) within the float64 range."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Clip: {name} must be a real number, got {short_repr(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"Clip: {name} {short_repr(value)} is out of the float64 range") from None

@@ -10,7 +10,9 @@ parentheses when it binds more loosely than its operation (the shared
 except as the base of a power).  A product written with ``\\cdot`` drops it
 after a plain number (``6 x``, the class's ``latex_coefficient_template``).
 Names such as ``w1`` or ``w_1`` become ``w_{1}``, Greek names become letters
-(``alpha`` is ``\\alpha``) and longer names are set upright.  Iterative, like
+(``alpha`` is ``\\alpha``) and longer names are set upright, with LaTeX's
+special characters escaped (`latex_escape`), so no name can break or command
+the document.  Iterative, like
 `exprdiff.core.printing`.
 
 >>> from exprdiff import Parameter, Input, Sigmoid
@@ -34,7 +36,7 @@ from exprdiff.core.printing import (
     render_text,
 )
 
-__all__ = ["latex_name", "template_of", "to_latex"]
+__all__ = ["latex_escape", "latex_name", "template_of", "to_latex"]
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -50,8 +52,14 @@ _GROUPING = re.compile(r"\\left|\\right|[{}]")
 def latex_name(name: str) -> str:
     """A leaf's name in LaTeX: ``w1`` and ``w_1`` give ``w_{1}``.
 
+    Any other character that means something to LaTeX (``\\ % # & { } _ ^ ~
+    $``) or cannot appear in its source (control characters) is escaped, so
+    every name gives valid, inert LaTeX: a name can never run a command.
+
     >>> latex_name("w1"), latex_name("x_out"), latex_name("alpha"), latex_name("label")
     ('w_{1}', 'x_{\\\\mathrm{out}}', '\\\\alpha', '\\\\mathrm{label}')
+    >>> print(latex_name(r"50% \\input{x}"))
+    \\mathrm{50\\% \\backslash{}input\\{x\\}}
     """
     match = _INDEXED.match(name) or _SUBSCRIPTED.match(name)
     if match:
@@ -60,11 +68,29 @@ def latex_name(name: str) -> str:
 
 
 def _word(word: str) -> str:
-    if len(word) == 1 or word.isdigit():
+    if (len(word) == 1 and word.isalnum()) or word.isdigit():
         return word
     if word in _GREEK:
         return "\\" + word
-    return r"\mathrm{" + word.replace("_", r"\_") + "}"
+    return r"\mathrm{" + latex_escape(word) + "}"
+
+
+#: LaTeX's special characters, as math-mode text that shows them and does nothing else
+_ESCAPES = {"\\": r"\backslash{}", "%": r"\%", "#": r"\#", "&": r"\&", "{": r"\{", "}": r"\}",
+            "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", "$": r"\$"}
+
+
+def latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special and control characters escaped (for math mode).
+
+    >>> print(latex_escape("a_b & {c}"))
+    a\\_b \\& \\{c\\}
+    """
+    return "".join(
+        _ESCAPES.get(c, c) if c.isprintable()
+        else _ESCAPES["\\"] + c.encode("unicode_escape").decode("ascii")[1:]
+        for c in text
+    )
 
 
 def to_latex(root: Node, limit: int | None = None) -> str:
@@ -131,7 +157,9 @@ def _template(node) -> str:
         return coefficient
     if kind.latex_template or kind.symbol or not node.settings:
         return template_of(kind, len(children))
-    settings = "".join(f", \\mathrm{{{key}}}={getattr(node, key)!r}" for key in node.settings)
+    settings = "".join(
+        f", \\mathrm{{{latex_escape(key)}}}={latex_escape(repr(getattr(node, key)))}"
+        for key in node.settings)
     return template_of(kind, len(children))[: -len(r"\right)")] + settings + r"\right)"
 
 
@@ -154,7 +182,7 @@ def template_of(op: type, arity: int) -> str:
     if op.symbol:
         return op.symbol + "#1" if arity == 1 else f"#1 {op.symbol} #2"
     operands = ", ".join(f"#{i + 1}" for i in range(arity))
-    return rf"\operatorname{{{function_name(op)}}}\left({operands}\right)"
+    return rf"\operatorname{{{latex_escape(function_name(op))}}}\left({operands}\right)"
 
 
 def _is_number(node) -> bool:
