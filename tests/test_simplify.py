@@ -228,3 +228,16 @@ def test_derivatives_stay_free_of_shape_carriers():
 
     assert str(diff(w * (x - x) + w, w)) == "1"
     assert str(diff(w * x / x, w)) == "1"
+
+
+def test_derivatives_keep_shapes_below_reductions():
+    """Found by the fuzzer: in a derivative, the operand of a reduction or a transpose keeps
+    its shape (logsumexp(c - c) of a 3-vector is log 3, not logsumexp(0) = 0)."""
+    from exprdiff import LogSumExp, Transpose, diff, evaluate_derivatives, gradients
+
+    c = Constant([0.5, 0.5, 0.5])
+    expr = w * LogSumExp(c - c, axis=None) + x
+    assert diff(expr, w)({}, {x: 1.0}) == pytest.approx(np.log(3.0), rel=1e-15)
+    batch = np.ones(3)
+    twisted = w * Transpose(x - x, axes=(0,))
+    assert evaluate_derivatives(twisted, gradients(twisted), {w: 1.0}, {x: batch}) == {w: 0.0}

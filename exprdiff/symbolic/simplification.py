@@ -112,7 +112,8 @@ def simplify_pointwise(exprs: Iterable[Node]) -> list[Node]:
 
     A derivative is broadcast to its expression's shape when it is evaluated
     (`exprdiff.symbolic.derivatives`), so the shape of a cancelled term is
-    not needed there.
+    not needed there; below an operation that is not elementwise (``Sum(x -
+    x)``) it is, and there the carriers stay.
 
     >>> from exprdiff import Input
     >>> x = Input("x")
@@ -347,7 +348,11 @@ def _is_fraction(c) -> bool:
 
 class _Simplifier:
     def __init__(self, keep_shapes: bool = True) -> None:
-        self.keep_shapes = keep_shapes  # keep cancelled terms and factors as shape carriers
+        # keep cancelled terms and factors as shape carriers: everywhere, or (pointwise)
+        # only below operations that are not elementwise, whose operands' shapes matter
+        self.everywhere = keep_shapes
+        self.keep_shapes = keep_shapes  # for the node being simplified now
+        self.shaped: set = set()
         self.built: dict = {}  # hash-consing: structural key -> node
         self.state: dict = {}  # original node -> simplified node or pending form
         self.uses: dict = {}
@@ -372,7 +377,13 @@ class _Simplifier:
                 built.setdefault(self.key(type(node), children, node), node)
         for root in roots:
             uses[root] = uses.get(root, 0) + 1  # the caller uses each root
+        if not self.everywhere:
+            shaped = self.shaped
+            for node in reversed(order):  # users before operands
+                if node in shaped or (node.children and not type(node).elementwise):
+                    shaped.update(node.children)
         for node in order:
+            self.keep_shapes = self.everywhere or node in self.shaped
             self.state[node] = self._step(node)
         return [self.node(root) for root in roots]
 
@@ -442,7 +453,9 @@ class _Simplifier:
         state = self.state[original]
         if isinstance(state, Node):
             return state
+        saved, self.keep_shapes = self.keep_shapes, self.everywhere or original in self.shaped
         built = self.sum_node(state) if isinstance(state, _Sum) else self.product_node(state)
+        self.keep_shapes = saved
         self.state[original] = built
         return built
 
