@@ -279,6 +279,9 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
     The forward hot loop, deliberately unrolled like `_backpropagate`.
     """
     steps = plan.evaluate_steps if steps is None else steps
+    # a plain evaluation reads no value again once released, scalars included; a
+    # gradient call keeps scalars, whose shapes (and sums) the reverse pass reads
+    release_scalars = steps is plan.evaluate_steps
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
     values = plan.template.copy()  # the constants are already in place
@@ -315,6 +318,8 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
                 value = values[k]
                 if type(value) is ndarray:
                     values[k] = value.shape  # all that fitting a gradient to it needs
+                elif release_scalars:
+                    values[k] = ()
         if plan.root_step is not None:
             i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
