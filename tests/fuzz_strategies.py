@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from hypothesis import strategies as st
+from op_table import TABLE as TEST_TABLE
 
 import exprdiff.ops
 from exprdiff import (
@@ -155,6 +156,11 @@ def _class_score(draw, operands, probes, labels):
     labels[label] = (shape[:-1], shape[-1])
     return ClassScore(operands[0], label)
 
+def builtin_operations() -> list[type]:
+    """The operation classes exprdiff exports (the fuzzer must know every one)."""
+    return [getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__]
+
+
 #: per operation class: how the fuzzer builds it and where its operands come from
 OP_TABLE: dict[type, Row] = {
     Add: Row(2, ("any", "any")),
@@ -184,13 +190,34 @@ OP_TABLE: dict[type, Row] = {
     Transpose: Row(1, ("any",), _transpose),
     ClassScore: Row(2, ("any", "any"), _class_score),
 }
+
+
+def _domain_adapter(domain) -> Callable[[Node], Node]:
+    """Any operand mapped into an op test table `Domain` (its positive side), smoothly."""
+    low, high = domain.ends
+    return lambda a: low + (high - low) * Sigmoid(a)
+
+
+def _rows_from_op_table() -> dict[type, Row]:
+    """Rows for the elementwise ops without settings that only the op test table knows:
+    each operand comes from the table's domain, so a new op is fuzzed from its one row."""
+    rows = {}
+    for op in builtin_operations():
+        table_row = TEST_TABLE.get(op.__name__)
+        if op in OP_TABLE or table_row is None or not op.elementwise or op.settings:
+            continue
+        names = []
+        for i, domain in enumerate(table_row.domains):
+            name = f"{op.__name__}:{i}"
+            DOMAINS[name] = _domain_adapter(domain)
+            names.append(name)
+        rows[op] = Row(len(names), tuple(names))
+    return rows
+
+
+OP_TABLE.update(_rows_from_op_table())
 ELEMENTWISE_OPS = [op for op in OP_TABLE if op.elementwise]
 ALL_OPS = list(OP_TABLE)
-
-
-def builtin_operations() -> list[type]:
-    """The operation classes exprdiff exports (the fuzzer must know every one)."""
-    return [getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__]
 
 
 @dataclass(frozen=True)

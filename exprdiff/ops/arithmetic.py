@@ -15,7 +15,7 @@ import numpy as np
 from exprdiff.core.nodes import BinaryOp, Node, UnaryOp
 from exprdiff.core.printing import FRACTION, POWER, SUM
 
-__all__ = ["Add", "Divide", "Multiply", "Negate", "Power", "Subtract", "power"]
+__all__ = ["Add", "Divide", "Multiply", "Negate", "Power", "Subtract"]  # op classes only
 
 
 class Add(BinaryOp):
