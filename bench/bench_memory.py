@@ -31,10 +31,9 @@ import sys, time, tracemalloc
 sys.path.insert(0, sys.argv[2])
 from exprdiff import load
 
-def resident():
-    for line in open("/proc/self/status"):
-        if line.startswith(("VmRSS", "VmHWM")):
-            yield int(line.split()[1]) * 1024
+def resident():  # the resident set now and its peak since the last reset, in bytes
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return tuple(int(fields[key].split()[0]) * 1024 for key in ("VmRSS", "VmHWM"))
 
 start = time.perf_counter()
 try:

@@ -286,9 +286,9 @@ import sys, tracemalloc
 from exprdiff import load
 
 def resident():
-    for line in open("/proc/self/status"):
-        if line.startswith(("VmRSS", "VmHWM")):
-            yield int(line.split()[1]) * 1024
+    """The resident set now and its peak since the last reset, in bytes."""
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return tuple(int(fields[key].split()[0]) * 1024 for key in ("VmRSS", "VmHWM"))
 
 try:
     open("/proc/self/clear_refs", "w").write("5")  # restart the peak: Linux's VmHWM
