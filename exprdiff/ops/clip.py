@@ -17,8 +17,9 @@ class Clip(UnaryOp):
     """``x`` limited to ``[low, high]``, as `numpy.clip`.
 
     The derivative is 1 strictly inside the interval, 0 outside and 1/2
-    exactly on a bound (the mean of the one-sided slopes).  It is written
-    with `Sign` so the same rule also runs symbolically.
+    exactly on a bound (the mean of the one-sided slopes); when ``low ==
+    high`` the value is constant and the derivative 0 everywhere.  It is
+    written with `Sign` so the same rule also runs symbolically.
 
     >>> from exprdiff import Parameter
     >>> p = Parameter("p")
@@ -55,6 +56,8 @@ class Clip(UnaryOp):
         return np.clip(x, self.low, self.high)  # a float64 scalar for a scalar, as NumPy gives
 
     def vjp(self, g, x, out):
+        if self.low == self.high:  # a constant: both one-sided slopes are 0, at the bound too
+            return 0 * g
         return g * (np.sign(x - self.low) * np.sign(self.high - x) + 1) / 2
 
 
