@@ -130,6 +130,15 @@ TOLERANCES = {
 #: intermediate magnitudes beyond which regrouping may over- or underflow where the original
 #: does not (documented for simplify: x/y/y becomes x/y**2), so tolerance paths are skipped
 RANGE = (1e-100, 1e100)
+#: "batch sum": B * eps * sum |g_i|, times this margin for the pairwise-sum tree
+BATCH_SUM_MARGIN = 4
+#: "finite differences": relative steps h and h/4; a point where the two estimates differ
+#: by more than FD_SMOOTH (relative) is not smooth at that scale and is skipped; else the
+#: engine must be within twice their difference (the Richardson estimate of the error of
+#: the finer one, with margin) plus FD_FLOOR relative (rounding of f at step h/4)
+FD_STEPS = (1e-4, 2.5e-5)
+FD_SMOOTH = 1e-3
+FD_FLOOR = 1e-6
 
 
 # -- exact comparisons ------------------------------------------------------------------------
@@ -235,7 +244,7 @@ def check_sample_and_batch(case: Case, points: list) -> None:
     for p in grads:
         terms = np.array([run[1][p] for run in singles])
         if np.all(np.isfinite(terms)):
-            bound = len(points) * EPS * np.sum(np.abs(terms)) * 4 + 1e-300
+            bound = len(points) * EPS * np.sum(np.abs(terms)) * BATCH_SUM_MARGIN + 1e-300
             assert abs(grads_m[p] - np.sum(terms)) <= bound, \
                 f"mixed batch gradient {p}: {grads_m[p]!r} vs sum {np.sum(terms)!r} (tolerance: batch sum)"
         elif np.all(~np.isnan(terms)) and len(set(np.sign(terms[~np.isfinite(terms)]))) == 1:
@@ -348,7 +357,7 @@ def check_finite_differences(case: Case, params, inputs, grads) -> None:
         value = np.array(params[p], dtype=np.float64)
         for position in np.ndindex(value.shape):
             estimates = []
-            for h in (1e-4, 2.5e-5):
+            for h in FD_STEPS:
                 step = h * max(1.0, abs(value[position]))
                 sides = []
                 for sign in (1, -1):
@@ -363,9 +372,9 @@ def check_finite_differences(case: Case, params, inputs, grads) -> None:
             if not (math.isfinite(coarse) and math.isfinite(fine) and math.isfinite(g)):
                 continue
             scale = max(1.0, abs(fine), abs(g))
-            if abs(coarse - fine) > 1e-3 * scale:
+            if abs(coarse - fine) > FD_SMOOTH * scale:
                 continue  # not smooth at this scale (a kink or a steep wall nearby)
-            tolerance = 2 * abs(coarse - fine) + 1e-6 * scale
+            tolerance = 2 * abs(coarse - fine) + FD_FLOOR * scale
             assert abs(g - fine) <= tolerance, (
                 f"finite differences for {p}{list(position)}: engine {g!r}, differences {fine!r} "
                 f"(h/4) and {coarse!r} (h)")
