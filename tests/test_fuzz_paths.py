@@ -134,8 +134,9 @@ RANGE = (1e-100, 1e100)
 BATCH_SUM_MARGIN = 4
 #: "finite differences": relative steps h and h/4; a point where the two estimates differ
 #: by more than FD_SMOOTH (relative) is not smooth at that scale and is skipped; else the
-#: engine must be within twice their difference (the Richardson estimate of the error of
-#: the finer one, with margin) plus FD_FLOOR relative (rounding of f at step h/4)
+#: engine must be within twice their difference (the Richardson estimate of the truncation
+#: error of the finer one, with margin), plus the rounding error of the difference quotient
+#: (the error of an evaluation of f, from its spread, over the step), plus FD_FLOOR relative
 FD_STEPS = (1e-4, 2.5e-5)
 FD_SMOOTH = 1e-3
 FD_FLOOR = 1e-6
@@ -345,8 +346,11 @@ def within_range(expr, params, inputs) -> bool:
 
 
 # -- the tolerance paths ---------------------------------------------------------------------------
-def check_finite_differences(case: Case, params, inputs, grads) -> None:
-    """Central differences with steps h and h/4 agree with each other and with the engine."""
+def check_finite_differences(case: Case, params, inputs, grads, value_error: float) -> None:
+    """Central differences with steps h and h/4 agree with each other and with the engine.
+
+    ``value_error`` is about the rounding error of one evaluation of the summed value.
+    """
     expr = case.expr
 
     def total(moved):
@@ -369,12 +373,14 @@ def check_finite_differences(case: Case, params, inputs, grads) -> None:
                 estimates.append((sides[0] - sides[1]) / (2 * step))
             coarse, fine = estimates
             g = float(np.asarray(grads[p])[position])
-            if not (math.isfinite(coarse) and math.isfinite(fine) and math.isfinite(g)):
+            if not (math.isfinite(coarse) and math.isfinite(fine) and math.isfinite(g)
+                    and math.isfinite(value_error)):
                 continue
             scale = max(1.0, abs(fine), abs(g))
             if abs(coarse - fine) > FD_SMOOTH * scale:
                 continue  # not smooth at this scale (a kink or a steep wall nearby)
-            tolerance = 2 * abs(coarse - fine) + FD_FLOOR * scale
+            rounding = (value_error + 4 * EPS * max(map(abs, sides))) / step  # step of h/4
+            tolerance = 2 * abs(coarse - fine) + rounding + FD_FLOOR * scale
             assert abs(g - fine) <= tolerance, (
                 f"finite differences for {p}{list(position)}: engine {g!r}, differences {fine!r} "
                 f"(h/4) and {coarse!r} (h)")
@@ -468,7 +474,10 @@ def _jax_ops() -> dict:
         Sigmoid: lambda n, a: jax.nn.sigmoid(a),
         ReLU: lambda n, a: jax.nn.relu(a),
         Softplus: lambda n, a: jax.nn.softplus(a),
-        Clip: lambda n, a: jnp.clip(a, n.low, n.high),
+        # on a bound JAX's min/max split the slope (1/2), as exprdiff documents; with low ==
+        # high exprdiff's slope is 0 (a constant), where JAX's two ties give 1/4
+        Clip: lambda n, a: jnp.clip(a if n.low < n.high else jax.lax.stop_gradient(a),
+                                    n.low, n.high),
         MatMul: lambda n, a, b: jnp.matmul(a, b),
         Sum: lambda n, a: jnp.sum(a, axis=n.axis),
         Mean: lambda n, a: jnp.mean(a, axis=n.axis),
@@ -553,10 +562,12 @@ def check_tolerance_paths(case: Case, params, inputs, sample: bool) -> None:
     rng = np.random.default_rng(0)
     with np.errstate(all="ignore"):
         value, grads, _ = engine_run(expr, params, inputs)
-    check_finite_differences(case, params, inputs, grads)
+        spread, grad_spread = perturbed_spread(expr, params, inputs, rng)
+    value_error = SPREAD_FACTOR * (EPS / DELTA) * float(np.sum(spread)) \
+        + 16 * EPS * float(np.sum(np.abs(value)))
+    check_finite_differences(case, params, inputs, grads, value_error)
     if not within_range(expr, params, inputs):
         return
-    spread, grad_spread = perturbed_spread(expr, params, inputs, rng)
     check_simplify(case, params, inputs, value, grads, spread, grad_spread, rng)
     check_symbolic(case, params, inputs, grads, grad_spread, rng)
     if sample:
