@@ -65,6 +65,15 @@ def _functions() -> dict[str, Any]:
     """SymPy functions for the built-in operations that have no ufunc."""
     sympy = _sympy()
 
+    # evalf evaluates the operand first and then the formula on that number: rewriting
+    # the whole expression instead would rewrite the operand too (sin into complex
+    # exponentials) and give Max an operand it cannot compare
+    def numeric(formula):
+        def _eval_evalf(self, precision):
+            x = self.args[0]._eval_evalf(precision)
+            return None if x is None else formula(x)._eval_evalf(precision)
+        return _eval_evalf
+
     class sigmoid(sympy.Function):  # noqa: N801 - SymPy functions print by class name
         def fdiff(self, argindex=1):
             return self * (1 - self)
@@ -72,8 +81,7 @@ def _functions() -> dict[str, Any]:
         def _eval_rewrite_as_exp(self, x, **kwargs):
             return 1 / (1 + sympy.exp(-x))
 
-        def _eval_evalf(self, precision):
-            return self.rewrite(sympy.exp)._eval_evalf(precision)
+        _eval_evalf = numeric(lambda x: 1 / (1 + sympy.exp(-x)))
 
     class softplus(sympy.Function):  # noqa: N801
         def fdiff(self, argindex=1):
@@ -82,8 +90,7 @@ def _functions() -> dict[str, Any]:
         def _eval_rewrite_as_exp(self, x, **kwargs):
             return sympy.log(1 + sympy.exp(x))
 
-        def _eval_evalf(self, precision):
-            return self.rewrite(sympy.exp)._eval_evalf(precision)
+        _eval_evalf = numeric(lambda x: sympy.log(1 + sympy.exp(x)))
 
     class relu(sympy.Function):  # noqa: N801
         def fdiff(self, argindex=1):
@@ -92,8 +99,7 @@ def _functions() -> dict[str, Any]:
         def _eval_rewrite_as_Max(self, x, **kwargs):  # noqa: N802 - SymPy's naming
             return sympy.Max(x, 0)
 
-        def _eval_evalf(self, precision):
-            return self.rewrite(sympy.Max)._eval_evalf(precision)
+        _eval_evalf = numeric(lambda x: sympy.Max(x, 0))
 
     return {"sigmoid": sigmoid, "softplus": softplus, "relu": relu}
 
