@@ -86,9 +86,6 @@ def _defined_function(op: type) -> Any:
     sympy = _sympy()
     space = _namespace(op)
 
-    def form(self):
-        return op.sympy_form(space, *self.args)
-
     def fdiff(self, argindex=1):
         if op.sympy_derivative is not None and len(self.args) == 1:
             return op.sympy_derivative(space, *self.args)
@@ -103,7 +100,13 @@ def _defined_function(op: type) -> Any:
         return written if written.has(rule) else None
 
     def _eval_evalf(self, precision):
-        return form(self)._eval_evalf(precision)
+        # the operands first, then the form on those numbers: evaluating the whole form
+        # would rewrite the operands too (sin into complex exponentials) and give Max an
+        # operand it cannot compare
+        numbers = [arg._eval_evalf(precision) for arg in self.args]
+        if any(number is None for number in numbers):
+            return None
+        return op.sympy_form(space, *numbers)._eval_evalf(precision)
 
     methods = {"fdiff": fdiff, "_eval_rewrite": _eval_rewrite, "_eval_evalf": _eval_evalf,
                "__module__": __name__, "__doc__": f"{op.__name__}, as a SymPy function"}
