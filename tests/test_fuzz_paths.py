@@ -444,7 +444,11 @@ def _jax_power(node, a, b):
 
     # exprdiff's (and PyTorch's) convention: the slope in a is 0 where b == 0, even at a = 0;
     # JAX's own pow gives 0 * inf there.  The double where keeps the masked branch finite.
-    return jnp.where(b == 0, 1.0, jnp.power(jnp.where(b == 0, 1.0, a), b))
+    # Where b == 0 the value is 1 + b*log(a), so that the slope in b stays a**b * log(a)
+    # (log taken as 0 for a <= 0: exprdiff's is 0 at a == 0, NaN below, which is not compared)
+    at_zero = b == 0
+    log_a = jnp.log(jnp.where(a > 0, a, 1.0))
+    return jnp.where(at_zero, 1.0 + b * log_a, jnp.power(jnp.where(at_zero, 1.0, a), b))
 
 
 def _jax_class_score(node, logits, labels):
@@ -550,18 +554,21 @@ def check_sympy(case: Case, params, inputs, value, grads, spread, grad_spread) -
         return  # to_sympy has no form for operations with settings (Clip) yet
     symbolic = to_sympy(case.expr)
     symbols = {symbol.name: symbol for symbol in symbolic.free_symbols}
-    # the values as exact rationals (a float's exact binary value), put in before evalf:
-    # SymPy then computes exactly where it can (evalf(subs=...) evaluates p0 - p1 at
-    # p0 == p1 == -1 to a zero of accuracy 1e-165, which float() reads as 1.09e-165)
+    # the values as exact rationals (a float's exact binary value), substituted exactly before
+    # evalf: SymPy then computes exactly where it can (evalf(subs=...) evaluates numerically,
+    # with Floats and with Rationals alike, and turns p0 - p1 at p0 == p1 into 1e-165)
     subs = {symbols[leaf.label]: sympy.Rational(float(v))
             for leaf, v in {**params, **inputs}.items() if leaf.label in symbols}
-    exact = _sympy_number(symbolic.xreplace(subs).evalf(30))
+    exact = _sympy_number(symbolic.subs(subs).evalf(30))
     if exact is not None:
         assert_close(value, exact, spread, "SymPy value")
     for p, g in grads.items():
         if p.label not in symbols:
             continue
-        derivative = _sympy_number(sympy.diff(symbolic, symbols[p.label]).xreplace(subs).evalf(30))
+        derivative = sympy.diff(symbolic, symbols[p.label])
+        if derivative.has(sympy.Derivative):
+            continue  # no closed form (sign(sigmoid(w))): evaluating it recurses without end
+        derivative = _sympy_number(derivative.subs(subs).evalf(30))
         if derivative is not None:
             assert_close(g, derivative, grad_spread[p], f"SymPy derivative for {p}")
 
@@ -642,12 +649,16 @@ def test_every_operation_is_fuzzed():
 
 def test_sympy_reference_is_exact_where_operands_are_equal():
     """SymPy's value of p0 - p1 at p0 == p1 == -1 is exactly 0 (substituting in evalf gave
-    a zero of accuracy 1e-165, read as 1.09e-165 against the engine's exact 0)."""
+    a zero of accuracy 1e-165, read as 1.09e-165 against the engine's exact 0); a derivative
+    SymPy leaves unevaluated (sign(sigmoid(w))) is not compared."""
     pytest.importorskip("sympy")
     p0, p1 = Parameter("p0"), Parameter("p1")
     case = Case(expr=p0 - p1, params=(p0, p1), inputs=())
     check_sympy(case, {p0: -1.0, p1: -1.0}, {}, 0.0, {p0: 1.0, p1: -1.0}, np.zeros(()),
                 {p0: np.zeros(()), p1: np.zeros(())})
+    w = Parameter("w")
+    case = Case(expr=Sign(Sigmoid(w)), params=(w,), inputs=())
+    check_sympy(case, {w: -1.0}, {}, 1.0, {w: 0.0}, np.zeros(()), {w: np.zeros(())})
 
 
 def test_finite_differences_skip_what_oscillates_faster_than_the_step():
@@ -661,3 +672,18 @@ def test_finite_differences_skip_what_oscillates_faster_than_the_step():
     grads = expr.grad(params, {})
     assert abs(grads[p0][1, 2]) > 1e10  # the true derivative, from the chain rule
     check_finite_differences(case, params, {}, grads, value_error=0.0)
+
+
+def test_jax_reference_keeps_the_slope_in_the_exponent_where_it_is_zero():
+    """At b == 0 the slope of a**b in b is log(a): (0.25)**(3*tanh(p0 + p1)) at p0 + p1 == 0
+    has a slope of 3*log(0.25) in p0, which the reference's double where once set to 0."""
+    pytest.importorskip("jax")
+    p0, p1 = Parameter("p0"), Parameter("p1")
+    expr = Constant(0.25) ** (Tanh(p0 + p1) * 3) + Parameter("a") ** Constant(0.0)
+    a = expr.children[1].lhs
+    case = Case(expr=expr, params=(p0, p1, a), inputs=())
+    params = {p0: 1.0, p1: -1.0, a: 0.0}
+    grads = expr.grad(params, {})
+    assert grads[p0] == 3 * math.log(0.25) and grads[a] == 0.0
+    check_jax(case, params, {}, expr(params, {}), grads, np.zeros(()),
+              {p: np.zeros(()) for p in case.params})
