@@ -156,4 +156,6 @@ class Arcsin(UnaryOp):
         return np.arcsin(x)
 
     def vjp(self, g, x, out):
-        return g / np.sqrt(1 - x**2)
+        # (1 - x)*(1 + x), not 1 - x**2: exact near ±1, and no ``**``, which on a float64
+        # scalar calls the C library's pow and can differ in the last bit from an array's
+        return g / np.sqrt((1 - x) * (1 + x))
