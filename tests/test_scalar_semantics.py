@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from op_table import TABLE
 
 from exprdiff import Abs, Arcsin, Clip, Input, Log, Parameter, Sigmoid, Tanh
