@@ -16,6 +16,7 @@ from exprdiff.core.nodes import (
     BinaryOp,
     Constant,
     Input,
+    NaryOp,
     Node,
     Parameter,
     UnaryOp,
@@ -35,7 +36,17 @@ from exprdiff.ops.activations import *  # noqa: F403
 from exprdiff.ops.arithmetic import *  # noqa: F403
 from exprdiff.ops.arrays import *  # noqa: F403
 from exprdiff.ops.clip import *  # noqa: F403
+from exprdiff.ops.conditions import *  # noqa: F403
 from exprdiff.ops.elementary import *  # noqa: F403
+from exprdiff.ops.hyperbolic import *  # noqa: F403
+from exprdiff.ops.indexing import *  # noqa: F403
+from exprdiff.ops.logarithmic import *  # noqa: F403
+from exprdiff.ops.powers import *  # noqa: F403
+from exprdiff.ops.reductions import *  # noqa: F403
+from exprdiff.ops.rounding import *  # noqa: F403
+from exprdiff.ops.selection import *  # noqa: F403
+from exprdiff.ops.shaping import *  # noqa: F403
+from exprdiff.ops.trigonometric import *  # noqa: F403
 from exprdiff.show.dot import render, to_dot
 from exprdiff.show.latex import to_latex
 from exprdiff.symbolic.checking import GradCheck, check_grads
@@ -60,6 +71,7 @@ __all__ = [
     "Input",
     "MissingValueError",
     "Momentum",
+    "NaryOp",
     "Newton",
     "NewtonResult",
     "Node",

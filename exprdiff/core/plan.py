@@ -5,7 +5,8 @@ The first evaluation of a root puts its distinct nodes in topological order
 root; `exprdiff.core.interpreter` runs it.  The plan holds no reference to
 its root, so caching creates no cycle.  This module reads nodes only through
 their own class attributes (``leaf_kind``, ``vjp_form``, ``vjp_uses_out``,
-``vjp_uses_operands``) and never imports the node classes.
+``vjp_uses_operands``, ``differentiable``, ``selects``) and never imports the
+node classes.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def topological_order(root: Any) -> list:
 
 
 def nodes_leading_to(order: list, targets: set) -> set:
-    """The nodes of ``order`` (topological) that are in ``targets`` or depend on one.
+    """The nodes of ``order`` (topological) that are in ``targets`` or depend on one
+    through differentiable operations (a condition such as ``w > 0`` passes no
+    derivative on, so it leads nowhere).
 
     >>> from exprdiff import Input, Parameter
     >>> w, x = Parameter("w"), Input("x")
@@ -54,7 +57,8 @@ def nodes_leading_to(order: list, targets: set) -> set:
     """
     leads: set = set()
     for node in order:
-        if node in targets or any(child in leads for child in node.children):
+        if node in targets or (type(node).differentiable
+                               and any(child in leads for child in node.children)):
             leads.add(node)
     return leads
 
@@ -81,24 +85,31 @@ class Plan:
     ``gradient_steps`` are ``steps`` with, for each, the values to release
     once it has run (see ``vjp_uses_out`` on `exprdiff.core.nodes.Node`);
     ``retaining_steps`` releases nothing, for callers that return every value.
+    ``selects`` says whether an operation that selects among its operands
+    (``selects`` on the class: `exprdiff.ops.Where`) is on the reverse path, so
+    that the reverse pass tracks where each gradient is selected;
+    ``is_operation`` tells operations from leaves, by position.
     """
 
     __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs", "steps",
                  "root_step", "root_slots", "backward", "evaluate_steps",
-                 "gradient_steps", "retaining_steps")
+                 "gradient_steps", "retaining_steps", "selects", "is_operation")
 
     def __init__(self, root: Any) -> None:
         order = topological_order(root)
         index = {node: i for i, node in enumerate(order)}
         operands = [tuple(index[child] for child in node.children) for node in order]
-        needs_grad = _leading_to_parameters(order, operands)
+        needs_grad = _reached_from_the_root(
+            order, operands, _leading_to_parameters(order, operands))
         self._order = order[:-1] + [None]  # None stands for the root, supplied by the caller
         self.size = len(order)
         self._collect_leaves(order)
         steps = [(i, n, operands[i]) for i, n in enumerate(self._order) if operands[i]]
         self.root_step = steps.pop() if operands[-1] else None
         self.steps = steps
+        self.is_operation = [bool(kids) for kids in operands]
         self._plan_backward(needs_grad)
+        self.selects = type(root).selects or any(type(step[1]).selects for step in self.backward)
         self._plan_releases(root, operands)
 
     def _collect_leaves(self, order: list) -> None:
@@ -173,8 +184,23 @@ def _leading_to_parameters(order: list, operands: list) -> list[bool]:
     """For each position of ``order``: whether a Parameter is at or under it."""
     needs_grad = [type(node).leaf_kind == "parameter" for node in order]
     for i, kids in enumerate(operands):
-        needs_grad[i] = needs_grad[i] or any(needs_grad[k] for k in kids)
+        needs_grad[i] = needs_grad[i] or (type(order[i]).differentiable
+                                          and any(needs_grad[k] for k in kids))
     return needs_grad
+
+
+def _reached_from_the_root(order: list, operands: list, needs_grad: list[bool]) -> list[bool]:
+    """``needs_grad``, but False where no gradient arrives: below the root, a node reached
+    only through conditions (no derivative) gets none."""
+    reached = [False] * len(order)
+    reached[-1] = needs_grad[-1] and type(order[-1]).differentiable
+    for i in range(len(order) - 1, -1, -1):
+        if reached[i] and type(order[i]).differentiable:
+            for k in operands[i]:
+                if needs_grad[k]:
+                    reached[k] = True
+    reached[-1] = needs_grad[-1]  # the root itself (a Parameter root included)
+    return [n and r for n, r in zip(needs_grad, reached, strict=True)]
 
 
 def plan_for(root: Any) -> Plan:
