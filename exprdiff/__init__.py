@@ -11,7 +11,7 @@
 from exprdiff import ops
 from exprdiff._version import __version__ as __version__
 from exprdiff.core.errors import MissingValueError
-from exprdiff.core.interpreter import node_gradients
+from exprdiff.core.interpreter import jacobian, node_gradients
 from exprdiff.core.nodes import (
     BinaryOp,
     Constant,
@@ -89,6 +89,7 @@ __all__ = [
     "gradients",
     "hessian",
     "hessian_function",
+    "jacobian",
     "load",
     "newton",
     "node_gradients",

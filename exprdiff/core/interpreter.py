@@ -19,7 +19,8 @@ from exprdiff.core.plan import Plan, backward_step, plan_for
 from exprdiff.core.values import as_value, fit_mask, fit_to_shape, shape_of
 
 __all__ = [
-    "evaluate", "gradient", "node_gradients", "value_and_gradient", "values_and_adjoints",
+    "evaluate", "gradient", "jacobian", "node_gradients", "value_and_gradient",
+    "values_and_adjoints",
 ]
 
 _NOTHING: Mapping = {}
@@ -86,6 +87,52 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None,
     if taken is None and type(out) is np.ndarray:
         out = _handed_out(out, _callers_arrays(plan, values))
     return out, result
+
+
+def jacobian(
+    root: Any, params: Mapping | None = None, inputs: Mapping | None = None
+) -> dict[Any, Any]:
+    """The derivative of every element of ``root``'s value, per `Parameter`: the Jacobian.
+
+    Each entry has the shape of the value followed by the shape of the
+    parameter (``value.shape + param.shape``; a float when both are scalars):
+    ``J[p][i, j]`` is ``d value[i] / d p[j]``.  It is computed by reverse mode:
+    one forward pass, then one reverse pass per element of the value, whose
+    cotangent is that row of the identity (what ``jax.jacrev`` computes).  For
+    a scalar value it equals `Node.grad`.
+
+    >>> import numpy as np
+    >>> from exprdiff import Input, Parameter
+    >>> w, x = Parameter("w"), Input("x")
+    >>> jacobian(w * x, {w: np.array([1.0, 2.0])}, {x: np.array([3.0, 4.0])})[w]
+    array([[3., 0.],
+           [0., 4.]])
+    """
+    plan = plan_for(root)
+    values = _forward(root, plan, params, inputs, plan.retaining_steps)
+    out = values[-1]
+    shape = shape_of(out)
+    steps = plan.backward
+    if plan.root_step is not None and plan.root_slots:
+        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    rows = {i: np.zeros((int(np.prod(shape)), *shape_of(values[i]))) for i, _ in plan.parameters}
+    for k in range(int(np.prod(shape))):
+        grads: list = [None] * len(values)
+        seed = np.zeros(shape)
+        seed.flat[k] = 1.0
+        grads[-1] = seed if shape else _FLOAT64(1.0)
+        if plan.selects:
+            _backpropagate_selected(steps, values, grads, plan.is_operation, keep=True)
+        else:
+            _backpropagate(steps, values, grads, keep=True)
+        for i, _ in plan.parameters:
+            if grads[i] is not None:
+                rows[i][k] = grads[i]
+    result = {}
+    for i, node in plan.parameters:
+        full = rows[i].reshape(shape + shape_of(values[i]))
+        result[root if node is None else node] = full if full.ndim else float(full)
+    return result
 
 
 def node_gradients(
