@@ -210,8 +210,8 @@ def _starts_with_minus(node, look: int = 64) -> bool:
     """Whether ``node``'s text begins with a minus sign (checking ``look`` steps down)."""
     for _ in range(look):
         level = precedence(node)
-        if level == PREFIX:
-            return True
+        if level == PREFIX:  # a negative number, or a prefix operator: minus, not ~
+            return not node.children or node.symbol == "-"
         if level == ATOM or len(node.children) != 2:
             return False
         kind = type(node)
