@@ -16,7 +16,7 @@ import numpy as np
 
 from exprdiff.core.errors import explain_failure, missing_value
 from exprdiff.core.plan import Plan, backward_step, plan_for
-from exprdiff.core.values import as_value, fit_mask, fit_to_shape, shape_of
+from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of
 
 __all__ = [
     "evaluate", "gradient", "jacobian", "node_gradients", "value_and_gradient",
@@ -60,11 +60,16 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None,
     plan = plan_for(root)
     values = _forward(root, plan, params, inputs, plan.gradient_steps)
     out = values[-1]
-    grads = _root_adjoint(values, cotangent)
     steps = plan.backward
     if plan.root_step is not None and plan.root_slots:
         # the root's step is made per call: the plan holds no reference to its root
         steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    if steps or cotangent is not None:
+        grads = _root_adjoint(values, cotangent)
+    else:  # nothing to run backwards (a condition's root, say): no root adjoint to make
+        grads = [None] * len(values)
+        if plan.parameters and plan.parameters[-1][1] is None:  # the root is a Parameter
+            grads = _root_adjoint(values)
     if plan.selects:
         _backpropagate_selected(steps, values, grads, plan.is_operation)
     else:
@@ -323,7 +328,7 @@ def _backpropagate_selected(steps: list, values: list, grads: list, is_operation
             else:
                 grad = node.partial(slot, g, operands, out)
             if masked:
-                grad = np.where(mask, grad, 0.0)
+                grad = select(mask, grad)
             like = values[k]
             if is_operation[k]:
                 passed = mask if masked else None

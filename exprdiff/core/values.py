@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_value", "fit_mask", "fit_shape", "fit_to_shape", "scalar_or_array", "shape_of",
-           "short_repr"]
+__all__ = ["as_value", "fit_mask", "fit_shape", "fit_to_shape", "scalar_or_array", "select",
+           "shape_of", "short_repr"]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
@@ -139,6 +139,24 @@ def fit_mask(mask: Any, shape: tuple) -> Any:
         if np.shape(mask) == shape:
             return mask
     return np.broadcast_to(mask, shape)
+
+
+def select(condition: Any, value: Any, holds: bool = True) -> Any:
+    """``where(condition, value, 0)``: ``value`` where the condition holds, else exactly 0,
+    even where ``value`` is NaN or infinite (``holds=False``: where it does not hold).
+
+    It is `numpy.where` (which builds a where node when handed nodes); for a boolean
+    mask over a finite array it multiplies instead, which gives the same numbers (a 0
+    may be ``-0.0``) several times faster: ``np.where``'s loop branches on each
+    element, and on a mask without pattern most of those branches are mispredicted.
+
+    >>> select(np.array([True, False]), np.array([2.0, np.nan]))
+    array([2., 0.])
+    """
+    if (type(value) is np.ndarray and type(condition) is np.ndarray
+            and condition.dtype == np.bool_ and np.isfinite(value).all()):
+        return value * (condition if holds else ~condition)
+    return np.where(condition, value, 0.0) if holds else np.where(condition, 0.0, value)
 
 
 def scalar_or_array(value: Any) -> Any:

@@ -29,12 +29,12 @@ import numpy as np
 from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Input, Node, Parameter, as_node
 from exprdiff.core.plan import nodes_leading_to, plan_for
-from exprdiff.core.values import fit_mask, fit_shape, fit_to_shape, shape_of
+from exprdiff.core.values import fit_mask, fit_shape, fit_to_shape, select, shape_of
 
 __all__ = ["to_python"]
 
 #: the engine's functions the generated code calls, copied into its source
-_ENGINE_HELPERS = (shape_of, fit_to_shape, fit_shape, fit_mask)
+_ENGINE_HELPERS = (shape_of, fit_to_shape, fit_shape, fit_mask, select)
 
 #: Python's builtin names: the generated helpers call some (float, type, sorted, ...),
 #: so neither the function nor a leaf's variable may take one
@@ -244,7 +244,7 @@ class _Writer:
                     continue
                 partial = self._inline(as_node(node.partial(slot, g, node.children, node)))
                 if mask is not None:
-                    partial = f"np.where({mask}, {partial}, 0.0)"
+                    partial = f"select({mask}, {partial})"
                 k = index[child]
                 text = f"fit_shape({partial}, {self.text(child)})"
                 first = child not in self.gradient_names

@@ -153,8 +153,23 @@ def to_sympy(expr: Node) -> Any:
         if function is None:
             function = functions[kind] = _sympy_function(kind)
         settings = {key: getattr(node, key) for key in kind.settings}
-        converted[node] = function(*[converted[child] for child in node.children], **settings)
+        args = [converted[child] for child in node.children]
+        if kind.differentiable:  # a condition used as a number (g*(x > 0)) is 1 or 0
+            args = [arg if slot == 0 and kind.selects else _as_number(arg)
+                    for slot, arg in enumerate(args)]
+        converted[node] = function(*args, **settings)
     return converted[expr]
+
+
+def _as_number(arg: Any) -> Any:
+    """A SymPy truth value (``x > 0``, ``And(...)``, ``true``) as the number it counts as,
+    ``Piecewise((1, c), (0, True))``; anything else as it is."""
+    sympy = _sympy()
+    boolean = sympy.logic.boolalg
+    if isinstance(arg, (sympy.core.relational.Relational, boolean.BooleanFunction,
+                        boolean.BooleanAtom)):
+        return sympy.Piecewise((1, arg), (0, True))
+    return arg
 
 
 def _sympy_number(value: Any) -> Any:

@@ -17,7 +17,6 @@ import numbers
 import numpy as np
 
 from exprdiff.core.nodes import Node, UnaryOp, as_node
-from exprdiff.core.values import scalar_or_array
 
 #: the operations; `sigmoid` and `stable_sigmoid` are their helpers
 __all__ = ["ELU", "GELU", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Softplus"]
@@ -47,8 +46,15 @@ def stable_sigmoid(x):
     (1.0, 'float64')
     """
     # exp(-|x|) cannot overflow; for x >= 0 this is exactly 1 / (1 + exp(-x)).
-    e = np.exp(-np.absolute(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    # max(e, x >= 0) is 1 for x >= 0 (e <= 1) and e below: np.where's per-element
+    # branch is several times slower on inputs of mixed signs
+    if type(x) is not np.ndarray:
+        e = np.exp(-np.absolute(x))
+        return np.maximum(e, x >= 0) / (1.0 + e)
+    e = np.absolute(x)  # the same operations, in place: fewer fresh arrays
+    np.exp(np.negative(e, out=e), out=e)
+    top = np.maximum(e, x >= 0)
+    return np.divide(top, np.add(e, 1.0, out=e), out=top)
 
 
 class Sigmoid(UnaryOp):
@@ -91,7 +97,7 @@ class ReLU(UnaryOp):
         return np.maximum(x, 0.0)
 
     def vjp(self, g, x, out):
-        return g * np.sign(out)  # 1 where x > 0, else 0
+        return g * (out > 0)  # 1 where x > 0, else 0
 
     @staticmethod
     def sympy_form(sp, x):
@@ -125,6 +131,16 @@ class Softplus(UnaryOp):
         return sp.sigmoid(x)
 
 
+def leaky_relu(x, slope):
+    """``x`` where positive, else ``slope * x``: the larger of the two for ``slope <= 1``,
+    the smaller above (copied into exported code).
+
+    >>> leaky_relu(np.array([-2.0, 3.0]), 0.1)
+    array([-0.2,  3. ])
+    """
+    return np.maximum(x, slope * x) if slope <= 1 else np.minimum(x, slope * x)
+
+
 def _slope_setting(op: str, name: str, value: object) -> float:
     """A real number setting (a slope, an alpha), as a float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
@@ -148,7 +164,8 @@ class LeakyReLU(UnaryOp):
     vjp_uses_out = False
     settings = ("slope",)
     function_name = "leaky_relu"
-    numpy_code = "np.where({0} > 0, {0}, {slope} * {0})"
+    numpy_code = "leaky_relu({0}, {slope})"
+    numpy_helpers = (leaky_relu,)
     latex_template = r"\operatorname{LeakyReLU}\left(#1\right)"
 
     def __init__(self, child: object, slope: float = 0.01) -> None:
@@ -159,10 +176,10 @@ class LeakyReLU(UnaryOp):
         return sp.Piecewise((x, x > 0), (slope * x, True))
 
     def forward(self, x):
-        return scalar_or_array(np.where(x > 0, x, self.slope * x))
+        return leaky_relu(x, self.slope)
 
     def vjp(self, g, x, out):
-        return np.where(x > 0, g, self.slope * g)
+        return g * (self.slope + (1 - self.slope) * (x > 0))
 
 
 class ELU(UnaryOp):
@@ -176,7 +193,7 @@ class ELU(UnaryOp):
     __slots__ = ("alpha",)
     settings = ("alpha",)
     function_name = "elu"
-    numpy_code = "np.where({0} > 0, {0}, {alpha} * np.expm1(np.minimum({0}, 0.0)))"
+    numpy_code = "np.maximum({0}, 0.0) + {alpha} * np.expm1(np.minimum({0}, 0.0))"
     latex_template = r"\operatorname{ELU}\left(#1\right)"
 
     def __init__(self, child: object, alpha: float = 1.0) -> None:
@@ -187,10 +204,11 @@ class ELU(UnaryOp):
         return sp.Piecewise((x, x > 0), (alpha * (sp.exp(x) - 1), True))
 
     def forward(self, x):
-        return scalar_or_array(np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0.0))))
+        return np.maximum(x, 0.0) + self.alpha * np.expm1(np.minimum(x, 0.0))
 
     def vjp(self, g, x, out):
-        return np.where(x > 0, g, g * (out + self.alpha))
+        # 1 for x > 0, out + alpha (= alpha * exp(x)) for x <= 0
+        return g * (1 + (x <= 0) * (out + (self.alpha - 1)))
 
 
 _GELU_SCALE = math.sqrt(2.0 / math.pi)
@@ -239,6 +257,20 @@ class GELU(UnaryOp):
         return g * (0.5 * (1 + t) + (0.5 * x) * ((1 - t * t) * slope))
 
 
+def _sigmoid_again(x, out):
+    """``sigmoid(x)`` for `SiLU`'s derivative: ``out / x`` for numbers and arrays (within an
+    ulp or two, and half the work of computing it again), the stable form where that is not
+    finite (at ``x = 0`` and ``±inf``); a `Sigmoid` node for nodes."""
+    if isinstance(x, Node):
+        return Sigmoid(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = out / x
+    if not np.all(np.isfinite(s)):
+        s = np.where(np.isfinite(s), s, stable_sigmoid(x))
+        s = s if s.ndim else s[()]
+    return s
+
+
 class SiLU(UnaryOp):
     """``silu(x) = x * sigmoid(x)`` (PyTorch's ``SiLU``, also called swish), stable for any
     magnitude; its derivative is ``sigmoid(x) + out * (1 - sigmoid(x))``."""
@@ -258,5 +290,5 @@ class SiLU(UnaryOp):
         return x * stable_sigmoid(x)
 
     def vjp(self, g, x, out):
-        s = sigmoid(x)
+        s = _sigmoid_again(x, out)
         return g * (s + out * (1 - s))

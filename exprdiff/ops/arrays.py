@@ -531,9 +531,10 @@ class ClassScore(BinaryOp):
     def vjp_lhs(self, g, logits, labels, out):
         if shape_of(labels) == shape_of(logits):
             return np.expand_dims(g, -1) * labels
-        picked = np.zeros(logits.shape)
-        np.put_along_axis(picked, class_indices(labels, logits.shape[-1]), 1.0, -1)
-        return np.expand_dims(g, -1) * picked
+        picked = np.zeros(logits.shape)  # g scattered into the labelled places
+        np.put_along_axis(picked, class_indices(labels, logits.shape[-1]), np.expand_dims(g, -1),
+                          -1)
+        return picked
 
     def vjp_rhs(self, g, logits, labels, out):
         if shape_of(labels) != shape_of(logits):

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from exprdiff.core.nodes import UnaryOp, as_node
+from exprdiff.core.nodes import Node, UnaryOp, as_node
 from exprdiff.core.values import short_repr
 
 __all__ = ["Clip"]
@@ -17,8 +17,9 @@ class Clip(UnaryOp):
     """``x`` limited to ``[low, high]``, as `numpy.clip`.
 
     The derivative is 1 strictly inside the interval, 0 outside and 1/2
-    exactly on a bound (the mean of the one-sided slopes).  It is written
-    with `Sign` so the same rule also runs symbolically.
+    exactly on a bound (the mean of the one-sided slopes; PyTorch gives 1
+    there).  It is written with comparisons, so the same rule also runs
+    symbolically, and without a branch per element.
 
     >>> from exprdiff import Parameter
     >>> p = Parameter("p")
@@ -60,7 +61,17 @@ class Clip(UnaryOp):
         return np.clip(x, self.low, self.high)  # a float64 scalar for a scalar, as NumPy gives
 
     def vjp(self, g, x, out):
-        return g * (np.sign(x - self.low) * np.sign(self.high - x) + 1) / 2
+        return g * _inside(x, self.low, self.high)
+
+
+def _inside(x, low, high):
+    """1 strictly inside ``[low, high]``, 1/2 on a bound, 0 outside: from comparisons (nodes
+    when handed nodes); for numbers and arrays just the comparison when nothing is on a bound."""
+    inside = (x > low) & (x < high)
+    if isinstance(x, Node):
+        return 0.5 * inside + 0.5 * ((x >= low) & (x <= high))
+    on_bound = (x == low) | (x == high)
+    return inside + 0.5 * on_bound if np.any(on_bound) else inside
 
 
 def _bound(name: str, value: object) -> float:

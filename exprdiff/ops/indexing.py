@@ -133,7 +133,7 @@ class Index(UnaryOp):
     (array([1., 3., 3.]), array([1., 0., 2.]))
     """
 
-    __slots__ = ("key", "_index", "_repeats")
+    __slots__ = ("key", "_index", "_repeats", "_counted")
     settings = ("key",)
     elementwise = False
     vjp_uses_out = False
@@ -152,7 +152,10 @@ class Index(UnaryOp):
         # repeated elements need a scatter-add; unique ones (the usual case) a plain assignment
         repeats = bool(arrays) and (len(arrays) > 1 or len(np.unique(arrays[0])) < arrays[0].size
                                     or np.any(arrays[0] < 0))
-        self._init(child=as_node(child), key=setting, _index=index, _repeats=repeats)
+        # one integer array alone, on a vector: np.bincount adds up the repeats fastest
+        counted = repeats and len(index) == 1 and len(arrays) == 1
+        self._init(child=as_node(child), key=setting, _index=index, _repeats=repeats,
+                   _counted=counted)
 
     def subscript_text(self) -> str:
         """The key as Python writes it: ``[0, 1:3]``."""
@@ -163,6 +166,10 @@ class Index(UnaryOp):
 
     def vjp(self, g, x, out):
         shape = x if type(x) is tuple else np.shape(x)
+        if self._counted and len(shape) == 1:
+            positions = self._index[0].ravel() % shape[0]  # negative indices count from the end
+            weights = np.broadcast_to(g, self._index[0].shape).ravel()
+            return np.bincount(positions, weights=weights, minlength=shape[0])
         grad = np.zeros(shape)
         if self._repeats:
             np.add.at(grad, self._index, g)

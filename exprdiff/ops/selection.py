@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.core.nodes import BinaryOp, NaryOp
-from exprdiff.core.values import scalar_or_array
+from exprdiff.core.nodes import BinaryOp, NaryOp, Node
+from exprdiff.core.values import scalar_or_array, select
 
 __all__ = ["Fmax", "Fmin", "Maximum", "Minimum", "Where"]
 
@@ -80,7 +80,7 @@ class Where(NaryOp):
         condition = operands[0]
         if slot == 0:
             return 0.0  # the condition has no derivative
-        return np.where(condition, g, 0.0) if slot == 1 else np.where(condition, 0.0, g)
+        return select(condition, g, holds=slot == 1)
 
     def selected(self, slot, operands):
         condition = operands[0]
@@ -89,11 +89,21 @@ class Where(NaryOp):
         return np.logical_not(condition) if slot == 2 else None
 
 
+def _larger(a, b):
+    """1 where ``a > b``, 1/2 where they tie, else 0 (NaN compares false: 0), from comparisons
+    only: no branch per element; nodes when handed nodes.  Arrays without a tie (the usual
+    case) give the comparison itself, which multiplies as 1 and 0."""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return 0.5 * (a > b) + 0.5 * (a >= b)
+    above, tie = a > b, a == b
+    return above + 0.5 * tie if np.any(tie) else above
+
+
 class Maximum(BinaryOp):
     """``maximum(a, b)``, elementwise (NaN where either is, as `numpy.maximum`).
 
     The gradient goes to the larger operand; where they tie each gets half
-    of it, as in PyTorch and JAX.
+    of it, as in PyTorch and JAX (where an operand is NaN, neither gets any).
 
     >>> from exprdiff import Parameter
     >>> a, b = Parameter("a"), Parameter("b")
@@ -111,10 +121,10 @@ class Maximum(BinaryOp):
         return np.maximum(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return np.where(a > b, g, np.where(a < b, 0.0, 0.5 * g))
+        return g * _larger(a, b)
 
     def vjp_rhs(self, g, a, b, out):
-        return np.where(b > a, g, np.where(b < a, 0.0, 0.5 * g))
+        return g * _larger(b, a)
 
 
 class Minimum(BinaryOp):
@@ -134,10 +144,10 @@ class Minimum(BinaryOp):
         return np.minimum(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return np.where(a < b, g, np.where(a > b, 0.0, 0.5 * g))
+        return g * _larger(b, a)
 
     def vjp_rhs(self, g, a, b, out):
-        return np.where(b < a, g, np.where(b > a, 0.0, 0.5 * g))
+        return g * _larger(a, b)
 
 
 class Fmax(BinaryOp):
@@ -162,10 +172,10 @@ class Fmax(BinaryOp):
         return np.fmax(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return np.where((a >= b) | np.isnan(b), g, 0.0)
+        return select((a >= b) | np.isnan(b), g)
 
     def vjp_rhs(self, g, a, b, out):
-        return np.where((a >= b) | np.isnan(b), 0.0, g)
+        return select((a >= b) | np.isnan(b), g, holds=False)
 
 
 class Fmin(BinaryOp):
@@ -189,7 +199,7 @@ class Fmin(BinaryOp):
         return np.fmin(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return np.where((a <= b) | np.isnan(b), g, 0.0)
+        return select((a <= b) | np.isnan(b), g)
 
     def vjp_rhs(self, g, a, b, out):
-        return np.where((a <= b) | np.isnan(b), 0.0, g)
+        return select((a <= b) | np.isnan(b), g, holds=False)

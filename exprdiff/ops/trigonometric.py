@@ -1,10 +1,10 @@
 """Trigonometry beyond `Sin`, `Cos` and `Arcsin`: tangents, inverses, angles, `Hypot`.
 
 Derivatives are written in forms that stay accurate near the ends of the
-domains (``(1 - x)*(1 + x)`` rather than ``1 - x**2`` under `Arccos`'s root)
-and that do not overflow (`Arctan2` and `Hypot` divide by ``hypot(a, b)``,
-never by ``a**2 + b**2``).  At ``arccos``'s ends, ``x = ±1``, the derivative is
-``-inf`` with NumPy's divide warning, as ``log'(0)`` is ``inf``.
+domains (``(1 - x)*(1 + x)`` rather than ``1 - x**2`` under `Arccos`'s root);
+`Hypot`'s value never overflows and its derivatives come from it.  At
+``arccos``'s ends, ``x = ±1``, the derivative is ``-inf`` with NumPy's divide
+warning, as ``log'(0)`` is ``inf``.
 """
 
 from __future__ import annotations
@@ -64,18 +64,17 @@ class Arctan(UnaryOp):
         return g / (1 + x * x)
 
 
-def _radius(a, b):
-    """``hypot(a, b)``, with 1 where it is 0 (the origin, where a kink's derivative is 0)."""
-    r = np.hypot(a, b)
-    return np.where(r > 0, r, 1.0)
+#: the smallest positive float: ``max(r, _TINY)`` is ``r`` except at 0, where ``0/_TINY`` is 0
+_TINY = 5e-324
 
 
 class Arctan2(BinaryOp):
     """``arctan2(a, b)``: the angle of the point ``(b, a)``, as `numpy.arctan2`.
 
-    The derivatives ``b / r**2`` and ``-a / r**2`` (``r = hypot(a, b)``) are
-    computed as ``(b / r) / r``, which neither overflows nor underflows early;
-    at the origin both are 0, as PyTorch gives.
+    The derivatives are ``b / (a**2 + b**2)`` and ``-a / (a**2 + b**2)``; at
+    the origin both are 0, as PyTorch gives.  As in PyTorch and JAX, the
+    squares overflow (with NumPy's warning, the derivatives then 0) beyond
+    ``|a|, |b| ~ 1e154``, where the true derivatives are below ``1e-154``.
 
     >>> from exprdiff import Parameter
     >>> a, b = Parameter("a"), Parameter("b")
@@ -93,12 +92,10 @@ class Arctan2(BinaryOp):
         return np.arctan2(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        r = _radius(a, b)
-        return g * (b / r) / r
+        return g * b / np.maximum(a * a + b * b, _TINY)
 
     def vjp_rhs(self, g, a, b, out):
-        r = _radius(a, b)
-        return -g * (a / r) / r
+        return -g * a / np.maximum(a * a + b * b, _TINY)
 
 
 class Hypot(BinaryOp):
@@ -127,10 +124,10 @@ class Hypot(BinaryOp):
         return np.hypot(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return g * a / np.where(out > 0, out, 1.0)
+        return g * a / np.maximum(out, _TINY)
 
     def vjp_rhs(self, g, a, b, out):
-        return g * b / np.where(out > 0, out, 1.0)
+        return g * b / np.maximum(out, _TINY)
 
 
 class Deg2rad(UnaryOp):

@@ -50,7 +50,7 @@ import numpy as np
 
 from exprdiff.core.nodes import Constant, Node
 from exprdiff.core.plan import topological_order
-from exprdiff.ops import Add, Divide, Multiply, Negate, Power, Subtract, Where
+from exprdiff.ops import Add, Divide, LogicalNot, Multiply, Negate, Power, Subtract, Where
 
 __all__ = ["simplify", "simplify_all"]
 
@@ -564,6 +564,8 @@ def _where(s: _Simplifier, node: Node):
     ``q`` (the derivatives of a ``where`` nest these); ``where(c, a, a)`` is ``a``, and a
     constant number condition picks its branch."""
     condition, x, y = (s.node(child) for child in node.children)
+    if isinstance(condition, LogicalNot):  # where(~c, a, b) is where(c, b, a)
+        condition, x, y = condition.child, y, x
     x, y = _assuming(s, x, condition, 1), _assuming(s, y, condition, 2)
     if isinstance(condition, Constant) and not isinstance(condition.value, np.ndarray):
         return x if condition.value != 0 else y  # nonzero (NaN too) is true, as in NumPy
