@@ -17,10 +17,11 @@ import numpy as np
 from exprdiff.core.errors import explain_failure, missing_value, not_a_parameter
 from exprdiff.core.gradient_dict import GradientDict
 from exprdiff.core.plan import Plan, backward_step, plan_for
-from exprdiff.core.values import as_value, fit_to_shape
+from exprdiff.core.values import as_value, fit_mask, fit_to_shape, shape_of
 
 __all__ = [
-    "evaluate", "gradient", "node_gradients", "reverse_pass_steps", "value_and_gradient",
+    "evaluate", "gradient", "jacobian", "node_gradients", "reverse_pass_steps",
+    "value_and_gradient",
     "values_and_adjoints",
 ]
 
@@ -39,17 +40,19 @@ def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     return out
 
 
-def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
-    """Gradient of the sum of ``root``'s elements for every Parameter in it."""
-    return value_and_gradient(root, params, inputs)[1]
+def gradient(root, params: Mapping | None, inputs: Mapping | None,
+             cotangent: Any = None) -> dict:
+    """Gradient of the sum of ``root``'s elements (times ``cotangent``) per Parameter in it."""
+    return value_and_gradient(root, params, inputs, cotangent)[1]
 
 
 def value_and_gradient(root: Any, params: Mapping | None = None,
-                       inputs: Mapping | None = None) -> tuple[Any, dict]:
+                       inputs: Mapping | None = None, cotangent: Any = None) -> tuple[Any, dict]:
     """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward pass.
 
     Training needs both; this saves the second forward pass (JAX's
-    ``value_and_grad``).
+    ``value_and_grad``).  ``cotangent`` (default: ones) weighs the value's
+    elements: the gradient is that of ``sum(cotangent * value)``.
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
@@ -59,12 +62,15 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
     plan = plan_for(root)
     values = _forward(root, plan, params, inputs, plan.gradient_steps)
     out = values[-1]
-    grads = _root_adjoint(values)
+    grads = _root_adjoint(values, cotangent)
+    steps = plan.backward
     if plan.root_step is not None and plan.root_slots:
         # the root's step is made per call: the plan holds no reference to its root
-        _backpropagate([backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots)],
-                       values, grads)
-    _backpropagate(plan.backward, values, grads)
+        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    if plan.selects:
+        _backpropagate_selected(steps, values, grads, plan.is_operation)
+    else:
+        _backpropagate(steps, values, grads)
     result = GradientDict()
     taken = None  # the arrays already handed to the caller, made when first needed
     out = _as_result(out)
@@ -72,16 +78,63 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
         g = grads[i]
         value = values[i]
         if type(value) is not np.ndarray:
-            result[node or root] = 0.0 if g is None else float(g)
+            result[root if node is None else node] = 0.0 if g is None else float(g)
             continue
         if taken is None:
             taken = _callers_arrays(plan, values)
             if type(out) is np.ndarray:
                 out = _handed_out(out, taken)
-        result[node or root] = _handed_out(np.zeros_like(value) if g is None else g, taken)
+        g = np.zeros_like(value) if g is None else g
+        result[root if node is None else node] = _handed_out(g, taken)
     if taken is None and type(out) is np.ndarray:
         out = _handed_out(out, _callers_arrays(plan, values))
     return out, result
+
+
+def jacobian(
+    root: Any, params: Mapping | None = None, inputs: Mapping | None = None
+) -> dict[Any, Any]:
+    """The derivative of every element of ``root``'s value, per `Parameter`: the Jacobian.
+
+    Each entry has the shape of the value followed by the shape of the
+    parameter (``value.shape + param.shape``; a float when both are scalars):
+    ``J[p][i, j]`` is ``d value[i] / d p[j]``.  It is computed by reverse mode:
+    one forward pass, then one reverse pass per element of the value, whose
+    cotangent is that row of the identity (what ``jax.jacrev`` computes).  For
+    a scalar value it equals `Node.grad`.
+
+    >>> import numpy as np
+    >>> from exprdiff import Input, Parameter
+    >>> w, x = Parameter("w"), Input("x")
+    >>> jacobian(w * x, {w: np.array([1.0, 2.0])}, {x: np.array([3.0, 4.0])})[w]
+    array([[3., 0.],
+           [0., 4.]])
+    """
+    plan = plan_for(root)
+    values = _forward(root, plan, params, inputs, plan.retaining_steps)
+    out = values[-1]
+    shape = shape_of(out)
+    steps = plan.backward
+    if plan.root_step is not None and plan.root_slots:
+        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    rows = {i: np.zeros((int(np.prod(shape)), *shape_of(values[i]))) for i, _ in plan.parameters}
+    for k in range(int(np.prod(shape))):
+        grads: list = [None] * len(values)
+        seed = np.zeros(shape)
+        seed.flat[k] = 1.0
+        grads[-1] = seed if shape else _FLOAT64(1.0)
+        if plan.selects:
+            _backpropagate_selected(steps, values, grads, plan.is_operation, keep=True)
+        else:
+            _backpropagate(steps, values, grads, keep=True)
+        for i, _ in plan.parameters:
+            if grads[i] is not None:
+                rows[i][k] = grads[i]
+    result = {}
+    for i, node in plan.parameters:
+        full = rows[i].reshape(shape + shape_of(values[i]))
+        result[root if node is None else node] = full if full.ndim else float(full)
+    return result
 
 
 def node_gradients(
@@ -121,7 +174,11 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
     values = _forward(root, plan, params, inputs, plan.retaining_steps)
     quiet = frozenset(i for i, node in enumerate(nodes) if type(node).leaf_kind == "constant")
     adjoints = _root_adjoint(values)
-    _backpropagate(_every_slot(root, plan), values, adjoints, quiet=quiet, keep=True)
+    steps = _every_slot(root, plan)
+    if plan.selects or type(root).selects:
+        _backpropagate_selected(steps, values, adjoints, plan.is_operation, quiet=quiet, keep=True)
+    else:
+        _backpropagate(steps, values, adjoints, quiet=quiet, keep=True)
     results = [_as_result(value) for value in values]
     taken = _callers_arrays(plan, values)
     for i, g in enumerate(adjoints):  # every slot was followed: each node has a gradient
@@ -210,12 +267,26 @@ def _handed_out(array: np.ndarray, taken: set) -> np.ndarray:
     return array
 
 
-def _root_adjoint(values: list) -> list:
-    """The adjoints list of a reverse pass: the root's is ones, the others not yet known."""
+def _root_adjoint(values: list, cotangent: Any = None) -> list:
+    """The adjoints list of a reverse pass: the root's is ones (or the ``cotangent``,
+    summed down to the value's shape where it broadcasts it), the others not yet known."""
     adjoints: list = [None] * len(values)
     out = values[-1]
-    # a float64 scalar, not a Python float: every rule then computes by NumPy's rules
-    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else _FLOAT64(1.0)
+    if cotangent is None:
+        # a float64 scalar, not a Python float: every rule then computes by NumPy's rules
+        adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else _FLOAT64(1.0)
+        return adjoints
+    weights = as_value(cotangent, "the cotangent")
+    shape = shape_of(out)
+    try:
+        full = np.broadcast_shapes(np.shape(weights), shape)
+    except ValueError:
+        raise ValueError(
+            f"the cotangent of shape {np.shape(weights)} does not broadcast with the value "
+            f"of shape {shape}"
+        ) from None
+    adjoint = fit_to_shape(np.broadcast_to(weights, full), shape)
+    adjoints[-1] = np.array(adjoint, dtype=np.float64) if shape else _FLOAT64(adjoint)
     return adjoints
 
 
@@ -271,6 +342,71 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
             grads[k] = grad if previous is None else previous + grad
 
 
+_UNSET = object()  # no gradient has reached the node yet (see _backpropagate_selected)
+
+
+def _backpropagate_selected(steps: list, values: list, grads: list, is_operation: list, *,
+                            quiet: frozenset = frozenset(), keep: bool = False) -> None:
+    """`_backpropagate` for plans with an operation that selects among its operands (`Where`).
+
+    Beside each gradient it tracks where the gradient is *selected*: a
+    boolean array shaped like the node's value, or None for everywhere.  An
+    operand of ``where(c, a, b)`` is selected where the condition picks it
+    (`Node.selected`), and an operand of an elementwise operation is selected
+    where that operation is (where any of the elements it broadcasts to is);
+    every contribution an elementwise operation passes on is zeroed where the
+    operation is not selected.  So a branch that is undefined where it is not
+    taken (``sqrt(x)`` at ``x < 0`` in ``where(x > 0, sqrt(x), 0)``) contributes
+    an exact 0 there instead of ``0 * nan``.  A gradient reaching a node from
+    several operations is selected where any of them selects it; a whole-value
+    selection (a scalar) also passes through the other operations.
+    """
+    alive: list = [_UNSET] * len(values)
+    ndarray = np.ndarray
+    for i, node, _, kids, targets in steps:
+        g = grads[i]
+        out = values[i]
+        mask = alive[i]
+        if mask is _UNSET:
+            mask = None
+        kind = type(node)
+        operands = tuple([values[k] for k in kids])
+        if not keep:
+            grads[i] = values[i] = alive[i] = None
+        masked = mask is not None and (kind.elementwise or np.ndim(mask) == 0)
+        for slot, k in targets:
+            if quiet and k in quiet:
+                with np.errstate(all="ignore"):
+                    grad = node.partial(slot, g, operands, out)
+            else:
+                grad = node.partial(slot, g, operands, out)
+            if masked:
+                grad = np.where(mask, grad, 0.0)
+            like = values[k]
+            if is_operation[k]:
+                passed = mask if masked else None
+                if kind.selects:
+                    chosen = node.selected(slot, operands)
+                    if chosen is not None:
+                        passed = chosen if passed is None else np.logical_and(passed, chosen)
+                if passed is not None:
+                    passed = fit_mask(passed, like if type(like) is tuple else shape_of(like))
+                previous = alive[k]
+                alive[k] = passed if previous is _UNSET else (
+                    None if previous is None or passed is None
+                    else np.logical_or(previous, passed))
+            if type(like) is ndarray:
+                if type(grad) is not ndarray or grad.shape != like.shape:
+                    grad = fit_to_shape(grad, like.shape)
+            elif type(like) is tuple:
+                if type(grad) is not ndarray or grad.shape != like:
+                    grad = fit_to_shape(grad, like)
+            elif type(grad) is ndarray:
+                grad = grad.sum()
+            previous = grads[k]
+            grads[k] = grad if previous is None else previous + grad
+
+
 def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
              steps: list | None = None) -> list:
     """Every value of the plan (released ones replaced by their shapes, see `Plan`);
@@ -289,7 +425,7 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
     for leaves, given, where in ((plan.parameters, params, "params"),
                                  (plan.inputs, inputs, "inputs")):
         for i, node in leaves:
-            node = node or root
+            node = root if node is None else node
             try:
                 value = given[node]
             except (KeyError, TypeError):
@@ -323,8 +459,8 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
         if plan.root_step is not None:
             i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
-    except (ValueError, TypeError) as error:
-        kind = ValueError if isinstance(error, ValueError) else TypeError
+    except (ValueError, TypeError, IndexError) as error:
+        kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(error, k))
         raise kind(explain_failure(node, [values[k] for k in kids], error)) from error
     return values
 
@@ -354,6 +490,11 @@ def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
 
 
 def _as_result(value: Any) -> Any:
+    """A float (a bool for a condition) when scalar, else the array."""
     if type(value) is np.ndarray:
-        return value if value.ndim else float(value)
+        if value.ndim:
+            return value
+        value = value[()]
+    if type(value) is np.bool_ or type(value) is bool:
+        return bool(value)
     return float(value)

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_value", "fit_shape", "fit_to_shape", "shape_of", "short_repr"]
+__all__ = ["as_value", "fit_mask", "fit_shape", "fit_to_shape", "scalar_or_array", "shape_of",
+           "short_repr"]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
@@ -114,6 +115,41 @@ def fit_to_shape(grad: Any, shape: tuple) -> Any:
             return grad
     return np.broadcast_to(grad, shape)
 
+
+
+def fit_mask(mask: Any, shape: tuple) -> Any:
+    """A boolean mask over a broadcast value, brought to an operand's ``shape``: an element of
+    the operand is marked where any element it was broadcast to is.
+
+    >>> fit_mask(np.array([[True, False], [False, False]]), (1, 2))
+    array([[ True, False]])
+    >>> fit_mask(np.array([False, True]), ())
+    np.True_
+    """
+    mask_shape = np.shape(mask)
+    if mask_shape == shape:
+        return mask
+    extra = len(mask_shape) - len(shape)
+    if extra >= 0:
+        if extra:
+            mask = np.logical_or.reduce(mask, axis=tuple(range(extra)))
+        axes = tuple(a for a, size in enumerate(shape) if size == 1 and mask.shape[a] != 1)
+        if axes:
+            mask = np.logical_or.reduce(mask, axis=axes, keepdims=True)
+        if np.shape(mask) == shape:
+            return mask
+    return np.broadcast_to(mask, shape)
+
+
+def scalar_or_array(value: Any) -> Any:
+    """``value``, with a 0-d array turned into its NumPy scalar (as ufuncs return them).
+
+    >>> scalar_or_array(np.where(True, 1.0, 2.0)), scalar_or_array(np.zeros(2))
+    (np.float64(1.0), array([0., 0.]))
+    """
+    if type(value) is np.ndarray and not value.ndim:
+        return value[()]
+    return value
 
 
 def shape_of(value: object) -> tuple[int, ...]:

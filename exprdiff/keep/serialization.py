@@ -42,6 +42,7 @@ truncated or hostile file; building nodes is all it ever does.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -52,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp
+from exprdiff.core.nodes import BinaryOp, Constant, Input, NaryOp, Node, Parameter, UnaryOp
 from exprdiff.core.plan import plan_for
 from exprdiff.core.values import as_value, short_repr
 from exprdiff.keep.atomic_files import write_atomically
@@ -64,6 +65,7 @@ __all__ = ["FORMAT_VERSION", "dumps", "load", "loads", "save"]
 FORMAT_VERSION = 1
 _FORMAT = "exprdiff"
 _LEAVES = {"Constant": Constant, "Input": Input, "Parameter": Parameter}
+_OPERATION_BASES = (UnaryOp, BinaryOp, NaryOp)
 _CANONICAL_NAN = 0x7FF8000000000000
 _MAX_SETTING_DEPTH = 16
 _MAX_NDIM = 32
@@ -151,8 +153,9 @@ def _encode_node(node: Node, index: dict, builtins: dict) -> dict:
             return {"type": name, "value": _encode_value(node.value)}
         return {"type": name, "name": node.name}
     name = kind.__name__
-    if not issubclass(kind, (UnaryOp, BinaryOp)):
-        raise TypeError(f"cannot save {name}: operations must subclass UnaryOp or BinaryOp")
+    if not issubclass(kind, _OPERATION_BASES):
+        raise TypeError(
+            f"cannot save {name}: operations must subclass UnaryOp, BinaryOp or NaryOp")
     if name in _LEAVES or (name in builtins and builtins[name] is not kind):
         raise ValueError(
             f"cannot save the user-defined operation class {name!r}: its name is taken by "
@@ -284,13 +287,23 @@ def _no_duplicate_keys(pairs: list) -> dict:
 def _op_table(ops: Iterable[type]) -> dict[str, type]:
     table = builtin_ops()
     for op in ops:
-        if not (isinstance(op, type) and issubclass(op, (UnaryOp, BinaryOp))):
-            raise TypeError(f"ops must be UnaryOp or BinaryOp subclasses, got {op!r}")
+        if not (isinstance(op, type) and issubclass(op, _OPERATION_BASES)):
+            raise TypeError(f"ops must be UnaryOp, BinaryOp or NaryOp subclasses, got {op!r}")
         name = op.__name__
         if name in _LEAVES or table.get(name, op) is not op:
             raise ValueError(f"the operation class {name!r} clashes with exprdiff's own {name}")
         table[name] = op
     return table
+
+
+def _defaulted_settings(op: type) -> set[str]:
+    """The settings ``op``'s constructor gives a default, which a file may leave out."""
+    try:
+        parameters = inspect.signature(op).parameters
+    except (TypeError, ValueError):
+        return set()
+    return {name for name in op.settings
+            if name in parameters and parameters[name].default is not inspect.Parameter.empty}
 
 
 class _Reader:
@@ -361,7 +374,7 @@ class _Reader:
                 f"with ops=[{kind[:60]}]",
             )
         self.keys(entry, where, {"type", "operands", "settings"}, {"operands"})
-        operands = self.operands(entry["operands"], 1 if issubclass(op, UnaryOp) else 2, i, where)
+        operands = self.operands(entry["operands"], op.arity, i, where)
         for k in operands:
             used[k] = True
         settings = self.settings(entry.get("settings", {}), op, where)
@@ -370,9 +383,12 @@ class _Reader:
         except (TypeError, ValueError, ArithmeticError) as error:  # the class checks its settings
             raise self.fail(where, f"cannot be built from the saved operands: {error}") from None
 
-    def operands(self, operands: Any, arity: int, i: int, where: str) -> list[int]:
-        if not isinstance(operands, list) or len(operands) != arity:
-            raise self.fail(where, f'"operands" must be a list of {arity} node indices, '
+    def operands(self, operands: Any, arity: int | None, i: int, where: str) -> list[int]:
+        """The operand indices: ``arity`` of them (None: any number, at least one)."""
+        count = f"{arity}" if arity is not None else "one or more"
+        if not isinstance(operands, list) or (
+                len(operands) != arity if arity is not None else not operands):
+            raise self.fail(where, f'"operands" must be a list of {count} node indices, '
                                    f"got {short_repr(operands)}")
         for k in operands:
             if type(k) is not int:
@@ -389,7 +405,9 @@ class _Reader:
         if not isinstance(settings, dict):
             raise self.fail(where, f'"settings" must be an object, got {short_repr(settings)}')
         expected = set(op.settings)
-        if set(settings) != expected:
+        # a file from before a setting was added (keepdims) leaves it at its default
+        missing = expected - set(settings) - _defaulted_settings(op)
+        if not set(settings) <= expected or missing:
             raise self.fail(
                 where,
                 f"settings {sorted(settings)} do not match {op.__name__}'s {sorted(expected)}",

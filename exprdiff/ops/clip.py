@@ -51,6 +51,11 @@ class Clip(UnaryOp):
             raise TypeError("give a lower or an upper bound (or both)")
         return cls(a, -math.inf if low is None else low, math.inf if high is None else high)
 
+    @staticmethod
+    def sympy_form(sp, x, low=-math.inf, high=math.inf):
+        bound = {math.inf: sp.oo, -math.inf: -sp.oo}
+        return sp.Min(sp.Max(x, bound.get(low, low)), bound.get(high, high))
+
     def forward(self, x):
         return np.clip(x, self.low, self.high)  # a float64 scalar for a scalar, as NumPy gives
 
