@@ -92,8 +92,7 @@ def learn(gate: str, args: argparse.Namespace, x1: Input, x2: Input, label: Inpu
     target_before_after(gate, model, x1, x2, params, fitted).savefig(
         args.out / f"{name}_heatmaps.png", dpi=100)
     if fitted.losses:  # none if Ctrl-C came during the first epoch
-        figure = Figure(figsize=(5.5, 3.8))
-        figure.subplots_adjust(left=0.15, right=0.96, bottom=0.13, top=0.9)
+        figure = Figure(figsize=(5.5, 3.8), layout="constrained")
         loss_curve(fitted, ax=figure.subplots(), title=f"{gate}: training loss")
         figure.savefig(args.out / f"{name}_loss.png", dpi=100)
     return fitted, learned
@@ -120,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             print("interrupted: stopping here")
             break
     if len(fits) > 1:
-        figure = Figure(figsize=(6.5, 4.2))
-        figure.subplots_adjust(left=0.13, right=0.96, bottom=0.12, top=0.92)
+        figure = Figure(figsize=(6.5, 4.2), layout="constrained")
         ax = figure.subplots()
         for gate, fitted in fits.items():
             loss_curve(fitted, ax=ax, label=gate, title="training loss per gate")

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
     from exprdiff.plot import decision_boundary
 
     args.out.mkdir(parents=True, exist_ok=True)
-    figure = Figure(figsize=(5.5, 4.5))
+    figure = Figure(figsize=(5.5, 4.5), layout="constrained")
     decision_boundary(score, inputs, fitted, X, labels, ax=figure.subplots(),
                       title=f"moons, {args.style} MLP: {accuracy(fitted):.0%} training accuracy")
     path = args.out / f"moons_{args.style}.png"

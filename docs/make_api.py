@@ -18,9 +18,9 @@ from exprdiff.show.latex import template_of
 
 API_PAGE = Path(__file__).resolve().parent / "api.md"
 #: modules whose names stay in their module (``from exprdiff.nn import MLP``):
-#: plot keeps matplotlib out of ``import exprdiff``; the others are toolkits
+#: plot and animation keep matplotlib out of ``import exprdiff``; the others are toolkits
 BY_MODULE = ["exprdiff.datasets", "exprdiff.gates", "exprdiff.losses", "exprdiff.nn",
-             "exprdiff.plot"]
+             "exprdiff.plot", "exprdiff.show.animation"]
 
 
 def signature_of(obj: object) -> str:

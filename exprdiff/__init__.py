@@ -11,7 +11,7 @@
 from exprdiff import ops
 from exprdiff._version import __version__ as __version__
 from exprdiff.core.errors import MissingValueError
-from exprdiff.core.interpreter import jacobian, node_gradients
+from exprdiff.core.interpreter import jacobian, node_gradients, value_and_gradient
 from exprdiff.core.nodes import (
     BinaryOp,
     Constant,
@@ -47,8 +47,12 @@ from exprdiff.ops.rounding import *  # noqa: F403
 from exprdiff.ops.selection import *  # noqa: F403
 from exprdiff.ops.shaping import *  # noqa: F403
 from exprdiff.ops.trigonometric import *  # noqa: F403
+from exprdiff.show.backprop import BackpropStep, backprop_steps
 from exprdiff.show.dot import render, to_dot
+from exprdiff.show.graph_frames import backprop_frames
 from exprdiff.show.latex import to_latex
+from exprdiff.show.notebook import draw
+from exprdiff.show.notebook import install as _install_rich_display
 from exprdiff.symbolic.checking import GradCheck, check_grads
 from exprdiff.symbolic.derivatives import (
     diff,
@@ -61,8 +65,13 @@ from exprdiff.symbolic.derivatives import (
 )
 from exprdiff.symbolic.simplification import simplify, simplify_all
 
+# Expressions show their formula and graph in Jupyter through hooks the show
+# layer registers here (exprdiff.core.display_hooks: the core never imports it).
+_install_rich_display()
+
 __all__ = [
     "Adam",
+    "BackpropStep",
     "BinaryOp",
     "Constant",
     "FitResult",
@@ -80,8 +89,11 @@ __all__ = [
     "Parameter",
     "UnaryOp",
     "as_node",
+    "backprop_frames",
+    "backprop_steps",
     "check_grads",
     "diff",
+    "draw",
     "evaluate_derivatives",
     "evaluate_hessian",
     "from_sympy",
@@ -104,6 +116,7 @@ __all__ = [
     "to_python",
     "to_sympy",
     "topological_order",
+    "value_and_gradient",
 ]
 __all__ += ops.__all__  # the operations
 __all__.sort()

@@ -3,7 +3,8 @@
 This is the only module that imports matplotlib, so ``import exprdiff``
 stays fast.  Each function that draws into one Axes takes an optional
 ``ax`` (default: pyplot's current Axes) and returns it, the matplotlib
-convention; `target_before_after` builds a whole Figure.
+convention; `target_before_after` builds a whole Figure, a `figure` that
+Jupyter shows inline without ``%matplotlib inline``.
 
 >>> from exprdiff import Input
 >>> from exprdiff.gates import perceptron
@@ -16,7 +17,9 @@ convention; `target_before_after` builds a whole Figure.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib import patheffects
@@ -24,14 +27,31 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from exprdiff.core.nodes import Input, Node
+from exprdiff.show.latex import latex_name
 from exprdiff.truth_tables import CORNERS, targets
 
 __all__ = [
-    "decision_boundary", "decision_heatmap", "grid", "loss_curve", "target_before_after",
-    "target_heatmap",
+    "InlineFigure", "accuracy_curve", "decision_boundary", "decision_heatmap", "figure", "grid",
+    "loss_curve", "math_label", "sample_grid", "target_before_after", "target_heatmap",
 ]
 
 Range = tuple[float, float]
+
+
+def math_label(name: str, column: int | None = None) -> str:
+    """An axis label in mathematical notation: ``x1`` is ``$x_1$``; a column of ``x`` is ``$x_1$``.
+
+    ``column`` (1-based) labels one column of an Input holding points as rows.
+
+    >>> math_label("x1"), math_label("x", 2), math_label("alpha"), math_label("label")
+    ('$x_{1}$', '$x_{2}$', '$\\\\alpha$', '$\\\\mathrm{label}$')
+    """
+    base = latex_name(name)
+    if column is None:
+        return f"${base}$"
+    if base.endswith("}") and "_{" in base:  # x_out: x_{out,1}
+        return f"${base[:-1]},{column}}}$"
+    return f"${base}_{{{column}}}$"
 
 
 def grid(
@@ -73,6 +93,7 @@ def decision_heatmap(
     cmap: str = "viridis",
     colorbar: bool = True,
     title: str | None = None,
+    **kwargs: Any,
 ) -> Axes:
     """Colour the plane by the model's value over a grid of ``(x1, x2)``, corners marked.
 
@@ -82,7 +103,10 @@ def decision_heatmap(
     ``ax.images[0].get_array()`` gives the numbers back.  The four truth-table
     corners are circled and labelled with the model's value there; with
     ``gate``, each circle is filled with the gate's target colour, so a
-    corner the model gets wrong stands out.
+    corner the model gets wrong stands out.  The image is interpolated
+    smoothly between grid points; other ``kwargs`` style it as for
+    matplotlib's ``imshow`` (``alpha``, ``interpolation``, ...).  The axes
+    are labelled in mathematical notation (``x1`` is ``$x_1$``).
 
     >>> from exprdiff import Input
     >>> from exprdiff.gates import perceptron
@@ -97,13 +121,14 @@ def decision_heatmap(
     values = model(params, {**(inputs or {}), x1: u, x2: v})
     values = np.broadcast_to(values, u.shape)
     ax = _axes(ax)
-    _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title)
+    _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title,
+          **{"interpolation": "bilinear", **kwargs})
     at_corners = model(params, {**(inputs or {}), x1: np.array([0.0, 0, 1, 1]),
                                 x2: np.array([0.0, 1, 0, 1])})
     _mark_corners(ax, np.broadcast_to(at_corners, (4,)), gate, vmin, vmax, cmap, values,
                   xlim, ylim)
-    ax.set_xlabel(x1.label)
-    ax.set_ylabel(x2.label)
+    ax.set_xlabel(math_label(x1.label))
+    ax.set_ylabel(math_label(x2.label))
     return ax
 
 
@@ -117,10 +142,12 @@ def target_heatmap(
     cmap: str = "viridis",
     colorbar: bool = True,
     title: str | None = None,
+    **kwargs: Any,
 ) -> Axes:
     """The gate's truth table spread over the plane: each point takes its nearest corner's output.
 
     (Coordinates are clipped to [0, 1] and rounded, so 0.5 goes to 0.)
+    ``kwargs`` style the image as for matplotlib's ``imshow``.
 
     >>> from matplotlib.figure import Figure
     >>> ax = target_heatmap("xor", ax=Figure().subplots(), resolution=4)
@@ -131,11 +158,12 @@ def target_heatmap(
     u, v = grid(xlim, ylim, resolution)
     values = table[np.rint(np.clip(u, 0, 1)).astype(int), np.rint(np.clip(v, 0, 1)).astype(int)]
     ax = _axes(ax)
-    _draw(ax, values, xlim, ylim, 0.0, 1.0, cmap, colorbar, title or f"{gate.upper()} target")
+    _draw(ax, values, xlim, ylim, 0.0, 1.0, cmap, colorbar, title or f"{gate.upper()} target",
+          **kwargs)
     _mark_corners(ax, np.array(targets(gate), dtype=np.float64), gate, 0.0, 1.0, cmap, values,
                   xlim, ylim)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
+    ax.set_xlabel(math_label("x1"))
+    ax.set_ylabel(math_label("x2"))
     return ax
 
 
@@ -155,8 +183,8 @@ def target_before_after(
     """Three heatmaps side by side: the gate's target, the model before and after training.
 
     All three share the colour scale [0, 1] and one colour bar.  Without
-    ``fig`` it returns a new Figure that pyplot does not track (save it with
-    ``fig.savefig(path)``; Jupyter shows it when it is a cell's value).
+    ``fig`` it returns a new `figure` (save it with ``fig.savefig(path)``;
+    Jupyter shows it when it is a cell's value).
 
     >>> from exprdiff import Input
     >>> from exprdiff.gates import perceptron
@@ -167,9 +195,7 @@ def target_before_after(
     4
     """
     if fig is None:
-        # fixed margins: a layout engine would double the time savefig takes
-        fig = Figure(figsize=(13.0, 3.8))
-        fig.subplots_adjust(left=0.05, right=0.97, bottom=0.14, top=0.9, wspace=0.25)
+        fig = figure(figsize=(13.0, 3.9), layout="constrained")
     axes = fig.subplots(1, 3)
     target_heatmap(gate, ax=axes[0], resolution=resolution, cmap=cmap, colorbar=False)
     for ax, params, title in ((axes[1], before, "before training"),
@@ -177,7 +203,7 @@ def target_before_after(
         decision_heatmap(model, x1, x2, params, inputs=inputs, gate=gate, ax=ax,
                          resolution=resolution, vmin=0.0, vmax=1.0, cmap=cmap,
                          colorbar=False, title=title)
-    fig.colorbar(axes[2].images[0], ax=list(axes), label="output", fraction=0.03, pad=0.02)
+    fig.colorbar(axes[2].images[0], ax=list(axes), label="output", fraction=0.03, pad=0.01)
     return fig
 
 
@@ -188,12 +214,16 @@ def loss_curve(
     label: str | None = None,
     log_scale: bool | None = None,
     title: str | None = "training loss",
+    ylabel: str = "mean loss",
+    **kwargs: Any,
 ) -> Axes:
     """The mean training loss per epoch (a `FitResult` or any sequence of numbers).
 
     The y axis is logarithmic when every loss is positive, unless
     ``log_scale`` says otherwise.  Call it again on the same ``ax`` with a
-    ``label`` to compare fits.
+    ``label`` to compare fits.  ``kwargs`` style the line as for matplotlib's
+    ``plot`` (``color``, ``linewidth``, ``linestyle``, ...); ``ylabel`` names
+    the loss (``"summed loss"`` for ``reduction="sum"``).
 
     >>> from matplotlib.figure import Figure
     >>> ax = loss_curve([0.9, 0.5, 0.2], ax=Figure().subplots())
@@ -204,16 +234,124 @@ def loss_curve(
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"losses must be a non-empty sequence of numbers, got {values.shape=}")
     ax = _axes(ax)
-    ax.plot(np.arange(1, values.size + 1), values, label=label)
+    ax.plot(np.arange(1, values.size + 1), values, label=label, **kwargs)
     if log_scale if log_scale is not None else bool(np.all(values > 0)):
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean loss")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     if label is not None:
         ax.legend()
     return ax
+
+
+def accuracy_curve(
+    accuracies: Sequence[float],
+    *,
+    epochs: Sequence[int] | None = None,
+    ax: Axes | None = None,
+    label: str | None = None,
+    title: str | None = "accuracy",
+    **kwargs: Any,
+) -> Axes:
+    """Accuracy (a fraction of 1) over training, on a percent axis from 0 to 100 %.
+
+    ``epochs`` gives the epoch of each accuracy (default 1, 2, ...); call it
+    again on the same ``ax`` with a ``label`` to put training and held-out
+    accuracy side by side.  ``kwargs`` style the line as for ``plot``.
+
+    >>> from matplotlib.figure import Figure
+    >>> ax = accuracy_curve([0.5, 0.75, 0.9], ax=Figure().subplots(), label="held out")
+    >>> ax.lines[0].get_xydata().tolist(), [float(y) for y in ax.get_ylim()]
+    ([[1.0, 0.5], [2.0, 0.75], [3.0, 0.9]], [0.0, 1.02])
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    values = np.asarray(accuracies, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"accuracies must be a non-empty sequence of numbers, got {values.shape=}")
+    xs = np.arange(1, values.size + 1) if epochs is None else np.asarray(epochs)
+    if xs.shape != values.shape:
+        raise ValueError(f"epochs has {xs.size} entries for {values.size} accuracies")
+    ax = _axes(ax)
+    ax.plot(xs, values, label=label, **kwargs)
+    ax.set_ylim(0.0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy")
+    if title:
+        ax.set_title(title)
+    if label is not None:
+        ax.legend(loc="lower right")
+    return ax
+
+
+def sample_grid(
+    images: np.ndarray,
+    predicted: Sequence[int],
+    truth: Sequence[int] | None = None,
+    *,
+    count: int | None = None,
+    image_shape: tuple[int, int] | None = None,
+    columns: int = 8,
+    fig: Figure | None = None,
+    cmap: str = "gray_r",
+    title: str | None = None,
+) -> Figure:
+    """A grid of sample images, each titled with its predicted class (red when wrong).
+
+    ``images`` holds one image per row, flat (reshaped to ``image_shape``,
+    by default the nearest square) or already 2-D; ``truth`` (optional)
+    marks the mistakes, titled ``"3 (is 8)"`` in red.  With ``count``, only
+    that many are shown: the mistakes first (up to half of them), then the
+    first right ones, in their original order, so a grid of a good model
+    still shows what it gets wrong.  Returns the Figure (a new one,
+    constrained layout, unless ``fig`` is given).
+
+    >>> import numpy as np
+    >>> fig = sample_grid(np.zeros((6, 64)), [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 0], columns=3)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['1', '2', '3', '4', '5', '6 (is 0)']
+    >>> fig = sample_grid(np.zeros((6, 64)), [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 0], count=2)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['1', '6 (is 0)']
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if len(images) == 0 or len(predicted) != len(images) or (
+            truth is not None and len(truth) != len(images)):
+        raise ValueError(
+            f"sample_grid needs as many predictions (and true classes) as images, got "
+            f"{len(images)} images and {len(predicted)} predictions"
+        )
+    predicted = np.asarray(predicted)
+    truth = None if truth is None else np.asarray(truth)
+    if count is not None and count < len(images):
+        wrong = np.flatnonzero(predicted != truth)[: count // 2] if truth is not None else []
+        right = [k for k in range(len(images)) if k not in set(wrong)][: count - len(wrong)]
+        chosen = np.sort(np.concatenate([wrong, right]).astype(int))
+        images, predicted = images[chosen], predicted[chosen]
+        truth = None if truth is None else truth[chosen]
+    count = len(images)
+    if image_shape is None:
+        side = int(round(np.sqrt(images[0].size)))
+        image_shape = images.shape[1:] if images.ndim == 3 else (side, images[0].size // side)
+    rows = -(-count // columns)
+    if fig is None:
+        fig = Figure(figsize=(1.1 * min(columns, count), 1.25 * rows + (0.4 if title else 0)),
+                     layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, min(columns, count), squeeze=False).ravel())
+    for k, ax in enumerate(axes):
+        ax.set_axis_off()
+        if k >= count:
+            continue
+        ax.imshow(images[k].reshape(image_shape), cmap=cmap, interpolation="nearest")
+        wrong = truth is not None and predicted[k] != truth[k]
+        text = f"{predicted[k]} (is {truth[k]})" if wrong else f"{predicted[k]}"
+        ax.set_title(text, color="tab:red" if wrong else "black", fontsize=10)
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def decision_boundary(
@@ -231,6 +369,8 @@ def decision_boundary(
     resolution: int | tuple = 200,
     cmap: str | None = None,
     title: str | None = None,
+    scatter: Mapping | None = None,
+    **kwargs: Any,
 ) -> Axes:
     """Colour the plane by the class a two-input classifier predicts, with the data on top.
 
@@ -247,6 +387,12 @@ def decision_boundary(
     ``labels`` (optional) are scattered in the colours of their classes; the
     view defaults to their extent plus a margin.  The colours come from
     ``cmap``, by default "coolwarm" for two classes and "tab10" for up to ten.
+    The regions are blended between grid points and every boundary between
+    two classes is drawn as a line, so boundaries look smooth at the default
+    resolution.  ``kwargs`` style the regions as for matplotlib's ``imshow``
+    (``alpha``, ...) and ``scatter`` the data points as for ``scatter``
+    (``{"s": 40, "marker": "x"}``).  The axes are labelled ``$x_1$`` and
+    ``$x_2$`` (a dense model's two columns) or by the pair's names.
 
     >>> import numpy as np
     >>> from matplotlib.figure import Figure
@@ -290,20 +436,72 @@ def decision_boundary(
         cmap = "coolwarm" if count == 2 else "tab10" if count <= 10 else "viridis"
     top = count - 1 if cmap != "tab10" else 9  # tab10: class k gets the k-th colour
     ax = _axes(ax)
-    _draw(ax, classes, xlim, ylim, 0, top, cmap, False, title)
-    ax.images[-1].set_alpha(0.35)  # light regions, so the data points stand out
-    if count == 2 and scores.min() < threshold < scores.max():
-        ax.contour(u, v, scores, levels=[threshold], colors="black", linewidths=1.5)
+    # regions coloured first, then blended (light, so the data points stand out)
+    _draw(ax, classes, xlim, ylim, 0, top, cmap, False, title,
+          **{"alpha": 0.35, "interpolation": "bilinear", "interpolation_stage": "rgba",
+             **kwargs})
+    _boundary_lines(ax, u, v, scores, threshold, count)
     if X is not None:
-        ax.scatter(X[:, 0], X[:, 1], c=labels if labels is not None else "white", cmap=cmap,
-                   vmin=0, vmax=top, edgecolors="black", linewidths=0.8, s=25, zorder=3)
+        points = {"c": labels if labels is not None else "white", "cmap": cmap, "vmin": 0,
+                  "vmax": top, "edgecolors": "black", "linewidths": 0.8, "s": 25, "zorder": 3}
+        ax.scatter(X[:, 0], X[:, 1], **{**points, **(scatter or {})})
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
-    names = [features.label + "[:, 0]", features.label + "[:, 1]"] if single else [
-        features[0].label, features[1].label]
+    if single:
+        names = [math_label(features.label, 1), math_label(features.label, 2)]
+    else:
+        names = [math_label(features[0].label), math_label(features[1].label)]
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     return ax
+
+
+class InlineFigure(Figure):
+    """A matplotlib Figure that Jupyter shows as a picture, with or without ``%matplotlib inline``.
+
+    A Figure made without pyplot shows in a notebook as the text
+    ``<Figure size 1300x380 with 4 Axes>`` until the inline backend is
+    switched on; this one carries its own PNG (``_repr_png_``, cropped to
+    what is drawn, as the inline backend does).  Make one with `figure`.
+
+    >>> fig = InlineFigure(figsize=(2, 1))
+    >>> fig._repr_png_()[:4]
+    b'\\x89PNG'
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+
+def figure(**options: Any) -> InlineFigure:
+    """A new matplotlib Figure that pyplot does not track and that Jupyter shows inline.
+
+    ``options`` are those of `matplotlib.figure.Figure` (``figsize``,
+    ``dpi``, ``layout``...).  Draw into ``fig.subplots()``, save it with
+    ``fig.savefig(path)``, or leave it as a notebook cell's value to see it.
+
+    >>> fig = figure(figsize=(6.5, 4.2))
+    >>> ax = loss_curve([0.9, 0.5, 0.2], ax=fig.subplots())
+    >>> type(fig).__name__, fig.get_size_inches().tolist()
+    ('InlineFigure', [6.5, 4.2])
+    """
+    return InlineFigure(**options)
+
+
+def _boundary_lines(ax: Axes, u, v, scores: np.ndarray, threshold: float, count: int) -> None:
+    """The lines where the predicted class changes, from the scores (smooth, not pixels)."""
+    if count == 2:
+        if scores.min() < threshold < scores.max():
+            ax.contour(u, v, scores, levels=[threshold], colors="black", linewidths=1.5)
+        return
+    flat = scores.reshape(u.shape + (count,))
+    for k in range(count):
+        others = np.delete(flat, k, axis=-1).max(axis=-1)
+        margin = flat[..., k] - others  # > 0 where class k wins
+        if margin.min() < 0 < margin.max():
+            ax.contour(u, v, margin, levels=[0.0], colors="black", linewidths=1.0)
 
 
 def _padded(X: np.ndarray | None, column: int) -> Range:
@@ -323,14 +521,16 @@ def _axes(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title) -> None:
+def _draw(ax, values, xlim, ylim, vmin, vmax, cmap, colorbar, title, **kwargs: Any) -> None:
     ny, nx = values.shape
     # pixels are centred on the grid points, so the image reaches half a step past them
     dx = (xlim[1] - xlim[0]) / (nx - 1) / 2
     dy = (ylim[1] - ylim[0]) / (ny - 1) / 2
+    style = {"vmin": vmin, "vmax": vmax, "cmap": cmap, "aspect": "auto",
+             "interpolation": "nearest", **kwargs}
     image = ax.imshow(
         values, origin="lower", extent=(xlim[0] - dx, xlim[1] + dx, ylim[0] - dy, ylim[1] + dy),
-        vmin=vmin, vmax=vmax, cmap=cmap, aspect="auto", interpolation="nearest",
+        **style,
     )
     if colorbar:
         ax.figure.colorbar(image, ax=ax, label="output")

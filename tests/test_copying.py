@@ -106,8 +106,8 @@ def test_a_model_travels_to_a_multiprocessing_worker():
     """A worker process evaluates a pickled model (multiprocessing pickles what it sends)."""
     expr, params = model()
     expected = float(np.sum(expr(params, {x: np.ones(3)})))
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                          else "spawn")
+    # spawn, not fork: forking a process that has imported JAX (other tests do) is unsafe
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         payload = pickle.dumps((expr, params, {x: np.ones(3)}))
         assert pool.submit(_evaluate_in_worker, payload).result(timeout=60) == expected

@@ -79,7 +79,20 @@ def test_digits_demo_held_out_accuracy(tmp_path):
     train = float(re.search(r"training accuracy ([\d.]+)%", out).group(1))
     held_out = float(re.search(r"held-out accuracy ([\d.]+)%", out).group(1))
     assert held_out >= 95.0 and train >= held_out
-    assert_real_picture(tmp_path / "digits_loss.png")
+    assert_real_picture(tmp_path / "digits_training.png")
+    assert_real_picture(tmp_path / "digits_predictions.png")
+
+
+def test_digits_demo_records_accuracy_over_training(tmp_path):
+    """The demo keeps the training and held-out accuracy of every epoch; the last are the
+    accuracies it reports."""
+    result = load_demo("digits").main(["--epochs", "5", "--out", str(tmp_path)])
+    history = result["history"]
+    assert [len(values) for values in history.values()] == [5, 5]
+    assert history["held out"][-1] == result["test_accuracy"]
+    assert history["train"][-1] == result["train_accuracy"]
+    assert [path.name for path in result["figures"]] == ["digits_training.png",
+                                                         "digits_predictions.png"]
 
 
 def test_shape_error_comes_before_any_training_step():

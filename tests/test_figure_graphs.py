@@ -11,7 +11,7 @@ from docs_scripts import load_docs_script
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 def test_backprop_graph_figure_shows_the_chapter_numbers(tmp_path):
     """make() writes SVG and PNG whose boxes hold L's values and the gradients 6, -4, -2, 4."""
-    svg, png = load_docs_script("figure_scripts/graphs.py").make(tmp_path)
+    svg, png, *_ = load_docs_script("figure_scripts/graphs.py").make(tmp_path)
     assert (svg.name, png.name) == ("backprop_graph.svg", "backprop_graph.png")
     assert png.read_bytes().startswith(b"\x89PNG")
     texts = [html.unescape(t) for t in re.findall(r">([^<>]+)</text>", svg.read_text())]

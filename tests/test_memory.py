@@ -154,3 +154,27 @@ def test_released_values_never_change_results(steps, seed):
     approx = numeric_grad(root, params, inputs)
     for param in grads:
         np.testing.assert_allclose(grads[param], approx[param], rtol=1e-5, atol=1e-6)
+
+
+def test_a_first_evaluation_of_a_deep_chain_costs_at_most_300_bytes_per_node():
+    """Issue 11.16: plans cost 0.5-0.9 KB per node; the plan and values of a first
+    evaluation of a 200 000-node chain now peak under 300 bytes per node (about 200;
+    bench/bench_memory.py measures a 10^6-node chain)."""
+    from exprdiff import Sin
+
+    w = Parameter("w")
+    chain = w
+    for _ in range(200_000):
+        chain = Sin(chain)
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        value = chain({w: 0.5})
+        peak = tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+    assert (peak / 200_001) <= 300, f"{peak / 200_001:.0f} bytes per node"
+    h = 0.5
+    for _ in range(200_000):
+        h = np.sin(h)
+    assert value == h

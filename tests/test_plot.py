@@ -57,7 +57,7 @@ def test_heatmap_has_a_colour_bar_labels_and_corner_marks():
     model, params = perceptron(X1, X2)
     ax = decision_heatmap(model, X1, X2, params, ax=new_axes(), resolution=11, title="AND")
     assert ax.images[0].colorbar is not None and len(ax.figure.axes) == 2
-    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("x1", "x2", "AND")
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("$x_{1}$", "$x_{2}$", "AND")
     np.testing.assert_array_equal(ax.collections[0].get_offsets(), CORNERS)
     values = outputs_at_corners(model, X1, X2, params)
     assert [t.get_text() for t in ax.texts] == [f"{v:.2f}" for v in values]

@@ -24,7 +24,7 @@ def test_dense_classifier_pixels_are_its_predictions():
     expected = score(params, {x: np.column_stack([u.ravel(), v.ravel()])}).reshape(u.shape) > 0
     np.testing.assert_array_equal(ax.images[0].get_array(), expected.astype(int))
     np.testing.assert_allclose(ax.collections[-1].get_offsets(), X)  # the data points
-    assert ax.get_xlabel() == "x[:, 0]" and ax.get_ylabel() == "x[:, 1]"
+    assert ax.get_xlabel() == "$x_{1}$" and ax.get_ylabel() == "$x_{2}$"  # columns of x
 
 
 def test_default_view_is_the_data_plus_a_margin():
@@ -45,7 +45,7 @@ def test_pair_of_inputs_matches_the_dense_model():
     a = decision_boundary(dense_score, x, dense, ax=new_axes(), **limits)
     b = decision_boundary(scalar_score, (x1, x2), scalar, ax=new_axes(), **limits)
     np.testing.assert_array_equal(a.images[0].get_array(), b.images[0].get_array())
-    assert b.get_xlabel() == "x1" and b.get_ylabel() == "x2"
+    assert b.get_xlabel() == "$x_{1}$" and b.get_ylabel() == "$x_{2}$"
 
 
 def test_multiclass_pixels_are_the_argmax():

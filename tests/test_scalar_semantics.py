@@ -135,3 +135,24 @@ def test_zero_base_has_slope_zero_in_a_nonnegative_exponent():
     base = Parameter("base")
     assert (base**y).grad({base: 0.0, y: 2.0}) == {base: 0.0, y: 0.0}
     assert_scalar_is_one_element_batch(base**y, {base: 0.0, y: 2.0}, {})
+
+
+def test_exponents_that_vary_over_a_batch_round_as_one_exponent():
+    """Found by the fuzzer: NumPy computes x**2, x**0.5 and x**-1 by special forms (x*x, sqrt,
+    1/x) only when the exponent is one number for the whole loop, so a batch whose exponents
+    vary rounded differently (and gave inf, not NaN, for (-inf)**0.5) from each sample alone."""
+    a, b = Parameter("a"), Parameter("b")
+    rng = np.random.default_rng(7)
+    bases = np.concatenate([rng.uniform(0.1, 40, 600), [-np.inf, -0.0, 0.0, -4.0, np.inf]])
+    exponents = np.resize([2.0, 0.5, -1.0, 1.3, 3.0], bases.size)  # each special exponent, varying
+    for expr in (a**b, (a**b) * b, a ** (b + 1.0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            batch_value = expr({a: bases, b: exponents})
+            batch_grads = expr.grad({a: bases, b: exponents})
+            for i in range(bases.size):
+                point = {a: float(bases[i]), b: float(exponents[i])}
+                np.testing.assert_array_equal(expr(point), batch_value[i])
+                np.testing.assert_array_equal(np.signbit(expr(point)), np.signbit(batch_value[i]))
+                grads = expr.grad(point)
+                np.testing.assert_array_equal([grads[a], grads[b]], [batch_grads[a][i], batch_grads[b][i]])

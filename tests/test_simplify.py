@@ -26,12 +26,14 @@ CASES = [
     (lambda: 0 + x, "x"),
     (lambda: x * 1, "x"),
     (lambda: 1 * x, "x"),
-    (lambda: x * 0, "0"),
+    (lambda: x * 0, "0*x"),  # 0 with x's shape (and its NaN at inf): issue 11.17
     (lambda: x**1, "x"),
-    (lambda: x**0, "1"),
+    (lambda: x**0, "x**0"),  # 1 with x's shape
     (lambda: Negate(Negate(x)), "x"),
-    (lambda: x - x, "0"),
-    (lambda: x / x, "1"),
+    (lambda: x - x, "0*x"),
+    (lambda: x / x, "x**0"),
+    (lambda: x - x + x, "x"),  # x already gives the shape: no carrier
+    (lambda: x / x * x, "x"),
     (lambda: 2 * (3 * x), "6*x"),
     (lambda: x + 2 * x - 4 * x, "-x"),
     (lambda: Constant(2) * 3 + 4, "10"),
@@ -68,10 +70,11 @@ def test_fractional_powers_are_not_merged():
 
 
 def test_undefined_points_may_become_defined():
-    """x*0, x - x and x/x are 0, 0, 1 even where the original is NaN (documented)."""
+    """x/x is x**0, 1 even where 0/0 is NaN (documented); x*0 and x - x become 0*x, which is
+    NaN exactly where they are."""
     inf = math.inf
-    assert simplify(x * 0)({}, {x: inf}) == 0.0
-    assert simplify(x - x)({}, {x: inf}) == 0.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(simplify(x * 0)({}, {x: inf})) and np.isnan(simplify(x - x)({}, {x: inf}))
     assert simplify(x / x)({}, {x: np.array(0.0)}) == 1.0
 
 
@@ -81,12 +84,13 @@ def test_folding_keeps_non_finite_results_unfolded():
     assert str(simplify(Sqrt(Constant(-1.0)))) == "sqrt(-1)"
 
 
-def test_array_constants_fold_and_scalar_results_broadcast():
-    """Array constants fold; x - x on a batch is the scalar 0, which broadcasts."""
+def test_array_constants_fold_and_cancelled_terms_keep_the_shape():
+    """Array constants fold; x - x on a batch is a batch of zeros (it was the scalar 0)."""
     folded = simplify(Constant([1.0, 2.0]) * 2 + x)
     assert str(folded) == "[2, 4] + x"
     assert folded({}, {x: 1.0}).tolist() == [3.0, 5.0]
-    assert simplify(x - x)({}, {x: np.ones(3)}) == 0.0
+    assert simplify(x - x)({}, {x: np.ones(3)}).tolist() == [0.0, 0.0, 0.0]
+    assert simplify(x / x)({}, {x: np.ones(3)}).tolist() == [1.0, 1.0, 1.0]
 
 
 def test_unchanged_expression_is_returned_itself():
@@ -152,3 +156,91 @@ def test_deep_coefficient_chains_do_not_recurse():
     assert result({}, {x: 3.0}) == pytest.approx(node({}, {x: 3.0}), rel=1e-12)
     assert node({}, {x: 3.0}) == pytest.approx(3.0 / 2**10)  # 99 990 negations
     assert str(result) == "0.0009765625*x"  # 1/1024, one coefficient
+
+
+# -- issue 11.6 and 11.8: folding never leaves the float range ---------------------------------
+def test_an_underflowing_coefficient_is_not_folded_to_zero():
+    """40 divisions of x by 1e10 are 1e-100 at x = 1e300; simplify gave 0 (it folded 1e-400)."""
+    expr = x
+    for _ in range(40):
+        expr = expr / 1e10
+    simplified = simplify(expr)
+    assert expr({}, {x: 1e300}) == pytest.approx(1e-100, rel=1e-12)
+    assert simplified({}, {x: 1e300}) == pytest.approx(expr({}, {x: 1e300}), rel=1e-12)
+    assert simplified({}, {x: 3.0}) == pytest.approx(expr({}, {x: 3.0}), rel=1e-12)
+
+
+def test_an_overflowing_coefficient_is_not_folded_to_inf():
+    """x times 40 factors of 1e10 is 1e100 at x = 1e-300: its coefficient 1e400 is not folded."""
+    expr = x
+    for _ in range(40):
+        expr = expr * 1e10
+    simplified = simplify(expr)
+    assert simplified({}, {x: 1e-300}) == pytest.approx(expr({}, {x: 1e-300}), rel=1e-12)
+    assert simplified({}, {x: 1e-300}) == pytest.approx(1e100, rel=1e-12)
+
+
+def test_products_of_huge_constants_simplify_without_overflow_error():
+    """Issue 11.8: simplify and diff raised OverflowError (and TypeError: complex) here."""
+    from exprdiff import diff
+
+    product = Constant(1e10)
+    for _ in range(39):
+        product = product * 1e10
+    with np.errstate(over="ignore"):
+        assert simplify(product * x)({}, {x: 1e-300}) == (product * x)({}, {x: 1e-300})
+    from exprdiff import node_gradients
+
+    derivative = diff((x * 1e200) ** 2, x)
+    assert derivative({}, {x: 1e-300}) == pytest.approx(2e100, rel=1e-12)
+    assert derivative({}, {x: 1e-300}) == pytest.approx(
+        node_gradients((x * 1e200) ** 2, {}, {x: 1e-300})[x], rel=1e-12)
+    odd = simplify(Constant(-1.0) ** 0.5 * w + x)
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(odd({w: 1.0}, {x: 1.0}))
+
+
+# -- issue 11.17: simplify keeps the value's shape ----------------------------------------------
+def test_cancelled_terms_keep_the_batch_shape_and_the_sum():
+    """Sum(x - x + w) over a 4-sample batch is 4 with gradient 4; simplify gave 1 and 1."""
+    from exprdiff import Sum
+
+    expr = Sum(x - x + w)
+    simplified = simplify(expr)
+    batch = {x: np.ones(4)}
+    assert expr({w: 1.0}, batch) == simplified({w: 1.0}, batch) == 4.0
+    assert expr.grad({w: 1.0}, batch) == simplified.grad({w: 1.0}, batch) == {w: 4.0}
+
+
+@pytest.mark.parametrize("build", [lambda: x - x, lambda: x / x, lambda: x * 0, lambda: x**0,
+                                   lambda: (x * y) / (y * x) * w, lambda: w * x - x * w + 2],
+                         ids=["x-x", "x/x", "x*0", "x**0", "xy/yx", "wx-xw"])
+def test_identities_keep_the_shape(build):
+    """Every identity that drops a subexpression keeps the shape it gave the value."""
+    expr = build()
+    simplified = simplify(expr)
+    inputs = {x: np.arange(1.0, 4.0), y: np.array([[1.0], [2.0]])}
+    value = expr({w: 0.5}, inputs)
+    np.testing.assert_allclose(simplified({w: 0.5}, inputs), value, rtol=1e-15)
+    assert np.shape(simplified({w: 0.5}, inputs)) == np.shape(value)
+
+
+def test_derivatives_stay_free_of_shape_carriers():
+    """diff's results are pointwise, broadcast when evaluated: x - x there is just 0."""
+    from exprdiff import diff
+
+    assert str(diff(w * (x - x) + w, w)) == "1"
+    assert str(diff(w * x / x, w)) == "1"
+
+
+def test_derivatives_keep_shapes_below_reductions():
+    """Found by the fuzzer: in a derivative, the operand of a reduction or a transpose keeps
+    its shape (logsumexp(c - c) of a 3-vector is log 3, not logsumexp(0) = 0)."""
+    from exprdiff import LogSumExp, Transpose, diff, evaluate_derivatives, gradients
+
+    c = Constant([0.5, 0.5, 0.5])
+    expr = w * LogSumExp(c - c, axis=None) + x
+    assert diff(expr, w)({}, {x: 1.0}) == pytest.approx(np.log(3.0), rel=1e-15)
+    batch = np.ones(3)
+    twisted = w * Transpose(x - x, axes=(0,))
+    assert evaluate_derivatives(twisted, gradients(twisted), {w: 1.0}, {x: batch}) == {w: 0.0}

@@ -40,7 +40,8 @@ def public_functions() -> dict[str, Callable]:
             elif inspect.isclass(obj):
                 found.extend(members(obj))
     return {f"{function.__module__}.{function.__qualname__}": function for function in found
-            if Path(function.__code__.co_filename).is_relative_to(PACKAGE)}  # not generated
+            if hasattr(function, "__code__")  # not a C accessor (a NamedTuple field's getter)
+            and Path(function.__code__.co_filename).is_relative_to(PACKAGE)}  # not generated
 
 
 def members(cls: type) -> Iterator[Callable]:
@@ -61,6 +62,8 @@ def members(cls: type) -> Iterator[Callable]:
                 yield member.__func__
             elif inspect.isfunction(member):
                 yield member
+            elif inspect.isfunction(getattr(member, "__wrapped__", None)):
+                yield member.__wrapped__  # a descriptor around a method (Node.grad)
 
 
 def missing_hints(function: Callable) -> list[str]:

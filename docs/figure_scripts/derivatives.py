@@ -25,20 +25,20 @@ def make(out_dir: str | Path) -> list[Path]:
     at, h = 3.0, 0.8
     y0, y1 = f({}, {x: at}), f({}, {x: at + h})
 
-    fig = Figure(figsize=(6.5, 4.2))
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
     ax = fig.subplots()
-    ax.plot(xs, f({}, {x: xs}), color="black", label="f(x) = 3x² - 4x + 5")
+    ax.plot(xs, f({}, {x: xs}), color="black", label="$f(x) = 3x^2 - 4x + 5$")
     secant = (y1 - y0) / h
     ax.plot(xs, y0 + secant * (xs - at), "--", color="tab:orange",
-            label=f"secant over h = {h}: slope {secant:.1f}")
+            label=f"secant over $h = {h}$: slope {secant:.1f}")
     ax.plot(xs, y0 + slope({}, {x: at}) * (xs - at), color="tab:blue",
             label=f"tangent: slope diff(f, x) = {slope} = {slope({}, {x: at}):g}")
     ax.plot([at, at + h], [y0, y1], "o", color="tab:orange")
     ax.plot([at], [y0], "o", color="tab:blue")
     ax.set_ylim(-5, 45)
-    ax.set_xlabel("x")
-    ax.set_ylabel("f(x)")
-    ax.set_title("The slope at x = 3: a secant approaches the tangent as h shrinks")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$f(x)$")
+    ax.set_title("The slope at $x = 3$: a secant approaches the tangent as $h$ shrinks")
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     path = out / "derivative_tangent.png"

@@ -14,6 +14,7 @@ from exprdiff import Input, Log, Parameter, Sigmoid, optimize
 from exprdiff.gates import gate_data, gate_loss, two_layer_network
 from exprdiff.gates import perceptron as make_perceptron
 from exprdiff.plot import loss_curve, target_before_after
+from exprdiff.show.animation import animate_fit
 
 
 def make(out_dir: str | Path) -> list[Path]:
@@ -43,12 +44,18 @@ def make(out_dir: str | Path) -> list[Path]:
     learned = optimize(gate_loss(network, label), start, gate_data("XOR", x1, x2, label))
     save(target_before_after("XOR", network, x1, x2, start, learned), "xor_heatmaps.png")
 
-    fig = Figure(figsize=(6.5, 4.2))
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
     ax = fig.subplots()
     ax = loss_curve(fitted, ax=ax, label="AND, perceptron")
     ax = loss_curve(stuck, ax=ax, label="XOR, perceptron")
     ax = loss_curve(learned, ax=ax, label="XOR, hidden layer")
     save(fig, "loss_curves.png")
+
+    # the AND perceptron learning, as an animated heatmap beside its loss curve
+    gif = out / "and_fit.gif"
+    animate_fit(loss, params, and_gate, gif, model=perceptron, x1=x1, x2=x2, gate="AND",
+                frames=21, epochs=2000, learning_rate=0.3, resolution=51, dpi=72)
+    written.append(gif)
     return written
 
 

@@ -11,7 +11,10 @@ from exprdiff.core.plan import topological_order
 from exprdiff.core.printing import to_str
 from exprdiff.core.values import shape_of
 
-__all__ = ["MissingValueError", "explain_failure", "missing_data_value", "missing_value"]
+__all__ = [
+    "MissingValueError", "explain_failure", "missing_data_value", "missing_value",
+    "not_a_parameter",
+]
 
 
 class MissingValueError(KeyError):
@@ -60,11 +63,45 @@ def missing_value(node: Any, where: str, root: Any, params: Mapping,
         f"{where} supplied: {{{supplied}}}"
     )
     other, other_name = (inputs, "inputs") if where == "params" else (params, "params")
+    kind = type(node).__name__
     if node in other:
-        message += f". It was found in {other_name}: {type(node).__name__}s are read from {where}"
+        message += f". It was found in {other_name}: {kind}s are read from {where}"
+    elif any(type(key) is type(node) and key.label == node.label for key in given):
+        message += (
+            f". A different {kind} also named {node.label!r} was supplied: {kind}s match by "
+            "identity; reuse the same object or load both from one file"
+        )
     elif any(key == to_str(node) for key in list(params) + list(inputs)):
         message += ". The dicts are keyed by the nodes themselves, not by their names"
     return MissingValueError(message, node)
+
+
+def not_a_parameter(node: Any, where: str) -> str:
+    """Why ``node`` cannot be a key of ``params`` (or of ``inputs``): what takes values where.
+
+    >>> from exprdiff import Parameter
+    >>> a, b = Parameter("a"), Parameter("b")
+    >>> print(not_a_parameter(a * b, "params"))
+    params is keyed by Multiply 'a*b', which is not a Parameter: only Parameters take values
+    from params (and Inputs from inputs); an operation's value is always computed from its
+    operands. To see how the result moves with it, node_gradients(expr, params,
+    inputs)[node] gives that derivative
+    """
+    kind = type(node).leaf_kind
+    what = f"{type(node).__name__} {to_str(node, limit=60)!r}"
+    if kind == "input":
+        return (f"params is keyed by {what}, which is not a Parameter: only Parameters take "
+                f"values from params; an Input takes its value from inputs, the second dict, "
+                f"expr(params, {{{node.label}: ...}})")
+    if kind == "constant":
+        because = "a Constant keeps its own value"
+    else:
+        because = ("an operation's value is always computed from its operands. To see how the "
+                   "result moves with it, node_gradients(expr, params, inputs)[node] gives that "
+                   "derivative")
+    target = "a Parameter" if where == "params" else "an Input"
+    return (f"{where} is keyed by {what}, which is not {target}: only Parameters take "
+            f"values from params (and Inputs from inputs); {because}")
 
 
 def _key_label(key: object) -> str:

@@ -14,12 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.core.errors import explain_failure, missing_value
+from exprdiff.core.errors import explain_failure, missing_value, not_a_parameter
+from exprdiff.core.gradient_dict import GradientDict
 from exprdiff.core.plan import Plan, backward_step, plan_for
 from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of
 
 __all__ = [
-    "evaluate", "gradient", "jacobian", "node_gradients", "value_and_gradient",
+    "evaluate", "gradient", "jacobian", "node_gradients", "reverse_pass_steps",
+    "value_and_gradient",
     "values_and_adjoints",
 ]
 
@@ -44,13 +46,13 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None,
     return value_and_gradient(root, params, inputs, cotangent)[1]
 
 
-def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None,
-                       cotangent: Any = None) -> tuple[Any, dict]:
-    """``root``'s value and its `gradient`, from one forward pass.
+def value_and_gradient(root: Any, params: Mapping | None = None,
+                       inputs: Mapping | None = None, cotangent: Any = None) -> tuple[Any, dict]:
+    """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward pass.
 
-    Training needs both; this saves the second forward pass.  ``cotangent``
-    (default: ones) weighs the value's elements: the gradient is that of
-    ``sum(cotangent * value)``.
+    Training needs both; this saves the second forward pass (JAX's
+    ``value_and_grad``).  ``cotangent`` (default: ones) weighs the value's
+    elements: the gradient is that of ``sum(cotangent * value)``.
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
@@ -74,7 +76,7 @@ def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None,
         _backpropagate_selected(steps, values, grads, plan.is_operation)
     else:
         _backpropagate(steps, values, grads)
-    result = {}
+    result = GradientDict()
     taken = None  # the arrays already handed to the caller, made when first needed
     out = _as_result(out)
     for i, node in plan.parameters:
@@ -175,13 +177,9 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
     plan = plan_for(root)
     nodes = plan.nodes(root)
     values = _forward(root, plan, params, inputs, plan.retaining_steps)
-    steps = [backward_step(i, node, kids, tuple(range(len(kids))))
-             for i, node, kids in reversed(plan.steps)]
-    if plan.root_step is not None:
-        kids = plan.root_step[2]
-        steps.insert(0, backward_step(plan.size - 1, root, kids, tuple(range(len(kids)))))
     quiet = frozenset(i for i, node in enumerate(nodes) if type(node).leaf_kind == "constant")
     adjoints = _root_adjoint(values)
+    steps = _every_slot(root, plan)
     if plan.selects or type(root).selects:
         _backpropagate_selected(steps, values, adjoints, plan.is_operation, quiet=quiet, keep=True)
     else:
@@ -192,6 +190,66 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
         g = _as_result(g)
         adjoints[i] = _handed_out(g, taken) if type(g) is np.ndarray else g
     return nodes, results, adjoints
+
+
+def reverse_pass_steps(root, params: Mapping | None, inputs: Mapping | None) -> tuple:
+    """``(nodes, values, steps)``: the reverse pass of `values_and_adjoints`, one step at a time.
+
+    ``nodes`` and ``values`` are as there; ``steps`` is an iterator that, each
+    time it is advanced, runs one more operation's rules (the root's first,
+    then in reverse topological order) and yields ``(i, updates)``: the
+    position of that operation and, for each operand it passed a gradient
+    to, ``(k, contribution, adjoint)``: operand ``k``, what this step passed
+    to it and its adjoint accumulated so far (copies the caller owns).
+    Constants get none: nothing needs their gradient.  The forward pass runs
+    (and raises its errors) before this returns.
+
+    >>> from exprdiff import Parameter
+    >>> a, b = Parameter("a"), Parameter("b")
+    >>> nodes, values, steps = reverse_pass_steps(a * b + 1, {a: 2.0, b: -3.0}, None)
+    >>> [str(node) for node in nodes], values
+    (['a', 'b', 'a*b', '1', 'a*b + 1'], [2.0, -3.0, -6.0, 1.0, -5.0])
+    >>> list(steps)
+    [(4, [(2, 1.0, 1.0)]), (2, [(0, -3.0, -3.0), (1, 2.0, 2.0)])]
+    """
+    plan = plan_for(root)
+    nodes = plan.nodes(root)
+    values = _forward(root, plan, params, inputs, plan.retaining_steps)
+    constant = [type(node).leaf_kind == "constant" for node in nodes]
+    steps = [backward_step(i, node, kids, tuple(s for s, k in enumerate(kids) if not constant[k]))
+             for i, node, _, kids, _ in _every_slot(root, plan)]
+    return nodes, [_as_result(value) for value in values], _one_by_one(steps, values)
+
+
+def _one_by_one(steps: list, values: list):
+    adjoints = _root_adjoint(values)
+    scratch: list = [None] * len(values)
+    for step in steps:
+        i, targets = step[0], step[4]
+        scratch[i] = adjoints[i]
+        _backpropagate([step], values, scratch, keep=True)  # leaves the contributions
+        updates = []
+        for k in dict.fromkeys(k for _, k in targets):  # a*a passes twice to one operand
+            contribution, scratch[k] = scratch[k], None
+            previous = adjoints[k]
+            adjoints[k] = contribution if previous is None else previous + contribution
+            updates.append((k, _owned(contribution), _owned(adjoints[k])))
+        scratch[i] = None
+        yield i, updates
+
+
+def _owned(g: Any) -> Any:
+    return _as_result(np.array(g)) if type(g) is np.ndarray else float(g)
+
+
+def _every_slot(root, plan: Plan) -> list:
+    """Reverse-pass steps following every operand slot, the root's first."""
+    steps = [backward_step(i, node, kids, tuple(range(len(kids))))
+             for i, node, kids in reversed(plan.steps)]
+    if plan.root_step is not None:
+        kids = plan.root_step[2]
+        steps.insert(0, backward_step(plan.size - 1, root, kids, tuple(range(len(kids)))))
+    return steps
 
 
 def _callers_arrays(plan: Plan, values: list) -> set:
@@ -362,6 +420,9 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
     The forward hot loop, deliberately unrolled like `_backpropagate`.
     """
     steps = plan.evaluate_steps if steps is None else steps
+    # a plain evaluation reads no value again once released, scalars included; a
+    # gradient call keeps scalars, whose shapes (and sums) the reverse pass reads
+    release_scalars = steps is plan.evaluate_steps
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
     values = plan.template.copy()  # the constants are already in place
@@ -381,6 +442,10 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
             # scalars enter as np.float64 so that they follow NumPy's rules as arrays
             # do (1/0 is inf with a warning, not a ZeroDivisionError)
             values[i] = _FLOAT64(value) if type(value) is float else value
+    # a key the plan never reads is a mistake worth naming (an inner node, say); when
+    # the dicts hold exactly the plan's leaves, as they usually do, this costs two len()s
+    if len(params) != len(plan.parameters) or len(inputs) != len(plan.inputs):
+        _check_keys(params, inputs)
     node, kids = None, ()
     try:
         for i, node, kids, release in steps:
@@ -394,6 +459,8 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
                 value = values[k]
                 if type(value) is ndarray:
                     values[k] = value.shape  # all that fitting a gradient to it needs
+                elif release_scalars:
+                    values[k] = ()
         if plan.root_step is not None:
             i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
@@ -401,6 +468,18 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
         kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(error, k))
         raise kind(explain_failure(node, [values[k] for k in kids], error)) from error
     return values
+
+
+def _check_keys(params: Mapping, inputs: Mapping) -> None:
+    """Raise `TypeError` for a params key that is a node but not a Parameter, or an
+    inputs key that is an operation or a Constant: nothing would ever read its value."""
+    for key in params:
+        kind = getattr(type(key), "leaf_kind", "parameter")  # non-nodes: the name hints
+        if kind != "parameter":
+            raise TypeError(not_a_parameter(key, "params"))
+    for key in inputs:
+        if getattr(type(key), "leaf_kind", "input") not in ("input", "parameter"):
+            raise TypeError(not_a_parameter(key, "inputs"))
 
 
 def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:

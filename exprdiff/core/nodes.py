@@ -28,13 +28,14 @@ import itertools
 import numbers
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import numpy as np
 
-from exprdiff.core import copying, interpreter
+from exprdiff.core import copying, display_hooks, habits, interpreter
+from exprdiff.core.plan import plan_for
 from exprdiff.core.printing import PREFIX, PRODUCT, to_str
-from exprdiff.core.values import as_value
+from exprdiff.core.values import as_value, short_repr
 
 __all__ = [
     "BinaryOp", "Constant", "Input", "NaryOp", "Node", "Parameter", "UnaryOp", "as_node",
@@ -188,6 +189,8 @@ class Node:
                     DeprecationWarning, stacklevel=2,
                 )
                 setattr(cls, new, cls.__dict__[old])
+                if old == "backward":  # still the rule when called with arguments
+                    setattr(cls, old, _rule_or_help(cls.__dict__[old]))
         # the bases call their rules directly unless a subclass overrides `partial`
         direct = getattr(cls, "partial", None) is getattr(cls, "_direct_partial", None)
         cls.vjp_form = getattr(cls, "_direct_form", 0) if direct else 0
@@ -279,7 +282,7 @@ class Node:
         return all(getattr(self, name) == getattr(other, name) for name in self.settings)
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} nodes are immutable: cannot set {name!r}")
+        raise AttributeError(habits.setattr_message(self, name))
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} nodes are immutable: cannot delete {name!r}")
@@ -368,6 +371,76 @@ class Node:
         {Parameter('m'): 12.0}
         """
         return interpreter.gradient(self, params, inputs, cotangent)
+
+    # ``w.grad`` used as a number (micrograd's habit) explains itself; see `GradMethod`
+    grad = habits.GradDescriptor(grad)
+
+    # -- habits from micrograd and PyTorch, met with help (exprdiff.core.habits) --
+    def backward(self) -> NoReturn:
+        """Raises `TypeError` showing exprdiff's calls: nodes keep no gradients.
+
+        micrograd's and PyTorch's ``loss.backward()`` fills in ``.grad`` on
+        every node; here ``loss.grad(params, inputs)`` returns them as a new
+        dict, `exprdiff.node_gradients` gives every inner node's and
+        `exprdiff.show.backprop.backprop_steps` walks the reverse pass.
+
+        >>> from exprdiff import Parameter
+        >>> w = Parameter("w")
+        >>> (w * w).backward()
+        Traceback (most recent call last):
+        ...
+        TypeError: (w*w).backward() is how micrograd and PyTorch fill in gradients; ...
+        """
+        raise TypeError(habits.backward_message(self))
+
+    @property
+    def data(self) -> NoReturn:
+        """Raises `AttributeError` saying where the node's value lives (nodes hold none).
+
+        >>> from exprdiff import Parameter
+        >>> w = Parameter("w")
+        >>> w.data
+        Traceback (most recent call last):
+        ...
+        AttributeError: Parameter 'w' has no .data: a Parameter names a value, ...
+        """
+        raise AttributeError(habits.data_message(self))
+
+    def item(self) -> float:
+        """The value of an expression without Inputs or Parameters, as a Python float.
+
+        An expression with leaves to fill in raises `TypeError` naming them;
+        a value of more than one element raises `ValueError` (as NumPy's
+        ``item``).  ``float(expr)`` is the same.
+
+        >>> from exprdiff import Constant, Parameter
+        >>> (Constant(2.0) * 3 + 1).item(), float(Constant(0.5) ** 2)
+        (7.0, 0.25)
+        >>> w = Parameter("w")
+        >>> (w * 3).item()
+        Traceback (most recent call last):
+        ...
+        TypeError: item() of w*3 needs the values of Parameter 'w': evaluate it with ...
+        """
+        return self._scalar("item()")
+
+    def __float__(self) -> float:
+        return self._scalar("float()")
+
+    def _scalar(self, what: str) -> float:
+        plan = plan_for(self)
+        if plan.parameters or plan.inputs:
+            raise TypeError(habits.needs_values_message(self, what))
+        value = self()
+        if isinstance(value, np.ndarray):
+            if value.size != 1:
+                raise ValueError(
+                    f"{what} of {to_str(self, limit=40)}: its value has shape {value.shape}, "
+                    "and only a one-element value converts to a Python float; expr() returns "
+                    "the whole array"
+                )
+            return float(value.reshape(()))
+        return value
 
     # -- operators ---------------------------------------------------------
     def __add__(self, other: object) -> Node:
@@ -684,6 +757,29 @@ class Node:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {to_str(self, limit=80)}>"
 
+    # -- rich display in Jupyter: drawn by exprdiff.show.notebook, reached
+    # through the hooks it registers (see exprdiff.core.display_hooks)
+    def _repr_latex_(self) -> str | None:
+        """The formula, for Jupyter; None (text instead) for a very large expression."""
+        return display_hooks.render("text/latex", self)
+
+    def _repr_svg_(self) -> str | None:
+        """The graph, for Jupyter; None without Graphviz or for a large graph."""
+        return display_hooks.render("image/svg+xml", self)
+
+
+def _rule_or_help(rule: Any) -> Any:
+    """A user op's deprecated ``backward(self, g, x, out)``: the rule with arguments, and
+    `Node.backward`'s help without (``expr.backward()``, the micrograd habit)."""
+
+    def backward(self, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs:
+            return Node.backward(self)
+        return rule(self, *args, **kwargs)
+
+    backward.__doc__, backward.__name__ = rule.__doc__, "backward"
+    return backward
+
 
 def _from_numpy(operation: type[Node], function: Callable, name: str, args: tuple,
                 kwargs: dict) -> Node:
@@ -818,7 +914,14 @@ class _NamedLeaf(Node):
 
     def __init__(self, name: str | None = None) -> None:
         if name is not None and not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__} name must be a str or None, got {name!r}")
+            kind = type(self).__name__
+            hint = ""
+            if isinstance(name, (numbers.Real, np.ndarray)):  # micrograd's Value(2.0)
+                where, var = ("params", "w") if kind == "Parameter" else ("inputs", "x")
+                hint = (f": a {kind} takes a name, not a value; write {var} = {kind}({var!r}) "
+                        f"and give its value in {where}, {{{var}: {short_repr(name, 20)}}} (a "
+                        "fixed number is Constant(...))")
+            raise TypeError(f"{kind} name must be a str or None, got {name!r}{hint}")
         self._init(name=name, _serial=next(_unnamed_serial) if name is None else 0)
 
     @property

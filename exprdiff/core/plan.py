@@ -85,32 +85,69 @@ class Plan:
     ``gradient_steps`` are ``steps`` with, for each, the values to release
     once it has run (see ``vjp_uses_out`` on `exprdiff.core.nodes.Node`);
     ``retaining_steps`` releases nothing, for callers that return every value.
+
+    Memory is what limits the depth of a graph, so a plan is lean: only
+    ``evaluate_steps`` is made when the plan is (what a first evaluation
+    needs); the lists the reverse pass needs are made on first use, and
+    every index is one shared int object, every empty or repeated tuple one
+    shared tuple.  A plan of a long chain costs about 200 bytes per node.
+
     ``selects`` says whether an operation that selects among its operands
     (``selects`` on the class: `exprdiff.ops.Where`) is on the reverse path, so
     that the reverse pass tracks where each gradient is selected;
     ``is_operation`` tells operations from leaves, by position.
     """
 
-    __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs", "steps",
-                 "root_step", "root_slots", "backward", "evaluate_steps",
-                 "gradient_steps", "retaining_steps", "selects", "is_operation")
+    __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs",
+                 "root_step", "evaluate_steps", "_root_reads", "_steps", "_root_slots",
+                 "_backward", "_gradient_steps", "_retaining_steps", "_root_kind",
+                 "_selects", "_is_operation")
 
     def __init__(self, root: Any) -> None:
-        order = topological_order(root)
-        index = {node: i for i, node in enumerate(order)}
-        operands = [tuple(index[child] for child in node.children) for node in order]
-        needs_grad = _reached_from_the_root(
-            order, operands, _leading_to_parameters(order, operands))
-        self._order = order[:-1] + [None]  # None stands for the root, supplied by the caller
-        self.size = len(order)
+        order, index = _ordered(root)
+        self.size = size = len(order)
         self._collect_leaves(order)
-        steps = [(i, n, operands[i]) for i, n in enumerate(self._order) if operands[i]]
-        self.root_step = steps.pop() if operands[-1] else None
-        self.steps = steps
-        self.is_operation = [bool(kids) for kids in operands]
-        self._plan_backward(needs_grad)
-        self.selects = type(root).selects or any(type(step[1]).selects for step in self.backward)
-        self._plan_releases(root, operands)
+        # operand positions as tuples of the dict's own int objects, shared by every step
+        operands: list = [() if not node.children else
+                          tuple([index[child] for child in node.children]) for node in order]
+        positions = [index[node] for node in order]  # the same int objects, by position
+        del index
+        last_use = [-1] * size
+        for i, kids in enumerate(operands):
+            for k in kids:
+                last_use[k] = positions[i]
+        # each step releases the operations' values it reads last (the root's step none:
+        # it is the last); the release tuple is the operands tuple itself when they agree
+        released: list = [None] * size  # step -> an operand's position, or a tuple of them
+        for k, i in enumerate(last_use):
+            if 0 <= i < size - 1 and operands[k]:
+                before = released[i]
+                released[i] = positions[k] if before is None else (
+                    (*before, positions[k]) if type(before) is tuple else (before, positions[k]))
+        del last_use
+        evaluate = []
+        for i, kids in enumerate(operands):
+            if not kids or i == size - 1:
+                continue
+            release = released[i]
+            if release is None:
+                release = ()
+            elif type(release) is not tuple:
+                release = kids if kids == (release,) else (release,)
+            elif release == kids:
+                release = kids
+            evaluate.append((positions[i], order[i], kids, release))
+        self.root_step = (positions[-1], None, operands[-1]) if operands[-1] else None
+        del released, operands, positions
+        order[-1] = None  # None stands for the root, supplied by the caller
+        self._order = order
+        self.evaluate_steps = evaluate
+        root_kind = type(root)
+        self._root_reads = root_kind.vjp_uses_operands or root_kind.vjp_form == 0
+        self._root_kind = root_kind  # the class only: the plan holds no reference to its root
+        self._steps = self._root_slots = self._backward = self._selects = None
+        self._is_operation = None
+        self._gradient_steps = self._retaining_steps = None
 
     def _collect_leaves(self, order: list) -> None:
         """The constants, parameters and inputs by position, and the values template."""
@@ -127,21 +164,101 @@ class Plan:
         for i, value in self.constants:
             self.template[i] = _FLOAT64(value) if type(value) is float else value
 
-    def _plan_backward(self, needs_grad: list) -> None:
-        """Reverse mode visits only operations that lead to a Parameter, and
+    # -- what the reverse pass needs, made on first use -------------------------
+    @property
+    def steps(self) -> list:
+        """``(index, node, operand_indices)`` for every operation below the root."""
+        if self._steps is None:
+            self._steps = [(i, node, kids) for i, node, kids, _ in self.evaluate_steps]
+        return self._steps
+
+    @property
+    def backward(self) -> list:
+        """The reverse pass's `backward_step` tuples, last operation first."""
+        if self._backward is None:
+            self._plan_backward()
+        return self._backward
+
+    @property
+    def selects(self) -> bool:
+        """Whether an operation that selects among its operands is on the reverse path."""
+        if self._selects is None:
+            self._plan_backward()
+        return self._selects
+
+    @property
+    def is_operation(self) -> list:
+        """For each position: whether the node there is an operation (not a leaf)."""
+        if self._is_operation is None:
+            flags = [False] * self.size
+            for i, _, _, _ in self.evaluate_steps:
+                flags[i] = True
+            if self.root_step is not None:
+                flags[-1] = True
+            self._is_operation = flags
+        return self._is_operation
+
+    @property
+    def root_slots(self) -> tuple:
+        """The root's operand slots that lead to a Parameter."""
+        if self._root_slots is None:
+            self._plan_backward()
+        return self._root_slots
+
+    @property
+    def gradient_steps(self) -> list:
+        """``evaluate_steps`` releasing only what no derivative rule reads later."""
+        if self._gradient_steps is None:
+            self._plan_gradient_releases()
+        return self._gradient_steps
+
+    @property
+    def retaining_steps(self) -> list:
+        """``evaluate_steps`` releasing nothing, for callers that return every value."""
+        if self._retaining_steps is None:
+            self._retaining_steps = [(i, node, kids, ()) for i, node, kids, _ in
+                                     self.evaluate_steps]
+        return self._retaining_steps
+
+    def _plan_backward(self) -> None:
+        """Reverse mode visits only operations that lead to a Parameter through
+        differentiable operations and that a gradient reaches from the root, and
         within them only the operand slots that do."""
-        self.backward = [
+        needs_grad = [getattr(type(node), "leaf_kind", None) == "parameter"
+                      for node in self._order]
+        if self.parameters and self.parameters[-1][0] == self.size - 1:
+            needs_grad[-1] = True  # the root itself is a Parameter
+        for i, node, kids, _ in self.evaluate_steps:
+            needs_grad[i] = type(node).differentiable and any(needs_grad[k] for k in kids)
+        root_kids = () if self.root_step is None else self.root_step[2]
+        if root_kids:
+            needs_grad[-1] = self._root_kind.differentiable and any(
+                needs_grad[k] for k in root_kids)
+        # below the root, a node reached only through conditions (no derivative) gets none
+        reached = [False] * self.size
+        reached[-1] = True
+        if self._root_kind.differentiable:
+            for k in root_kids:
+                reached[k] = True
+        for i, node, kids, _ in reversed(self.evaluate_steps):
+            if reached[i] and type(node).differentiable:
+                for k in kids:
+                    reached[k] = True
+        needs_grad = [n and r for n, r in zip(needs_grad, reached, strict=True)]
+        self._backward = [
             backward_step(i, node, kids, tuple(s for s, k in enumerate(kids) if needs_grad[k]))
-            for i, node, kids in reversed(self.steps)
+            for i, node, kids, _ in reversed(self.evaluate_steps)
             if needs_grad[i]
         ]
-        self.root_slots = ()
+        self._root_slots = ()
         if self.root_step is not None:
             kids = self.root_step[2]
-            self.root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
+            self._root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
+        self._selects = bool(self._root_kind.selects or any(
+            type(step[1]).selects for step in self._backward))
 
-    def _plan_releases(self, root: Any, operands: list) -> None:
-        """Which values each step may release.
+    def _plan_gradient_releases(self, root_uses_operands: bool = True) -> None:
+        """Which values each step of a gradient call may release.
 
         An operation's value is released (replaced by its shape) once the last
         operation reading it has run, unless a derivative rule reads it later:
@@ -154,53 +271,43 @@ class Plan:
             if form == 0 or op.vjp_uses_operands:
                 for k in kids:
                     read_later[k] = True
-        if self.root_step is not None:
-            op = type(root)
-            if op.vjp_uses_operands or op.vjp_form == 0:
-                for k in self.root_step[2]:
-                    read_later[k] = True
-        last_use = [-1] * self.size
-        for i, kids in enumerate(operands):
-            for k in kids:
-                last_use[k] = i  # the root's own step releases nothing: it is the last
-        evaluate_release: list[list] = [[] for _ in range(self.size)]
-        gradient_release: list[list] = [[] for _ in range(self.size)]
-        for k, i in enumerate(last_use):
-            if i >= 0 and operands[k]:  # operations only: leaves' values belong to the caller
-                evaluate_release[i].append(k)
-                if not read_later[k]:
-                    gradient_release[i].append(k)
-        steps = self.steps
-        self.evaluate_steps = [(i, n, kids, tuple(evaluate_release[i])) for i, n, kids in steps]
-        self.gradient_steps = [(i, n, kids, tuple(gradient_release[i])) for i, n, kids in steps]
-        self.retaining_steps = [(i, n, kids, ()) for i, n, kids in steps]
+        if self.root_step is not None and self._root_reads:
+            for k in self.root_step[2]:  # the root's own rules read its operands' values
+                read_later[k] = True
+        self._gradient_steps = [
+            (i, node, kids, tuple(k for k in released if not read_later[k])
+             if released else ())
+            for i, node, kids, released in self.evaluate_steps
+        ]
 
     def nodes(self, root: Any) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
         return self._order[:-1] + [root]
 
 
-def _leading_to_parameters(order: list, operands: list) -> list[bool]:
-    """For each position of ``order``: whether a Parameter is at or under it."""
-    needs_grad = [type(node).leaf_kind == "parameter" for node in order]
-    for i, kids in enumerate(operands):
-        needs_grad[i] = needs_grad[i] or (type(order[i]).differentiable
-                                          and any(needs_grad[k] for k in kids))
-    return needs_grad
+def _ordered(root: Any) -> tuple[list, dict]:
+    """``root``'s distinct nodes in topological order (that of `topological_order`), and
+    each one's position.
 
-
-def _reached_from_the_root(order: list, operands: list, needs_grad: list[bool]) -> list[bool]:
-    """``needs_grad``, but False where no gradient arrives: below the root, a node reached
-    only through conditions (no derivative) gets none."""
-    reached = [False] * len(order)
-    reached[-1] = needs_grad[-1] and type(order[-1]).differentiable
-    for i in range(len(order) - 1, -1, -1):
-        if reached[i] and type(order[i]).differentiable:
-            for k in operands[i]:
-                if needs_grad[k]:
-                    reached[k] = True
-    reached[-1] = needs_grad[-1]  # the root itself (a Parameter root included)
-    return [n and r for n, r in zip(needs_grad, reached, strict=True)]
+    The same iterative depth-first search, keeping only a stack of nodes and
+    the positions dict, in which -1 marks a node whose operands are being
+    placed: the least memory for graphs of millions of nodes.
+    """
+    order: list = []
+    index: dict = {}
+    stack: list = [root]
+    while stack:
+        node = stack[-1]
+        position = index.get(node)
+        if position is None:  # first visit: place the operands first
+            index[node] = -1
+            stack.extend(child for child in reversed(node.children) if child not in index)
+        else:
+            stack.pop()
+            if position == -1:  # its operands are placed
+                index[node] = len(order)
+                order.append(node)
+    return order, index
 
 
 def plan_for(root: Any) -> Plan:

@@ -25,6 +25,8 @@ from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.plan import topological_order
 from exprdiff.core.values import as_value, shape_of, short_repr
 from exprdiff.fit.optimizers import Optimizer, make_optimizer
+from exprdiff.fit.progress import progress_bar
+from exprdiff.fit.result_display import fit_html, fit_text
 from exprdiff.fit.training_data import as_arrays, take
 
 __all__ = ["FitResult", "NonFiniteLossError", "optimize"]
@@ -37,16 +39,24 @@ class FitResult(dict[Parameter, Any]):
 
     Attributes: ``losses``, the mean training loss of each completed epoch
     (measured during the epoch, at the parameters it started from in
-    full-batch mode); ``final_loss``, the mean loss at the returned
-    parameters; ``epochs``, the number of completed epochs; ``stop_reason``,
-    one of ``"epochs"`` (all ran), ``"tolerance"``, ``"callback"`` or
-    ``"interrupted"`` (Ctrl-C); ``interrupted``, whether it was Ctrl-C.
+    full-batch mode; the summed loss with ``reduction="sum"``);
+    ``final_loss``, the mean (or summed) loss at the returned parameters;
+    ``epochs``, the number of completed epochs; ``stop_reason``, one of
+    ``"epochs"`` (all ran), ``"tolerance"``, ``"callback"`` or ``"interrupted"``
+    (Ctrl-C); ``interrupted``, whether it was Ctrl-C.
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
     >>> result = FitResult({w: 1.5}, losses=[4.0, 1.0], final_loss=0.25, stop_reason="epochs")
     >>> result[w], result.epochs, result.interrupted
     (1.5, 2, False)
+
+    It prints as what the fit did and the fitted values; a notebook shows them
+    as a table under the loss curve:
+
+    >>> result
+    FitResult(2 epochs, stop_reason='epochs', mean loss 4 -> 0.25)
+      w  1.5
     """
 
     def __init__(
@@ -66,6 +76,12 @@ class FitResult(dict[Parameter, Any]):
     def interrupted(self) -> bool:
         """Whether the fit was stopped by Ctrl-C (`KeyboardInterrupt`)."""
         return self.stop_reason == "interrupted"
+
+    def __repr__(self) -> str:  # the dict's entries, with what the fit did (fit/result_display)
+        return fit_text(self)
+
+    def _repr_html_(self) -> str:
+        return fit_html(self)
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -107,6 +123,7 @@ def optimize(
     patience: int = 1,
     callback: Callback | None = None,
     progress: bool = False,
+    reduction: str = "mean",
 ) -> FitResult:
     """Minimise the mean of ``loss`` over ``training_data``; return the fitted parameters.
 
@@ -127,6 +144,12 @@ def optimize(
     epoch giving that epoch's rate, such as micrograd's decaying
     ``lambda epoch: 1.0 - 0.9 * (epoch - 1) / 100`` (a rate that is not a
     positive finite number stops the fit with `ValueError` naming the epoch).
+
+    ``reduction="sum"`` minimises the sum of the per-sample losses instead
+    of their mean, as the from-scratch articles do (micrograd's
+    ``loss = sum((yout - ygt)**2 ...)``): each step uses the summed gradient
+    of its batch, so an article's learning rate carries over unchanged, and
+    ``losses`` records the summed loss of each epoch.
 
     ``tolerance`` stops the fit once ``patience`` epochs in a row (default
     1) have each failed to bring the mean loss at least ``tolerance`` below
@@ -166,6 +189,8 @@ def optimize(
     """
     _check_arguments(loss, epochs, learning_rate, batch_size, tolerance, callback)
     _check_count("patience", patience)
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     # the fit's own copy, reset: the caller's instance keeps no state of this fit, so one
     # instance can serve several fits, concurrent ones included
     rule = copy.copy(make_optimizer(optimizer))
@@ -176,6 +201,7 @@ def optimize(
 
     rule.reset()
     fit = _Fit(loss, rule, learning_rate, data, count, params, initial_params)
+    fit.summed = reduction == "sum"
     batches = _batch_plan(count, batch_size, seed)
     bar = None
     stall = _Stall(tolerance or 0.0, patience)
@@ -227,6 +253,7 @@ class _Fit:
         self.finite_params = params  # where the last finite loss was measured
         self.base = base  # everything else the caller passed in initial_params
         self.losses: list[float] = []
+        self.summed = False  # reduction="sum": sums instead of means
 
     def full(self, params: Mapping) -> dict:
         """``params`` merged over a copy of the caller's initial dict, scalars as floats."""
@@ -249,32 +276,40 @@ class _Fit:
                 raise self._failure(f"computing the loss failed ({error})", epoch) from error
             batch_total = float(value.sum()) if type(value) is np.ndarray else value
             if not math.isfinite(batch_total):
-                raise self._failure(f"the mean loss is {batch_total / size}", epoch)
+                raise self._failure(f"the {self._kind} loss is {self._reduced(batch_total, size)}",
+                                    epoch)
             self.finite_params = self.params
             mean_grads = {}
             for param, g in grads.items():
                 if not (math.isfinite(g) if type(g) is float else np.isfinite(g).all()):
                     raise self._failure(f"the gradient for {param.label!r} is not finite", epoch)
-                mean_grads[param] = g / size
+                mean_grads[param] = g if self.summed else g / size
             rate = self.learning_rate
             if callable(rate):
                 rate = _check_rate(rate(epoch), epoch)
             self.params = self.rule.update(self.loss, self.params, inputs, mean_grads, rate)
             total += batch_total
-        self.losses.append(total / self.count)
+        self.losses.append(self._reduced(total, self.count))
 
     def final_loss(self) -> float:
-        """The mean loss at the current parameters (one more evaluation)."""
+        """The mean (or summed) loss at the current parameters (one more evaluation)."""
         epoch = len(self.losses) + 1
         try:
             with np.errstate(all="ignore"):
                 value = self.loss(self.params, self.data)
         except (ZeroDivisionError, OverflowError) as error:
             raise self._failure(f"computing the loss failed ({error})", epoch) from error
-        mean = float(np.sum(value)) / self.count
+        mean = self._reduced(float(np.sum(value)), self.count)
         if not math.isfinite(mean):
-            raise self._failure(f"after the last epoch the mean loss is {mean}", epoch)
+            raise self._failure(f"after the last epoch the {self._kind} loss is {mean}", epoch)
         return mean
+
+    @property
+    def _kind(self) -> str:
+        return "summed" if self.summed else "mean"
+
+    def _reduced(self, total: float, count: int) -> float:
+        return total if self.summed else total / count
 
     def _failure(self, what: str, epoch: int) -> NonFiniteLossError:
         message = (
@@ -404,6 +439,4 @@ def _batch_plan(count: int, batch_size: int | None, seed) -> Callable[[], Any]:
 
 
 def _progress_bar(epochs: int):
-    from tqdm.auto import tqdm  # imported only when asked for
-
-    return tqdm(total=epochs, desc="optimize", unit="epoch")
+    return progress_bar(epochs, desc="optimize", unit="epoch")  # tqdm imported only now

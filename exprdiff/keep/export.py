@@ -90,7 +90,7 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
         _v2 = w * x
         _v3 = np.tanh(_v2)
         _g3 = _ones(_v3)
-        _g2 = fit_shape(_g3 * (1.0 - (np.power(_v3, 2.0))), _v2)
+        _g2 = fit_shape(_g3 * (1.0 - (power(_v3, 2.0))), _v2)
         _g0 = fit_shape(_g2 * x, w)
         return _result(_v3), {'w': _gradient(_g0, w)}
     <BLANKLINE>

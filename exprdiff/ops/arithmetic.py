@@ -15,7 +15,7 @@ import numpy as np
 from exprdiff.core.nodes import BinaryOp, Node, UnaryOp
 from exprdiff.core.printing import FRACTION, POWER, SUM
 
-__all__ = ["Add", "Divide", "Multiply", "Negate", "Power", "Subtract"]
+__all__ = ["Add", "Divide", "Multiply", "Negate", "Power", "Subtract"]  # op classes only
 
 
 class Add(BinaryOp):
@@ -123,6 +123,31 @@ class Divide(BinaryOp):
         return -g * out / b  # d(a/b)/db = -(a/b)/b, reusing the value
 
 
+def power(a, b):
+    """``a ** b`` by `numpy.power`, computed the same whatever the layout of the operands.
+
+    NumPy computes a power whose exponent is one number for the whole loop by
+    special forms for the exponents 2, 0.5 and -1 (``a*a``, ``sqrt(a)``,
+    ``1/a``) and an exponent that varies by the general formula, which can
+    differ in the last bit (and for 0.5 at ``-inf`` and ``-0.0``).  This takes
+    the special forms wherever a varying exponent has those values, so that a
+    sample computes as it does in any batch.  The function behind `Power`
+    (and copied into exported code); on nodes it builds a `Power`.
+
+    >>> float(power(3.0, 2.0)), power(np.array([3.0, 4.0]), np.array([2.0, 0.5])).tolist()
+    (9.0, [9.0, 2.0])
+    """
+    out = np.power(a, b)
+    if type(b) is np.ndarray and b.ndim and type(out) is np.ndarray:
+        base, exponent = np.broadcast_to(a, out.shape), np.broadcast_to(b, out.shape)
+        for special, ufunc, operands in ((2.0, np.multiply, (base, base)), (0.5, np.sqrt, (base,)),
+                                         (-1.0, np.divide, (1.0, base))):
+            where = exponent == special
+            if where.any():
+                ufunc(*operands, out=out, where=where)
+    return out
+
+
 class Power(BinaryOp):
     """``a ** b``: any base with a constant exponent; a positive base otherwise.
 
@@ -145,19 +170,20 @@ class Power(BinaryOp):
     precedence = POWER
     associativity = "right"
     latex_template = "#1^{#2}"
-    numpy_code = "np.power({0}, {1})"
+    numpy_code = "power({0}, {1})"
+    numpy_helpers = (power,)
 
     @staticmethod
     def sympy_form(sp, a, b):
         return a**b
 
-    # np.power, not **: on float64 scalars ** calls the C library's pow, which
-    # differs in the last bit from the ufunc that arrays use
+    # `power`, not **: on float64 scalars ** calls the C library's pow, which differs
+    # in the last bit from the ufunc that arrays use, and see `power` for the ufunc
     def forward(self, a, b):
-        return np.power(a, b)
+        return power(a, b)
 
     def vjp_lhs(self, g, a, b, out):
-        return g * b * np.power(a, _lowered(b))
+        return g * b * power(a, _lowered(b))
 
     def vjp_rhs(self, g, a, b, out):
         return g * out * _log_or_zero(a)

@@ -17,12 +17,14 @@ True
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from exprdiff.core.nodes import Node
+from exprdiff.core.tables import html_table
 from exprdiff.symbolic.derivatives import evaluate_derivatives, evaluate_hessian, gradients, hessian
 from exprdiff.symbolic.finite_differences import numeric_grad
 
@@ -95,6 +97,20 @@ class GradCheck:
                 f"second order {second}{flag}"
             )
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The table for a notebook: one row per parameter, disagreements marked."""
+        verdict = "ok" if self.ok else "FAILED"
+        caption = f"GradCheck: {verdict}, worst {self.worst:.1e}, tolerance {self.tolerance:g}"
+        rows = [
+            (p.name, f"{p.first_order:.1e}",
+             "n/a" if p.second_order is None else f"{p.second_order:.1e}",
+             "ok" if p.worst <= self.tolerance else "disagrees")
+            for p in self.parameters
+        ]
+        note = (f"<div>symbolic derivatives not compared: {html.escape(self.symbolic_note)}</div>"
+                if self.symbolic_note else "")
+        return html_table(caption, ["parameter", "first order", "second order", ""], rows, note)
 
 
 def check_grads(

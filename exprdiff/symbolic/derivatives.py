@@ -47,7 +47,7 @@ from exprdiff.core.plan import nodes_leading_to, topological_order
 from exprdiff.core.printing import to_str
 from exprdiff.core.values import fit_shape
 from exprdiff.ops import Where
-from exprdiff.symbolic.simplification import simplify_all
+from exprdiff.symbolic.simplification import simplify_pointwise
 
 __all__ = [
     "diff", "evaluate_derivatives", "evaluate_hessian", "gradient_function", "gradients",
@@ -73,7 +73,7 @@ def diff(expr: Node, var: Node, *, simplified: bool = True) -> Node:
             f"diff differentiates with respect to a Parameter or an Input, got {var!r}"
         )
     derivative = _reverse(expr, {var}).get(var, Constant(0.0))
-    return simplify_all([derivative])[0] if simplified else derivative
+    return simplify_pointwise([derivative])[0] if simplified else derivative
 
 
 def gradients(expr: Node, *, simplified: bool = True) -> dict[Parameter, Node]:
@@ -95,7 +95,7 @@ def gradients(expr: Node, *, simplified: bool = True) -> dict[Parameter, Node]:
     found = _reverse(expr, set(params))
     derivatives = [found.get(p, Constant(0.0)) for p in params]
     if simplified:
-        derivatives = simplify_all(derivatives)
+        derivatives = simplify_pointwise(derivatives)
     return dict(zip(params, derivatives, strict=True))
 
 
@@ -125,7 +125,7 @@ def hessian(
         rows.append([found.get(q, Constant(0.0)) for q in params])
     if not simplified:
         return rows
-    flat = iter(simplify_all([entry for row in rows for entry in row]))
+    flat = iter(simplify_pointwise([entry for row in rows for entry in row]))
     return [[next(flat) for _ in params] for _ in params]
 
 

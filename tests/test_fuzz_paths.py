@@ -1,0 +1,601 @@
+"""The differential fuzzer: every path computes the same value and gradient (issue 11).
+
+Random expression DAGs over every built-in operation (`fuzz_strategies`) go
+through every path exprdiff has, and the paths must agree:
+
+* **exactly** (bit for bit: NaN and inf in the same places, the sign of zero
+  too; NaN payloads are not compared, IEEE leaves them unspecified), at
+  "wild" points (zeros, infinities, NaN, subnormals, 1e300...) and at
+  moderate ones: the engine on scalars, on a one-element batch and on a
+  batch (each element equal to the scalar run at that sample, warnings
+  included), the exported `to_python` code, a `save`/`load` round trip,
+  `copy.deepcopy` and `pickle`;
+* **within a tolerance**, at moderate points: central finite differences,
+  the evaluated symbolic derivatives (`gradients`, elementwise expressions),
+  `simplify(expr)` (which must keep the value's shape exactly), SymPy
+  (scalar expressions it can represent) and JAX in float64 (a per-op
+  reference written here, `JAX_OPS`).  The tolerances are stated once, in
+  `TOLERANCES`, each with its reason.
+
+Run it long with an environment variable::
+
+    EXPRDIFF_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz_paths.py -q
+
+``EXPRDIFF_FUZZ_EXAMPLES`` is the number of examples per fuzz test (two
+tests: the scalar family and the array family; default 25, the CI run).
+The exact paths and finite differences run on every example; SymPy and JAX
+on every ``EXPRDIFF_FUZZ_SAMPLE``-th one (default: every example up to 200
+examples, else one in ten), so that 20 000 examples stay well under an
+hour.  ``--hypothesis-seed=N`` picks another stream of examples.  Every
+disagreement the fuzzer ever finds becomes a fixed bug with a regression
+test of its own, never a wider tolerance.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from fuzz_strategies import (
+    OP_TABLE,
+    Case,
+    builtin_operations,
+    cases,
+    moderate_point,
+    wild_point,
+)
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from exprdiff import (
+    Abs,
+    Add,
+    ClassScore,
+    Clip,
+    Constant,
+    Cos,
+    Divide,
+    Exp,
+    Input,
+    Log,
+    LogSumExp,
+    MatMul,
+    Mean,
+    Multiply,
+    Negate,
+    Parameter,
+    Power,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Sin,
+    Softmax,
+    Softplus,
+    Sqrt,
+    Subtract,
+    Sum,
+    SumOfSquares,
+    Tanh,
+    Transpose,
+    evaluate_derivatives,
+    gradients,
+    simplify,
+    to_python,
+    topological_order,
+)
+from exprdiff.core.plan import nodes_leading_to
+from exprdiff.core.values import fit_shape
+from exprdiff.keep.serialization import dumps, loads
+
+EXAMPLES = int(os.environ.get("EXPRDIFF_FUZZ_EXAMPLES", "25"))
+SAMPLE = int(os.environ.get("EXPRDIFF_FUZZ_SAMPLE", "1" if EXAMPLES <= 200 else "10"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.filter_too_much])
+BATCH = 4
+EPS = np.finfo(np.float64).eps
+
+#: The tolerances of the paths that cannot agree bit for bit, and why.  Each
+#: compares a reference r (the engine) with another path's answer a, element
+#: by element, only where r is finite.  "spread" is the measured sensitivity of
+#: the computation to rounding: the largest change of r when every node's value
+#: (and every gradient contribution) is multiplied by 1 +- DELTA with random
+#: signs (`perturbed_spread`); EPS/DELTA * spread is then about the error of a
+#: float64 evaluation, and SPREAD_FACTOR covers the number of operations, a
+#: few ulps of the elementary functions and both paths' errors.
+DELTA = 1e-10
+SPREAD_FACTOR = 1e3
+TOLERANCES = {
+    # a batch's gradient for a scalar Parameter is a sum over the samples, in
+    # another order than the sum of the per-sample gradients: B * EPS * sum|g_i|
+    "batch sum": "B * eps * sum of |per-sample gradients|",
+    # simplify regroups sums and products and folds constant coefficients
+    # (documented identities): rounding differs, bounded by the spread of both forms
+    "simplify": "spread of the original and of the simplified expression",
+    # the symbolic derivatives are other expressions of the same derivative
+    "symbolic": "spread of the engine's gradient and of the derivative expressions",
+    # JAX runs the same operations in float64 with its own elementary functions
+    "jax": "spread of the engine",
+    # SymPy evaluates exactly (30 digits): the difference is the engine's own error
+    "sympy": "spread of the engine",
+    # central differences: truncation O(h**2) and rounding O(eps/h), estimated from
+    # two steps h and h/4; a point where they disagree is not smooth at that scale
+    "finite differences": "Richardson estimate of the difference error, at least 1e-6 relative",
+}
+#: intermediate magnitudes beyond which regrouping may over- or underflow where the original
+#: does not (documented for simplify: x/y/y becomes x/y**2), so tolerance paths are skipped
+RANGE = (1e-100, 1e100)
+
+
+# -- exact comparisons ------------------------------------------------------------------------
+def assert_same(a, b, what: str) -> None:
+    """``a`` and ``b`` are the same result: type, shape, every bit but NaN payloads.
+
+    Gradient dicts count as dicts (`Node.grad` returns a dict subclass that displays itself)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert list(a) == list(b), f"{what}: keys {list(a)} vs {list(b)}"
+        for key in a:
+            assert_same(a[key], b[key], f"{what}[{key}]")
+        return
+    assert type(a) is type(b), f"{what}: {type(a).__name__} vs {type(b).__name__}"
+    x, y = np.asarray(a), np.asarray(b)
+    assert x.shape == y.shape, f"{what}: shapes {x.shape} vs {y.shape}"
+    same = (x == y) & (np.signbit(x) == np.signbit(y)) | (np.isnan(x) & np.isnan(y))
+    assert same.all(), f"{what}: {a!r} vs {b!r}"
+
+
+def engine_run(expr, params, inputs):
+    """Value, gradient and warning categories of the engine (warnings off the record)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = expr(params, inputs)
+        grads = expr.grad(params, inputs)
+    return value, grads, sorted({w.category.__name__ for w in caught})
+
+
+def by_label(values: dict) -> dict:
+    return {leaf.label: value for leaf, value in values.items()}
+
+
+def element(values: dict, i: int) -> dict:
+    """Sample ``i`` of a batch point: every (batch,) leaf value's element i, as a float."""
+    return {leaf: float(value[i]) for leaf, value in values.items()}
+
+
+# -- the paths that must agree exactly ----------------------------------------------------------
+def exported_run(case: Case, params, inputs):
+    namespace: dict = {}
+    wrt = list(case.params) if case.elementwise else None
+    exec(compile(to_python(case.expr, wrt=wrt), "<fuzz>", "exec"), namespace)
+    with np.errstate(all="ignore"):
+        result = namespace["model"](**by_label(params), **by_label(inputs))
+    return result if wrt is not None else (result, None)
+
+
+def loaded_run(case: Case, params, inputs):
+    expr, loaded_params = loads(dumps(case.expr, params))
+    leaves = {node.label: node for node in topological_order(expr) if isinstance(node, Input)}
+    with np.errstate(all="ignore"):
+        return expr(loaded_params, {leaves[x.label]: v for x, v in inputs.items()}), \
+            by_label(expr.grad(loaded_params, {leaves[x.label]: v for x, v in inputs.items()}))
+
+
+def copied_run(case: Case, params, inputs, how: str):
+    twin, twin_params, twin_inputs = (copy.deepcopy((case.expr, params, inputs)) if how == "deepcopy"
+                                      else pickle.loads(pickle.dumps((case.expr, params, inputs))))
+    with np.errstate(all="ignore"):
+        return twin(twin_params, twin_inputs), by_label(twin.grad(twin_params, twin_inputs))
+
+
+def check_exact_paths(case: Case, params, inputs, where: str) -> None:
+    """Export, save/load, deepcopy and pickle compute the engine's bits."""
+    value, grads, _ = engine_run(case.expr, params, inputs)
+    value_e, grads_e = exported_run(case, params, inputs)
+    assert_same(value_e, value, f"{where}: to_python value")
+    if grads_e is not None:
+        assert_same(grads_e, by_label(grads), f"{where}: to_python gradient")
+    for name, run in (("save/load", loaded_run), ("deepcopy", lambda c, p, i: copied_run(c, p, i, "deepcopy")),
+                      ("pickle", lambda c, p, i: copied_run(c, p, i, "pickle"))):
+        other_value, other_grads = run(case, params, inputs)
+        assert_same(other_value, value, f"{where}: {name} value")
+        assert_same(other_grads, by_label(grads), f"{where}: {name} gradient")
+
+
+def check_sample_and_batch(case: Case, points: list) -> None:
+    """Scalar family: a sample, a one-element batch and a batch compute the same bits.
+
+    ``points`` are scalar points; the batch stacks them (every leaf a (B,) array),
+    and a mixed batch keeps the first point's Parameters scalar.
+    """
+    expr = case.expr
+    runs = [engine_run(expr, *point) for point in points]
+    value, grads, warned = runs[0]
+    params, inputs = points[0]
+    one = ({p: np.array([v]) for p, v in params.items()}, {x: np.array([v]) for x, v in inputs.items()})
+    value_1, grads_1, warned_1 = engine_run(expr, *one)
+    assert_same(value_1, np.array([value]), "one-element batch value")
+    assert_same(grads_1, {p: np.array([g]) for p, g in grads.items()}, "one-element batch gradient")
+    assert warned_1 == warned, f"one-element batch warnings {warned_1} vs {warned}"
+    stacked = tuple({leaf: np.array([point[k][leaf] for point in points]) for leaf in points[0][k]}
+                    for k in (0, 1))
+    value_b, grads_b, _ = engine_run(expr, *stacked)
+    assert_same(value_b, np.array([run[0] for run in runs]), "batch value")
+    assert_same(grads_b, {p: np.array([run[1][p] for run in runs]) for p in grads}, "batch gradient")
+    check_exact_paths(case, *stacked, "batch")
+    if not case.inputs:
+        return
+    # scalar Parameters over a batch of Inputs: the training layout
+    mixed = (params, stacked[1])
+    value_m, grads_m, _ = engine_run(expr, *mixed)
+    singles = [engine_run(expr, params, element(stacked[1], i)) for i in range(len(points))]
+    assert_same(value_m, np.array([run[0] for run in singles]), "mixed batch value")
+    for p in grads:
+        terms = np.array([run[1][p] for run in singles])
+        if np.all(np.isfinite(terms)):
+            bound = len(points) * EPS * np.sum(np.abs(terms)) * 4 + 1e-300
+            assert abs(grads_m[p] - np.sum(terms)) <= bound, \
+                f"mixed batch gradient {p}: {grads_m[p]!r} vs sum {np.sum(terms)!r} (tolerance: batch sum)"
+        elif np.all(~np.isnan(terms)) and len(set(np.sign(terms[~np.isfinite(terms)]))) == 1:
+            assert grads_m[p] == np.sum(terms), f"mixed batch gradient {p}: {grads_m[p]} vs {np.sum(terms)}"
+    check_exact_paths(case, *mixed, "mixed batch")
+
+
+# -- the sensitivity to rounding, for the tolerance paths --------------------------------------------
+def perturbed_spread(expr, params, inputs, rng, runs: int = 3) -> tuple:
+    """How much rounding-sized changes move the value and the gradient.
+
+    Runs the forward pass (each node's value times 1 +- DELTA) and the reverse
+    pass (each gradient contribution times 1 +- DELTA) ``runs`` times with
+    random signs, through the operations' own forward and vjp functions, and
+    returns the largest changes: ``(value spread, {param: gradient spread})``.
+    """
+    order = topological_order(expr)
+    leads = nodes_leading_to(order, set(params))
+    base_value, base_grads = _perturbed(order, leads, params, inputs, None)
+    value_spread = np.zeros(np.shape(base_value))
+    grad_spread = {p: np.zeros(np.shape(g)) for p, g in base_grads.items()}
+    for _ in range(runs):
+        value, grads = _perturbed(order, leads, params, inputs, rng)
+        value_spread = np.maximum(value_spread, np.abs(np.asarray(value) - base_value))
+        for p in grad_spread:
+            grad_spread[p] = np.maximum(grad_spread[p], np.abs(np.asarray(grads[p]) - base_grads[p]))
+    return value_spread, grad_spread
+
+
+def _perturbed(order, leads, params, inputs, rng):
+    def scale(value):
+        if rng is None:
+            return value
+        signs = rng.choice([-DELTA, DELTA], size=np.shape(value))
+        return value * (1.0 + signs)
+
+    values: dict = {}
+    with np.errstate(all="ignore"):
+        for node in order:
+            if isinstance(node, Parameter):
+                values[node] = np.float64(params[node]) if np.ndim(params[node]) == 0 else params[node]
+            elif isinstance(node, Input):
+                values[node] = np.float64(inputs[node]) if np.ndim(inputs[node]) == 0 else inputs[node]
+            elif isinstance(node, Constant):
+                values[node] = np.float64(node.value) if np.ndim(node.value) == 0 else node.value
+            else:
+                values[node] = scale(node.forward(*[values[child] for child in node.children]))
+        root = order[-1]
+        adjoints = {root: np.ones(np.shape(values[root]))}
+        for node in reversed(order):
+            if node not in adjoints or not node.children or node not in leads:
+                continue
+            operands = tuple(values[child] for child in node.children)
+            for slot, child in enumerate(node.children):
+                if child not in leads:
+                    continue
+                part = scale(node.partial(slot, adjoints[node], operands, values[node]))
+                part = np.asarray(fit_shape(np.asarray(part, dtype=np.float64), values[child])) \
+                    if np.ndim(values[child]) else np.sum(part)
+                adjoints[child] = part if child not in adjoints else adjoints[child] + part
+    value = values[root]
+    grads = {p: np.asarray(adjoints.get(p, np.zeros(np.shape(values[p]))), dtype=np.float64)
+             for p in params if p in values}
+    return np.asarray(value, dtype=np.float64), grads
+
+
+def assert_close(reference, other, spread, what: str, floor: float = 0.0) -> None:
+    """``other`` is within the rounding tolerance of ``reference`` wherever the reference is finite."""
+    r = np.asarray(reference, dtype=np.float64)
+    a = np.broadcast_to(np.asarray(other, dtype=np.float64), r.shape) if np.size(other) == 1 \
+        else np.asarray(other, dtype=np.float64)
+    assert a.shape == r.shape, f"{what}: shape {a.shape} vs {r.shape}"
+    spread = np.broadcast_to(np.asarray(spread, dtype=np.float64), r.shape)
+    check = np.isfinite(r) & np.isfinite(spread)
+    tolerance = SPREAD_FACTOR * (EPS / DELTA) * spread + 16 * EPS * np.abs(r) + floor + 1e-300
+    bad = check & ~(np.abs(a - r) <= tolerance)
+    assert not bad.any(), (
+        f"{what}: {a[bad][:3]} vs the engine's {r[bad][:3]} (tolerance {tolerance[bad][:3]})")
+
+
+def within_range(expr, params, inputs) -> bool:
+    """Whether every intermediate value and adjoint stays inside `RANGE` (or is zero)."""
+    from exprdiff.core.interpreter import values_and_adjoints
+
+    with np.errstate(all="ignore"):
+        try:
+            _, values, adjoints = values_and_adjoints(expr, params, inputs)
+        except (ValueError, NotImplementedError):
+            return False
+    for value in [*values, *adjoints]:
+        magnitude = np.abs(np.asarray(value, dtype=np.float64))
+        if not np.all(np.isfinite(magnitude)):
+            return False
+        nonzero = magnitude[magnitude != 0]
+        if nonzero.size and (nonzero.min() < RANGE[0] or nonzero.max() > RANGE[1]):
+            return False
+    return True
+
+
+# -- the tolerance paths ---------------------------------------------------------------------------
+def check_finite_differences(case: Case, params, inputs, grads) -> None:
+    """Central differences with steps h and h/4 agree with each other and with the engine."""
+    expr = case.expr
+
+    def total(moved):
+        with np.errstate(all="ignore"):
+            return float(np.sum(expr(moved, inputs)))
+
+    for p in case.params:
+        value = np.array(params[p], dtype=np.float64)
+        for position in np.ndindex(value.shape):
+            estimates = []
+            for h in (1e-4, 2.5e-5):
+                step = h * max(1.0, abs(value[position]))
+                sides = []
+                for sign in (1, -1):
+                    shifted = value.copy()
+                    shifted[position] += sign * step
+                    moved = dict(params)
+                    moved[p] = shifted if value.ndim else float(shifted)
+                    sides.append(total(moved))
+                estimates.append((sides[0] - sides[1]) / (2 * step))
+            coarse, fine = estimates
+            g = float(np.asarray(grads[p])[position])
+            if not (math.isfinite(coarse) and math.isfinite(fine) and math.isfinite(g)):
+                continue
+            scale = max(1.0, abs(fine), abs(g))
+            if abs(coarse - fine) > 1e-3 * scale:
+                continue  # not smooth at this scale (a kink or a steep wall nearby)
+            tolerance = 2 * abs(coarse - fine) + 1e-6 * scale
+            assert abs(g - fine) <= tolerance, (
+                f"finite differences for {p}{list(position)}: engine {g!r}, differences {fine!r} "
+                f"(h/4) and {coarse!r} (h)")
+
+
+def check_symbolic(case: Case, params, inputs, grads, grad_spread, rng) -> None:
+    """The evaluated symbolic derivatives agree with the engine (elementwise expressions)."""
+    expr = case.expr
+    leads = nodes_leading_to(topological_order(expr), set(case.params))
+    if any(not type(node).elementwise for node in leads):
+        with pytest.raises(NotImplementedError, match="is not an elementwise operation"):
+            gradients(expr)
+        return
+    derivatives = gradients(expr)
+    with np.errstate(all="ignore"):
+        symbolic = evaluate_derivatives(expr, derivatives, params, inputs)
+    for p, derivative in derivatives.items():
+        if not within_range(derivative, params, inputs):
+            continue
+        spread, _ = perturbed_spread(derivative, params, inputs, rng)
+        spread = np.broadcast_to(spread, np.broadcast_shapes(np.shape(spread), np.shape(expr(params, inputs))))
+        summed = fit_shape(np.asarray(spread), np.asarray(params[p])) if np.ndim(params[p]) else np.sum(spread)
+        assert_close(grads[p], symbolic[p], np.asarray(grad_spread[p]) + summed, f"symbolic derivative for {p}")
+
+
+def check_simplify(case: Case, params, inputs, value, grads, spread, grad_spread, rng) -> None:
+    """simplify keeps the value's shape and, up to rounding, its value and gradient."""
+    simplified = simplify(case.expr)
+    note(f"simplified: {simplified}")
+    with np.errstate(all="ignore"):
+        s_value = simplified(params, inputs)
+        s_grads = simplified.grad(params, inputs)
+    assert np.shape(s_value) == np.shape(value), (
+        f"simplify changed the shape {np.shape(value)} to {np.shape(s_value)}: {simplified}")
+    if not within_range(simplified, params, inputs):
+        return
+    s_spread, s_grad_spread = perturbed_spread(simplified, params, inputs, rng)
+    assert_close(value, s_value, spread + s_spread, "simplified value")
+    for p, g in grads.items():
+        other = s_grads.get(p, np.zeros(np.shape(g)) if np.ndim(g) else 0.0)
+        extra = s_grad_spread.get(p, 0.0)
+        assert_close(g, other, grad_spread[p] + extra, f"simplified gradient for {p}")
+
+
+# -- JAX: a per-op reference ------------------------------------------------------------------------
+def _jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _jax_power(node, a, b):
+    import jax.numpy as jnp
+
+    # exprdiff's (and PyTorch's) convention: the slope in a is 0 where b == 0, even at a = 0;
+    # JAX's own pow gives 0 * inf there.  The double where keeps the masked branch finite.
+    return jnp.where(b == 0, 1.0, jnp.power(jnp.where(b == 0, 1.0, a), b))
+
+
+def _jax_class_score(node, logits, labels):
+    import jax.numpy as jnp
+
+    if jnp.shape(labels) == jnp.shape(logits):
+        return jnp.sum(labels * logits, axis=-1)
+    index = jnp.asarray(labels, dtype=jnp.int64)[..., None]
+    return jnp.take_along_axis(logits, index, axis=-1)[..., 0]
+
+
+def _jax_ops() -> dict:
+    import jax
+    import jax.numpy as jnp
+    import jax.scipy.special
+
+    return {
+        Add: lambda n, a, b: a + b,
+        Subtract: lambda n, a, b: a - b,
+        Multiply: lambda n, a, b: a * b,
+        Divide: lambda n, a, b: a / b,
+        Power: _jax_power,
+        Negate: lambda n, a: -a,
+        Exp: lambda n, a: jnp.exp(a),
+        Log: lambda n, a: jnp.log(a),
+        Sqrt: lambda n, a: jnp.sqrt(a),
+        # exprdiff follows PyTorch, abs'(0) = 0; JAX's abs has slope 1 at 0.  x * sign(x) is
+        # |x| with PyTorch's slope.
+        Abs: lambda n, a: a * jnp.sign(a),
+        Sign: lambda n, a: jnp.sign(a),
+        Sin: lambda n, a: jnp.sin(a),
+        Cos: lambda n, a: jnp.cos(a),
+        Tanh: lambda n, a: jnp.tanh(a),
+        Sigmoid: lambda n, a: jax.nn.sigmoid(a),
+        ReLU: lambda n, a: jax.nn.relu(a),
+        Softplus: lambda n, a: jax.nn.softplus(a),
+        Clip: lambda n, a: jnp.clip(a, n.low, n.high),
+        MatMul: lambda n, a, b: jnp.matmul(a, b),
+        Sum: lambda n, a: jnp.sum(a, axis=n.axis),
+        Mean: lambda n, a: jnp.mean(a, axis=n.axis),
+        SumOfSquares: lambda n, a: jnp.sum(a * a, axis=n.axis),
+        LogSumExp: lambda n, a: jax.scipy.special.logsumexp(a, axis=n.axis),
+        Softmax: lambda n, a: jax.nn.softmax(a, axis=n.axis),
+        Transpose: lambda n, a: jnp.transpose(a, n.axes),
+        ClassScore: _jax_class_score,
+    }
+
+
+def _jax_op(ops: dict, op: type):
+    """The JAX form of ``op``: from the table above, else the jax.numpy function of its ufunc."""
+    if op not in ops and op.ufunc is not None:
+        import jax.numpy as jnp
+
+        function = getattr(jnp, op.ufunc.__name__)
+        ops[op] = lambda n, *operands: function(*operands)
+    return ops[op]
+
+
+def jax_value_and_grad(case: Case, params, inputs):
+    """The value and the gradient of its sum, computed by JAX from `JAX_OPS` (float64)."""
+    jax = _jax()
+    import jax.numpy as jnp
+
+    ops = _jax_ops()
+    order = topological_order(case.expr)
+
+    def evaluate(param_values):
+        values = {}
+        for node in order:
+            if isinstance(node, Parameter):
+                values[node] = param_values[case.params.index(node)]
+            elif isinstance(node, Input):
+                values[node] = jnp.asarray(inputs[node], dtype=jnp.float64)
+            elif isinstance(node, Constant):
+                values[node] = jnp.asarray(node.value, dtype=jnp.float64)
+            else:
+                values[node] = _jax_op(ops, type(node))(node, *[values[c] for c in node.children])
+        return values[order[-1]]
+
+    start = tuple(jnp.asarray(params[p], dtype=jnp.float64) for p in case.params)
+    value = np.asarray(evaluate(start))
+    grads = jax.grad(lambda ps: jnp.sum(evaluate(ps)))(start) if case.params else ()
+    return value, {p: np.asarray(g) for p, g in zip(case.params, grads)}
+
+
+def check_jax(case: Case, params, inputs, value, grads, spread, grad_spread) -> None:
+    jax_value, jax_grads = jax_value_and_grad(case, params, inputs)
+    assert_close(value, jax_value, spread, "JAX value")
+    for p, g in grads.items():
+        assert_close(g, jax_grads[p], grad_spread[p], f"JAX gradient for {p}")
+
+
+# -- SymPy ------------------------------------------------------------------------------------------
+def check_sympy(case: Case, params, inputs, value, grads, spread, grad_spread) -> None:
+    """SymPy's exact value and derivatives (30 digits) at a scalar point."""
+    sympy = pytest.importorskip("sympy")
+    from exprdiff import to_sympy
+
+    if any(node.settings or not type(node).elementwise for node in topological_order(case.expr)):
+        return  # to_sympy has no form for operations with settings (Clip) yet
+    symbolic = to_sympy(case.expr)
+    symbols = {symbol.name: symbol for symbol in symbolic.free_symbols}
+    subs = {symbols[leaf.label]: sympy.Float(repr(v), 30)
+            for leaf, v in {**params, **inputs}.items() if leaf.label in symbols}
+    exact = symbolic.evalf(30, subs=subs)
+    if exact.is_extended_real and exact.is_finite:
+        assert_close(value, float(exact), spread, "SymPy value")
+    for p, g in grads.items():
+        if p.label not in symbols:
+            continue
+        derivative = sympy.diff(symbolic, symbols[p.label]).evalf(30, subs=subs)
+        if derivative.is_extended_real and derivative.is_finite:
+            assert_close(g, float(derivative), grad_spread[p], f"SymPy derivative for {p}")
+
+
+# -- the fuzz tests ---------------------------------------------------------------------------------
+def check_tolerance_paths(case: Case, params, inputs, sample: bool) -> None:
+    expr = case.expr
+    rng = np.random.default_rng(0)
+    with np.errstate(all="ignore"):
+        value, grads, _ = engine_run(expr, params, inputs)
+    check_finite_differences(case, params, inputs, grads)
+    if not within_range(expr, params, inputs):
+        return
+    spread, grad_spread = perturbed_spread(expr, params, inputs, rng)
+    check_simplify(case, params, inputs, value, grads, spread, grad_spread, rng)
+    check_symbolic(case, params, inputs, grads, grad_spread, rng)
+    if sample:
+        check_jax(case, params, inputs, value, grads, spread, grad_spread)
+        if not case.arrays:
+            check_sympy(case, params, inputs, value, grads, spread, grad_spread)
+
+
+@FUZZ
+@given(data=st.data())
+def test_scalar_expressions_agree_on_every_path(data):
+    """Elementwise DAGs of scalars: sample, one-element batch, batch, exported code, save/load,
+    deepcopy and pickle agree bit for bit at wild and moderate points; finite differences, the
+    symbolic derivative, simplify, SymPy and JAX within their tolerances."""
+    case = data.draw(cases(arrays=False))
+    note(f"expression: {case.describe()}")
+    for point_kind in (wild_point, moderate_point):
+        points = [data.draw(point_kind(case)) for _ in range(BATCH)]
+        note(f"{point_kind.__name__}: {points[0]}")
+        check_exact_paths(case, *points[0], f"{point_kind.__name__}, sample")
+        check_sample_and_batch(case, points)
+    sample = data.draw(st.integers(0, SAMPLE - 1)) == 0
+    check_tolerance_paths(case, *data.draw(moderate_point(case)), sample)
+
+
+@FUZZ
+@given(data=st.data())
+def test_array_expressions_agree_on_every_path(data):
+    """DAGs over every operation with broadcasting leaves: exported code, save/load, deepcopy and
+    pickle agree bit for bit; finite differences, the symbolic derivative (or its refusal),
+    simplify (shape kept) and JAX within their tolerances."""
+    case = data.draw(cases(arrays=True))
+    note(f"expression: {case.describe()}")
+    for point_kind in (wild_point, moderate_point):
+        params, inputs = data.draw(point_kind(case))
+        note(f"{point_kind.__name__}: {params} {inputs}")
+        check_exact_paths(case, params, inputs, point_kind.__name__)
+    sample = data.draw(st.integers(0, SAMPLE - 1)) == 0
+    check_tolerance_paths(case, *data.draw(moderate_point(case)), sample)
+
+
+def test_every_operation_is_fuzzed():
+    """The fuzzer's table and the JAX reference cover every built-in operation."""
+    pytest.importorskip("jax")
+    operations = set(builtin_operations())
+    assert set(OP_TABLE) == operations
+    ops = _jax_ops()
+    for op in operations:
+        assert callable(_jax_op(ops, op)), op
