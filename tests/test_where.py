@@ -128,7 +128,6 @@ def test_conditions_combine_and_print_as_python_reads_them():
     combined = (x > 0) & ~(y <= 1) | (x < y)
     assert str(combined) == "(x > 0) & ~(y <= 1) | (x < y)"
     assert str(x + 1 > y * 2) == "x + 1 > y*2"
-    assert str(Greater(Greater(x, y), 0.0)) == "(x > y) > 0"
     assert str(LogicalNot(x > 0)) == "~(x > 0)"
     values = {x: np.array([-1.0, 2.0, 0.5]), y: np.array([3.0, 5.0, 0.0])}
     parsed = eval(str(combined), {}, {"x": x, "y": y})
@@ -136,6 +135,20 @@ def test_conditions_combine_and_print_as_python_reads_them():
     np.testing.assert_array_equal(
         combined(values), np.logical_or(np.logical_and(values[x] > 0, ~(values[y] <= 1)),
                                         values[x] < values[y]))
+
+
+@pytest.mark.parametrize("misuse", [
+    lambda: x * (x > 0), lambda: (x > 0) + 1, lambda: exprdiff.Exp(x > 0),
+    lambda: exprdiff.Sum(x > y), lambda: Greater(x > y, 0.0), lambda: Where(x > 0, y > 0, 1.0),
+    lambda: np.sqrt(x <= y),
+])
+def test_conditions_are_used_only_by_where_and_logic(misuse):
+    """A condition is a truth value: used as a number it raises TypeError at once, naming the
+    operation and showing the where that gives its value as a number."""
+    with pytest.raises(TypeError, match=r"is a condition \(a truth value, not a number\): "
+                                        r"conditions are used by where\(condition, a, b\)"):
+        misuse()
+    assert Where(x > 0, 1.0, 0.0)({x: np.array([-1.0, 2.0])}).tolist() == [0.0, 1.0]
 
 
 def test_latex_of_where_and_conditions():
@@ -183,11 +196,19 @@ def test_sympy_piecewise_both_ways():
 
 
 def test_a_number_condition_from_sympy_and_simplify():
-    """SymPy's true/false become constants; simplify picks the branch of a constant condition."""
+    """SymPy's true/false become constants; simplifying a derivative (pointwise) picks the
+    branch of a constant condition and drops a where of equal branches, which simplify keeps
+    for the shape it broadcasts to; both turn where(~c, a, b) into where(c, b, a)."""
+    from exprdiff.symbolic.simplification import simplify_pointwise
+
     sympy = pytest.importorskip("sympy")
     assert from_sympy(sympy.true, []).equals(Constant(1.0))
-    assert str(exprdiff.simplify(Where(Constant(0.0), x, y))) == "y"
-    assert str(exprdiff.simplify(Where(x > 0, y, y))) == "y"
+    assert [str(e) for e in simplify_pointwise([Where(Constant(0.0), x, y), Where(x > 0, y, y)])
+            ] == ["y", "y"]
+    kept = exprdiff.simplify(Where(x > 0, y, y))
+    assert str(kept) == "where(x > 0, y, y)"
+    assert kept({x: np.zeros(3), y: 1.0}).shape == (3,)
+    assert str(exprdiff.simplify(Where(~(x > 0), x, y))) == "where(x > 0, y, x)"
 
 
 def test_bad_where_calls_say_what_is_wrong():

@@ -115,6 +115,10 @@ class Node:
     #: True for an operation that picks each element of its value from one of
     #: its operands (`exprdiff.ops.Where`): see `Node.selected`
     selects: ClassVar[bool] = False
+    #: the operand slots that may be conditions (boolean values): a condition is
+    #: used by `exprdiff.ops.Where` (slot 0) and by ``&``, ``|``, ``~``; in any
+    #: other operand it raises `TypeError` when the node is built
+    condition_slots: ClassVar[tuple[int, ...]] = ()
 
     # -- how it prints (`exprdiff.core.printing`, `exprdiff.show`) -----------------
     #: the infix symbol of a two-operand operation (``"+"``) or the prefix
@@ -291,6 +295,10 @@ class Node:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_plan", None)
+        accepted = type(self).condition_slots
+        for slot, child in enumerate(self.children):
+            if not type(child).differentiable and slot not in accepted:
+                raise TypeError(_condition_misused(self, child))
 
     # -- copying and pickling ----------------------------------------------
     def __copy__(self) -> Node:
@@ -779,6 +787,14 @@ def _rule_or_help(rule: Any) -> Any:
 
     backward.__doc__, backward.__name__ = rule.__doc__, "backward"
     return backward
+
+
+def _condition_misused(node: Node, condition: Node) -> str:
+    return (
+        f"{type(node).__name__}: {to_str(condition, limit=60)} is a condition (a truth value, "
+        "not a number): conditions are used by where(condition, a, b) and combine with "
+        f"&, |, ~; for its value as a number write where({to_str(condition, limit=40)}, 1.0, 0.0)"
+    )
 
 
 def _from_numpy(operation: type[Node], function: Callable, name: str, args: tuple,

@@ -57,7 +57,9 @@ def _check(values, names, function):
 
 
 def _result(value):
-    return value if type(value) is np.ndarray and value.ndim else float(value)
+    if type(value) is np.ndarray and value.ndim:
+        return value
+    return bool(value) if np.asarray(value).dtype == np.bool_ else float(value)
 
 
 def _ones(value):

@@ -28,7 +28,7 @@ from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Constant, Input, Node, Parameter, as_node
 from exprdiff.core.plan import plan_for
 from exprdiff.core.printing import function_name
-from exprdiff.ops import BUILTIN_OPS, Where
+from exprdiff.ops import BUILTIN_OPS, LogicalNot, Where
 
 __all__ = ["from_sympy", "to_sympy"]
 
@@ -116,12 +116,27 @@ def _defined_function(op: type) -> Any:
         return written if written.has(rule) else None
 
     def _eval_evalf(self, precision):
-        return form(self)._eval_evalf(precision)
+        # the arguments first: a form such as Max(a, b) must compare numbers, which
+        # sigmoid(0) only is once evaluated
+        digits = max(15, int(precision * 0.30103) + 5)
+        return op.sympy_form(space, *[_comparable(arg.evalf(digits)) for arg in self.args]
+                             )._eval_evalf(precision)
 
     methods = {"fdiff": fdiff, "_eval_rewrite": _eval_rewrite, "_eval_evalf": _eval_evalf,
                "__module__": __name__, "__doc__": f"{op.__name__}, as a SymPy function"}
     # SymPy functions print by class name
     return type(op.sympy_name, (sympy.Function,), methods)
+
+
+def _comparable(value: Any) -> Any:
+    """An evaluated argument SymPy can compare: a cancellation to 0 leaves a zero without
+    precision (``0.e-160``), which Max and Min refuse; it is the float it stands for."""
+    if value.is_number and value.is_comparable is False:
+        try:
+            return _sympy().Float(float(value))
+        except TypeError:  # not a real number
+            return value
+    return value
 
 
 def to_sympy(expr: Node) -> Any:
@@ -153,23 +168,8 @@ def to_sympy(expr: Node) -> Any:
         if function is None:
             function = functions[kind] = _sympy_function(kind)
         settings = {key: getattr(node, key) for key in kind.settings}
-        args = [converted[child] for child in node.children]
-        if kind.differentiable:  # a condition used as a number (g*(x > 0)) is 1 or 0
-            args = [arg if slot == 0 and kind.selects else _as_number(arg)
-                    for slot, arg in enumerate(args)]
-        converted[node] = function(*args, **settings)
+        converted[node] = function(*[converted[child] for child in node.children], **settings)
     return converted[expr]
-
-
-def _as_number(arg: Any) -> Any:
-    """A SymPy truth value (``x > 0``, ``And(...)``, ``true``) as the number it counts as,
-    ``Piecewise((1, c), (0, True))``; anything else as it is."""
-    sympy = _sympy()
-    boolean = sympy.logic.boolalg
-    if isinstance(arg, (sympy.core.relational.Relational, boolean.BooleanFunction,
-                        boolean.BooleanAtom)):
-        return sympy.Piecewise((1, arg), (0, True))
-    return arg
 
 
 def _sympy_number(value: Any) -> Any:
@@ -247,7 +247,8 @@ class _Reader:
     (``Mod(a, b)``) when no operation is that function already.  Built-in
     operations keep the SymPy functions they claim first (``Max`` is
     `Maximum`, not `Fmax`); the ``ops`` a caller passes take them over.
-    ``Piecewise`` becomes nested `exprdiff.ops.Where`, SymPy's ``And``,
+    ``Piecewise`` becomes nested `exprdiff.ops.Where`, ``Ne(a, b)`` and ``Eq(a, b)``
+    become ``~~(a - b)`` and ``~(a - b)`` (NumPy's truth of numbers), SymPy's ``And``,
     ``Or``, ``Max`` and ``Min`` of several arguments nest the two-operand
     operation, and sums, products and powers become Python's operators.
     """
@@ -313,6 +314,10 @@ class _Reader:
             return tuple(args)  # (value, condition), for the Piecewise holding it
         if isinstance(item, sympy.Piecewise):
             return self.piecewise(args)
+        if isinstance(item, (sympy.Eq, sympy.Ne)):  # a == b: a - b is zero (NaN: never)
+            difference = args[0] if _is_zero(args[1]) else as_node(args[0]) - args[1]
+            is_zero = LogicalNot(difference)
+            return is_zero if isinstance(item, sympy.Eq) else LogicalNot(is_zero)
         for pattern, wildcards, op in self.forms.get(item.func, ()):
             found = item.match(pattern) or {}
             operands = [found.get(w) for w in wildcards[:op.arity]]
@@ -377,6 +382,11 @@ class _Reader:
             return as_node(result)
         self.negated[item] = as_node(result)
         return -as_node(result)
+
+
+def _is_zero(node: Any) -> bool:
+    return isinstance(node, Constant) and not isinstance(node.value, np.ndarray) \
+        and node.value == 0
 
 
 def _is_application(written: Any) -> bool:

@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from exprdiff.core.nodes import Node, UnaryOp, as_node
+from exprdiff.core.values import select
 
 #: the operations; `sigmoid` and `stable_sigmoid` are their helpers
 __all__ = ["ELU", "GELU", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Softplus"]
@@ -97,7 +98,7 @@ class ReLU(UnaryOp):
         return np.maximum(x, 0.0)
 
     def vjp(self, g, x, out):
-        return g * (out > 0)  # 1 where x > 0, else 0
+        return select(out > 0, g)  # 1 where x > 0, else 0
 
     @staticmethod
     def sympy_form(sp, x):
@@ -179,7 +180,7 @@ class LeakyReLU(UnaryOp):
         return leaky_relu(x, self.slope)
 
     def vjp(self, g, x, out):
-        return g * (self.slope + (1 - self.slope) * (x > 0))
+        return np.where(x > 0, g, self.slope * g)
 
 
 class ELU(UnaryOp):
@@ -208,7 +209,7 @@ class ELU(UnaryOp):
 
     def vjp(self, g, x, out):
         # 1 for x > 0, out + alpha (= alpha * exp(x)) for x <= 0
-        return g * (1 + (x <= 0) * (out + (self.alpha - 1)))
+        return np.where(x > 0, g, g * (out + self.alpha))
 
 
 _GELU_SCALE = math.sqrt(2.0 / math.pi)
@@ -257,20 +258,6 @@ class GELU(UnaryOp):
         return g * (0.5 * (1 + t) + (0.5 * x) * ((1 - t * t) * slope))
 
 
-def _sigmoid_again(x, out):
-    """``sigmoid(x)`` for `SiLU`'s derivative: ``out / x`` for numbers and arrays (within an
-    ulp or two, and half the work of computing it again), the stable form where that is not
-    finite (at ``x = 0`` and ``±inf``); a `Sigmoid` node for nodes."""
-    if isinstance(x, Node):
-        return Sigmoid(x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = out / x
-    if not np.all(np.isfinite(s)):
-        s = np.where(np.isfinite(s), s, stable_sigmoid(x))
-        s = s if s.ndim else s[()]
-    return s
-
-
 class SiLU(UnaryOp):
     """``silu(x) = x * sigmoid(x)`` (PyTorch's ``SiLU``, also called swish), stable for any
     magnitude; its derivative is ``sigmoid(x) + out * (1 - sigmoid(x))``."""
@@ -290,5 +277,5 @@ class SiLU(UnaryOp):
         return x * stable_sigmoid(x)
 
     def vjp(self, g, x, out):
-        s = _sigmoid_again(x, out)
+        s = sigmoid(x)
         return g * (s + out * (1 - s))

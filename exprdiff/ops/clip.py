@@ -68,8 +68,8 @@ def _inside(x, low, high):
     """1 strictly inside ``[low, high]``, 1/2 on a bound, 0 outside: from comparisons (nodes
     when handed nodes); for numbers and arrays just the comparison when nothing is on a bound."""
     inside = (x > low) & (x < high)
-    if isinstance(x, Node):
-        return 0.5 * inside + 0.5 * ((x >= low) & (x <= high))
+    if isinstance(x, Node):  # a condition is no number: where
+        return np.where(inside, 1.0, np.where((x >= low) & (x <= high), 0.5, 0.0))
     on_bound = (x == low) | (x == high)
     return inside + 0.5 * on_bound if np.any(on_bound) else inside
 

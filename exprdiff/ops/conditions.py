@@ -2,7 +2,10 @@
 
 ``a < b``, ``a <= b``, ``a > b`` and ``a >= b`` on nodes build these, as
 SymPy's relationals do, and ``&``, ``|``, ``~`` combine them (``==`` and
-``!=`` stay identity: nodes are dict keys).  A condition evaluates to a bool
+``!=`` stay identity: nodes are dict keys).  A condition is used only by
+`Where` and by these three: as an operand of anything else (``x * (x > 0)``,
+``exp(x > 0)``) it raises `TypeError` when the node is built, pointing to
+``where(x > 0, 1.0, 0.0)``, its value as a number.  A condition evaluates to a bool
 or a boolean array; it has no derivative (``differentiable = False``), so no
 gradient flows through it to its operands.  Their rules return 0 for any
 caller that asks all the same (`exprdiff.node_gradients` follows every
@@ -20,6 +23,18 @@ __all__ = [
     "Greater", "GreaterEqual", "Isnan", "Less", "LessEqual", "LogicalAnd", "LogicalNot",
     "LogicalOr",
 ]
+
+
+def _truth(sp, value):
+    """A SymPy truth value: a relation as it is, a number ``x`` as ``Ne(x, 0)`` (NumPy's
+    logical functions take nonzero as true).  A symbol without the real assumption (the
+    bridge's leaves are real) is taken as a truth value itself."""
+    boolean = sp.logic.boolalg
+    if isinstance(value, (sp.core.relational.Relational, boolean.BooleanFunction,
+                          boolean.BooleanAtom)) or (
+            isinstance(value, sp.Symbol) and value.is_real is not True):
+        return value
+    return sp.Ne(value, 0)
 
 
 class _Comparison(BinaryOp):
@@ -109,6 +124,7 @@ class LogicalAnd(_Comparison):
     nonzero)."""
 
     __slots__ = ()
+    condition_slots = (0, 1)
     symbol = "&"
     ufunc = np.logical_and
     precedence = AND
@@ -117,7 +133,7 @@ class LogicalAnd(_Comparison):
 
     @staticmethod
     def sympy_form(sp, a, b):
-        return sp.And(a, b)
+        return sp.And(_truth(sp, a), _truth(sp, b))
 
     def forward(self, a, b):
         return np.logical_and(a, b)
@@ -127,6 +143,7 @@ class LogicalOr(_Comparison):
     """``c | d``: either condition holds (NumPy's ``logical_or``)."""
 
     __slots__ = ()
+    condition_slots = (0, 1)
     symbol = "|"
     ufunc = np.logical_or
     precedence = OR
@@ -135,7 +152,7 @@ class LogicalOr(_Comparison):
 
     @staticmethod
     def sympy_form(sp, a, b):
-        return sp.Or(a, b)
+        return sp.Or(_truth(sp, a), _truth(sp, b))
 
     def forward(self, a, b):
         return np.logical_or(a, b)
@@ -148,13 +165,14 @@ class LogicalNot(UnaryOp):
     differentiable = False
     vjp_uses_out = False
     vjp_uses_operands = False
+    condition_slots = (0,)
     symbol = "~"
     ufunc = np.logical_not
     latex_template = r"\lnot #1"
 
     @staticmethod
     def sympy_form(sp, x):
-        return sp.Not(x)
+        return sp.Not(_truth(sp, x))
 
     def forward(self, x):
         return np.logical_not(x)

@@ -49,6 +49,7 @@ class Where(NaryOp):
     __slots__ = ()
     arity = 3
     selects = True
+    condition_slots = (0,)
     function_name = "where"
     numpy_functions = (np.where,)
     numpy_code = "scalar_or_array(np.where({0}, {1}, {2}))"
@@ -69,7 +70,9 @@ class Where(NaryOp):
 
     @staticmethod
     def sympy_form(sp, condition, x, y):
-        if not isinstance(condition, sp.logic.boolalg.Boolean):
+        if not isinstance(condition, (sp.core.relational.Relational,
+                                      sp.logic.boolalg.BooleanFunction,
+                                      sp.logic.boolalg.BooleanAtom)):
             condition = sp.Ne(condition, 0)  # a number or a mask: nonzero is true
         return sp.Piecewise((x, condition), (y, True))
 
@@ -93,8 +96,8 @@ def _larger(a, b):
     """1 where ``a > b``, 1/2 where they tie, else 0 (NaN compares false: 0), from comparisons
     only: no branch per element; nodes when handed nodes.  Arrays without a tie (the usual
     case) give the comparison itself, which multiplies as 1 and 0."""
-    if isinstance(a, Node) or isinstance(b, Node):
-        return 0.5 * (a > b) + 0.5 * (a >= b)
+    if isinstance(a, Node) or isinstance(b, Node):  # a condition is no number: where
+        return np.where(a > b, 1.0, np.where(a >= b, 0.5, 0.0))
     above, tie = a > b, a == b
     return above + 0.5 * tie if np.any(tie) else above
 

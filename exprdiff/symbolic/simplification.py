@@ -782,17 +782,19 @@ def _power(s: _Simplifier, node: Node):
 
 
 def _where(s: _Simplifier, node: Node):
-    """Inside ``where(c, a, b)``, a ``where(c, p, q)`` in ``a`` is ``p`` and one in ``b`` is
-    ``q`` (the derivatives of a ``where`` nest these); ``where(c, a, a)`` is ``a``, and a
-    constant number condition picks its branch."""
+    """``where(~c, a, b)`` is ``where(c, b, a)``.  Pointwise (for derivatives, where shapes
+    do not matter): inside ``where(c, a, b)``, a ``where(c, p, q)`` in ``a`` is ``p`` and one
+    in ``b`` is ``q`` (the derivatives of a ``where`` nest these); ``where(c, a, a)`` is
+    ``a``, and a constant number condition picks its branch."""
     condition, x, y = (s.node(child) for child in node.children)
     if isinstance(condition, LogicalNot):  # where(~c, a, b) is where(c, b, a)
         condition, x, y = condition.child, y, x
-    x, y = _assuming(s, x, condition, 1), _assuming(s, y, condition, 2)
-    if isinstance(condition, Constant) and not isinstance(condition.value, np.ndarray):
-        return x if condition.value != 0 else y  # nonzero (NaN too) is true, as in NumPy
-    if x is y:
-        return x
+    if not s.keep_shapes:  # each of these may drop a shape that the where broadcasts to
+        x, y = _assuming(s, x, condition, 1), _assuming(s, y, condition, 2)
+        if isinstance(condition, Constant) and not isinstance(condition.value, np.ndarray):
+            return x if condition.value != 0 else y  # nonzero (NaN too) is true, as in NumPy
+        if x is y:
+            return x
     return s.generic(node, [condition, x, y])
 
 
