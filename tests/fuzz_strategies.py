@@ -186,8 +186,37 @@ def _where(draw, operands, probes, labels):
 def _kept_reduction(cls, **more):
     def build(draw, operands, probes, labels):
         settings = {key: draw(st.sampled_from(values)) for key, values in more.items()}
-        return cls(operands[0], axis=_axis(draw, np.ndim(probes[0])),
-                   keepdims=draw(st.booleans()), **settings)
+        axis = _axis(draw, np.ndim(probes[0]))
+        if settings.get("ddof"):  # ddof 1 only over slices of two or more (NumPy warns else)
+            shape = np.shape(probes[0])
+            axes = range(len(shape)) if axis is None else (axis,) if type(axis) is int else axis
+            if int(np.prod([shape[a] for a in axes])) < 2:
+                settings["ddof"] = 0
+        return cls(operands[0], axis=axis, keepdims=draw(st.booleans()), **settings)
+    return build
+
+
+def _untied(node, probe):
+    """``node`` plus a small ramp over its elements: moderate points often repeat a value, and
+    at a tie max and min share the gradient evenly (PyTorch's amax), where central
+    differences see the mean of the one-sided slopes."""
+    shape = np.shape(probe)
+    if not shape:
+        return node
+    return node + Constant(0.0173 * np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape))
+
+
+def _extreme(cls):
+    def build(draw, operands, probes, labels):
+        return cls(_untied(operands[0], probes[0]), axis=_axis(draw, np.ndim(probes[0])),
+                   keepdims=draw(st.booleans()))
+    return build
+
+
+def _fmax_like(cls):
+    def build(draw, operands, probes, labels):
+        # a tie goes wholly to a (PyTorch): b moved off the values a moderate point repeats
+        return cls(operands[0], operands[1] + 0.0173)
     return build
 
 
@@ -276,8 +305,10 @@ OP_TABLE: dict[type, Row] = {
     **{getattr(exprdiff.ops, name): Row(2, ("any", "any"), _condition) for name in (
         "Greater", "GreaterEqual", "Less", "LessEqual", "LogicalAnd", "LogicalOr", "LogicalNot",
         "Isnan")},
-    exprdiff.ops.Max: Row(1, ("any",), _kept_reduction(exprdiff.ops.Max)),
-    exprdiff.ops.Min: Row(1, ("any",), _kept_reduction(exprdiff.ops.Min)),
+    exprdiff.ops.Max: Row(1, ("any",), _extreme(exprdiff.ops.Max)),
+    exprdiff.ops.Min: Row(1, ("any",), _extreme(exprdiff.ops.Min)),
+    exprdiff.ops.Fmax: Row(2, ("any", "any"), _fmax_like(exprdiff.ops.Fmax)),
+    exprdiff.ops.Fmin: Row(2, ("any", "any"), _fmax_like(exprdiff.ops.Fmin)),
     exprdiff.ops.Prod: Row(1, ("moderate",), _kept_reduction(exprdiff.ops.Prod)),
     exprdiff.ops.Var: Row(1, ("any",), _kept_reduction(exprdiff.ops.Var, ddof=[0, 1])),
     exprdiff.ops.Std: Row(1, ("any",), _kept_reduction(exprdiff.ops.Std, ddof=[0, 1])),

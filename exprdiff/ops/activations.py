@@ -49,7 +49,7 @@ def stable_sigmoid(x):
     # exp(-|x|) cannot overflow; for x >= 0 this is exactly 1 / (1 + exp(-x)).
     # max(e, x >= 0) is 1 for x >= 0 (e <= 1) and e below: np.where's per-element
     # branch is several times slower on inputs of mixed signs
-    if type(x) is not np.ndarray:
+    if type(x) is not np.ndarray or not x.ndim:
         e = np.exp(-np.absolute(x))
         return np.maximum(e, x >= 0) / (1.0 + e)
     e = np.absolute(x)  # the same operations, in place: fewer fresh arrays

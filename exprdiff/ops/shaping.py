@@ -58,7 +58,8 @@ class Reshape(UnaryOp):
     elementwise = False
     vjp_uses_out = False
     vjp_uses_operands = False
-    numpy_code = "np.reshape({0}, {newshape})"
+    numpy_code = "scalar_or_array(np.reshape({0}, {newshape}))"
+    numpy_helpers = (scalar_or_array,)
     numpy_functions = (np.reshape, np.ravel)
     method_name = "reshape"
 
@@ -131,7 +132,8 @@ class Squeeze(UnaryOp):
     elementwise = False
     vjp_uses_out = False
     vjp_uses_operands = False
-    numpy_code = "np.squeeze({0}, {axis})"
+    numpy_code = "scalar_or_array(np.squeeze({0}, {axis}))"
+    numpy_helpers = (scalar_or_array,)
     numpy_functions = (np.squeeze,)
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = None) -> None:
