@@ -424,3 +424,24 @@ def test_softmax_and_logsumexp_of_opposite_extremes_do_not_warn():
         np.testing.assert_array_equal((Softmax(z) * np.array([1.0, 2.0])).grad(point)[z], [0.0, 0.0])
         assert LogSumExp(z)(point) == 1e308
         np.testing.assert_array_equal(LogSumExp(z).grad(point)[z], [1.0, 0.0])
+
+
+def test_class_score_of_one_sample_is_a_scalar():
+    """Found by the fuzzer: integer labels on 1-D logits gave a 0-d array, which MatMul took for
+    a matrix (np.dot multiplies by it) while every other path refused a scalar operand."""
+    z, y = Parameter("z"), Input("y")
+    value = ClassScore(z, y)({z: np.array([1.0, 5.0, 7.0])}, {y: 2.0})
+    assert type(value) is float and value == 7.0
+    assert type(ClassScore(z, y).forward(np.array([1.0, 5.0, 7.0]), 1.0)) is np.float64
+    with pytest.raises(ValueError, match=r"MatMul .*: matrix product of shapes \(\) and \(3,\)"):
+        (ClassScore(z, y) @ z)({z: np.array([1.0, 5.0, 7.0])}, {y: 2.0})
+
+
+def test_clip_with_equal_bounds_has_slope_zero_everywhere():
+    """Found by the fuzzer: Clip(x, -2, -2) is the constant -2, yet its slope at x = -2 was 1/2
+    (the bound rule); both one-sided slopes are 0 there."""
+    p = Parameter("p")
+    points = np.array([-3.0, -2.0, -1.0])
+    assert Clip(p, -2.0, -2.0).grad({p: points})[p].tolist() == [0.0, 0.0, 0.0]
+    assert_grad_matches(Clip(p, -2.0, -2.0), {p: points})
+    assert Clip(p, -2.0, 1.0).grad({p: points})[p].tolist() == [0.0, 0.5, 1.0]

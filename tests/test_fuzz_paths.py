@@ -566,7 +566,9 @@ def check_sympy(case: Case, params, inputs, value, grads, spread, grad_spread) -
         return  # to_sympy has no form for operations with settings (Clip) yet
     symbolic = to_sympy(case.expr)
     symbols = {symbol.name: symbol for symbol in symbolic.free_symbols}
-    subs = {symbols[leaf.label]: sympy.Float(repr(v), 30)
+    # the values as exact rationals (a float's exact binary value): SymPy then computes
+    # exactly where it can (with Floats, evalf(subs=...) turns p0 - p1 at p0 == p1 into 1e-165)
+    subs = {symbols[leaf.label]: sympy.Rational(float(v))
             for leaf, v in {**params, **inputs}.items() if leaf.label in symbols}
     exact = symbolic.evalf(30, subs=subs)
     if exact.is_extended_real and exact.is_finite:

@@ -279,3 +279,83 @@ def test_a_setting_object_must_be_a_float_marker():
     text = dumps(Clip(Input("x"), 0.0, np.inf)).replace('{"float": "inf"}', '{"float": "1e999"}')
     with pytest.raises(ValueError, match=r"setting 'high' must not be an object other than"):
         loads(text)
+
+
+# -- issue 11.15: loading needs little more memory than the model itself --------------------------
+_PEAK_RSS = '''
+import sys, tracemalloc
+from exprdiff import load
+
+def resident():
+    """The resident set now and its peak since the last reset, in bytes."""
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return tuple(int(fields[key].split()[0]) * 1024 for key in ("VmRSS", "VmHWM"))
+
+try:
+    open("/proc/self/clear_refs", "w").write("5")  # restart the peak: Linux's VmHWM
+    base, _ = resident()
+    model, params = load(sys.argv[1])
+    _, peak = resident()
+    print(peak - base)
+except OSError:  # no /proc: trace the allocations instead (slower)
+    tracemalloc.start()
+    model, params = load(sys.argv[1])
+    print(tracemalloc.get_traced_memory()[1])
+'''
+
+
+def _chain_file(path, links: int) -> None:
+    """The file save writes for sin(...sin(w)*0.999 + x...) with ``links`` links, written directly."""
+    lines = ['{"format": "exprdiff", "version": 1,', ' "nodes": [',
+             '  {"type": "Parameter", "name": "w"},', '  {"type": "Input", "name": "x"},',
+             '  {"type": "Constant", "value": 0.999},']
+    last = 0
+    for _ in range(links):
+        n = len(lines) - 2
+        lines += [f'  {{"type": "Sin", "operands": [{last}]}},',
+                  f'  {{"type": "Multiply", "operands": [{n}, 2]}},',
+                  f'  {{"type": "Add", "operands": [{n + 1}, 1]}},']
+        last = n + 2
+    lines[-1] = lines[-1].rstrip(",")
+    lines += [" ],", ' "params": [', '  {"node": 0, "value": 0.5}', " ]}"]
+    path.write_text("\n".join(lines))
+
+
+def test_loading_a_20_mb_file_needs_at_most_5_times_its_size(tmp_path):
+    """A 20 MB model file once peaked at 28 times its size (the whole text and a dict per
+    node at once); the file is now read in pieces and each node built from its entry as it
+    comes, so the peak is about twice the file (the model itself)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "chain.json"
+    _chain_file(path, 170_000)
+    size = path.stat().st_size
+    assert 19e6 < size < 23e6
+    result = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(path)], capture_output=True,
+                            text=True, check=True, cwd=Path(__file__).parent.parent)
+    peak = int(result.stdout)
+    assert peak <= 5 * size, f"load peaked at {peak / size:.1f} times the file's size"
+
+
+def test_a_file_read_in_pieces_loads_as_the_whole_text():
+    """Pieces may cut entries, strings and numbers anywhere (1e-300 after "1e-3"): the model
+    read in pieces of 1 to 64 characters is the one the whole text gives."""
+    import io
+
+    from exprdiff.keep import serialization
+    from exprdiff.keep.json_stream import JSONStream
+
+    w, x = Parameter("w"), Input("x")
+    model = Sin(w * 0.123456789012345678 + x) * 1e-300
+    for _ in range(60):
+        model = Sin(model) * 1.0000000000000002e+100 - x * 2.5e-7
+    text = dumps(model, {w: 0.7})
+    for piece in (1, 2, 3, 7, 64):
+        stream = JSONStream(io.StringIO(text).read, serialization._DECODER, piece=piece)
+        loaded, params = serialization._read_stream(stream, serialization._Reader("text", serialization._op_table(())))
+        assert dumps(loaded, params) == text
+    truncated = JSONStream(io.StringIO(text[:-40]).read, serialization._DECODER, piece=5)
+    with pytest.raises(ValueError, match="invalid JSON"):
+        serialization._read_stream(truncated, serialization._Reader("text", serialization._op_table(())))

@@ -158,13 +158,13 @@ def test_released_values_never_change_results(steps, seed):
 
 def test_a_first_evaluation_of_a_deep_chain_costs_at_most_300_bytes_per_node():
     """Issue 11.16: plans cost 0.5-0.9 KB per node; the plan and values of a first
-    evaluation of a 200 000-node chain now peak under 300 bytes per node (about 200;
+    evaluation of a 100 000-node chain now peak under 300 bytes per node (about 200;
     bench/bench_memory.py measures a 10^6-node chain)."""
     from exprdiff import Sin
 
     w = Parameter("w")
     chain = w
-    for _ in range(200_000):
+    for _ in range(100_000):
         chain = Sin(chain)
     tracemalloc.start()
     try:
@@ -173,8 +173,8 @@ def test_a_first_evaluation_of_a_deep_chain_costs_at_most_300_bytes_per_node():
         peak = tracemalloc.get_traced_memory()[1] - start
     finally:
         tracemalloc.stop()
-    assert (peak / 200_001) <= 300, f"{peak / 200_001:.0f} bytes per node"
+    assert (peak / 100_001) <= 300, f"{peak / 100_001:.0f} bytes per node"
     h = 0.5
-    for _ in range(200_000):
+    for _ in range(100_000):
         h = np.sin(h)
     assert value == h

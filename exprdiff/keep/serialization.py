@@ -33,6 +33,10 @@ The file format (``"version": 1``) is one JSON object::
   "data": [V, ...]}`` with the elements in row-major order.  Values round-trip
   bit for bit.
 
+Loading reads the file in pieces (`exprdiff.keep.json_stream`) and builds each
+node as its entry is parsed, when the header comes before the node table as
+`save` writes it: it needs about the memory of the model itself.
+
 Built-in operations are found by class name among `exprdiff.ops.BUILTIN_OPS`;
 user-defined ones are saved by class name and loaded only when
 their classes are passed to `load`.  Loading validates everything and
@@ -43,6 +47,7 @@ truncated or hostile file; building nodes is all it ever does.
 from __future__ import annotations
 
 import inspect
+import io
 import json
 import math
 import os
@@ -57,6 +62,7 @@ from exprdiff.core.nodes import BinaryOp, Constant, Input, NaryOp, Node, Paramet
 from exprdiff.core.plan import plan_for
 from exprdiff.core.values import as_value, short_repr
 from exprdiff.keep.atomic_files import write_atomically
+from exprdiff.keep.json_stream import JSONStream
 from exprdiff.ops import BUILTIN_OPS
 
 __all__ = ["FORMAT_VERSION", "dumps", "load", "loads", "save"]
@@ -232,13 +238,14 @@ def load(path: str | os.PathLike, ops: Iterable[type] = ()) -> tuple[Node, dict]
     9.0
     """
     ops = list(ops)
-    _op_table(ops)  # a bad ops list is reported before the file is read
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not an exprdiff file (not UTF-8 text: {error})") from None
-    return loads(text, ops, source=str(path))
+    table = _op_table(ops)  # a bad ops list is reported before the file is read
+    # the file is read in pieces and each node built as its entry is parsed: loading
+    # needs about the memory of the model itself (and of one piece of text)
+    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
+        try:
+            return _read_stream(JSONStream(text.read, _DECODER), _Reader(str(path), table))
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{path}: not an exprdiff file (not UTF-8 text: {error})") from None
 
 
 def loads(text: str, ops: Iterable[type] = (), *, source: str = "text") -> tuple[Node, dict]:
@@ -252,16 +259,74 @@ def loads(text: str, ops: Iterable[type] = (), *, source: str = "text") -> tuple
     """
     if not isinstance(text, str):
         raise ValueError(f"{source}: expected JSON text, got {type(text).__name__}")
+    return _read_stream(JSONStream.of_text(text, _DECODER), _Reader(source, _op_table(ops)))
+
+
+def _read_stream(stream: JSONStream, reader: _Reader) -> tuple[Node, dict]:
+    """Parse the document from ``stream``, handing each node entry to ``reader`` as it comes.
+
+    When the header (format and version) comes before the node table, as
+    `save` writes it, the nodes are built one entry at a time; in any other
+    layout the document is parsed whole first.
+    """
     try:
-        document = json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite_float,
-            object_pairs_hook=_no_duplicate_keys,
-        )
+        if stream.peek() != "{":
+            document = stream.value()
+            _check_end(stream)
+            return reader.read(document)
+        stream.take("{")
+        header: dict = {}
+        streamed = False
+        while stream.peek() != "}" or header or streamed:
+            if header or streamed:
+                stream.take(",")
+            key = stream.value()
+            if not isinstance(key, str):
+                raise stream.error("expecting a property name in double quotes")
+            if key in header or (key == "nodes" and streamed):
+                raise ValueError(f"invalid JSON: the key {key!r} appears twice in one object")
+            stream.take(":")
+            if key == "nodes" and "format" in header and "version" in header \
+                    and stream.peek() == "[":
+                reader.header(header)
+                reader.start()
+                _stream_nodes(stream, reader)
+                streamed = True
+            else:
+                header[key] = stream.value()
+            if stream.peek() == "}":
+                break
+        stream.take("}")
+        _check_end(stream)
     except RecursionError:
-        raise ValueError(f"{source}: not an exprdiff file (JSON nested too deeply)") from None
+        raise reader.fail_file("JSON nested too deeply") from None
     except ValueError as error:
-        raise ValueError(f"{source}: not an exprdiff file (invalid JSON: {error})") from None
-    return _Reader(source, _op_table(ops)).read(document)
+        if getattr(error, "worded", False) or isinstance(error, UnicodeDecodeError):
+            raise
+        message = str(error)
+        if not message.startswith("invalid JSON: "):
+            message = f"invalid JSON: {message}"
+        raise reader.fail_file(message) from None
+    if not streamed:
+        return reader.read(header)
+    return reader.finish(header)
+
+
+def _stream_nodes(stream: JSONStream, reader: _Reader) -> None:
+    """The node table, one entry at a time: each is built, then its parsed form dropped."""
+    stream.take("[")
+    if stream.peek() != "]":
+        while True:
+            reader.add(stream.value())
+            if stream.peek() != ",":
+                break
+            stream.take(",")
+    stream.take("]")
+
+
+def _check_end(stream: JSONStream) -> None:
+    if not stream.at_end():
+        raise stream.error("extra data after the document")
 
 
 def _refuse_constant(name: str) -> None:
@@ -282,6 +347,17 @@ def _no_duplicate_keys(pairs: list) -> dict:
         duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
         raise ValueError(f"the key {duplicate!r} appears twice in one object")
     return result
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float,
+                            object_pairs_hook=_no_duplicate_keys)
+
+
+def _load_error(message: str) -> ValueError:
+    """A fault the reader found in a well-formed document, already worded for the user."""
+    error = ValueError(message)
+    error.worded = True  # _read_stream passes it through as it is
+    return error
 
 
 def _op_table(ops: Iterable[type]) -> dict[str, type]:
@@ -314,9 +390,24 @@ class _Reader:
         self.ops = ops
 
     def fail(self, where: str, problem: str) -> ValueError:
-        return ValueError(f"{self.source}: {where}: {problem}")
+        return _load_error(f"{self.source}: {where}: {problem}")
+
+    def fail_file(self, problem: str) -> ValueError:
+        return _load_error(f"{self.source}: not an exprdiff file ({problem})")
 
     def read(self, document: Any) -> tuple[Node, dict]:
+        """Build the model from a whole parsed document."""
+        self.header(document)
+        entries = document.get("nodes")
+        if not isinstance(entries, list) or not entries:
+            raise self.fail("nodes", "must be a non-empty list")
+        self.start()
+        for entry in entries:
+            self.add(entry)
+        return self.finish(document)
+
+    def header(self, document: Any) -> None:
+        """Check the format, the version and the top-level keys (those seen so far)."""
         if not isinstance(document, dict) or document.get("format") != _FORMAT:
             raise self.fail("top level", 'not an exprdiff file (no "format": "exprdiff")')
         self.keys(document, "top level", {"format", "version", "nodes", "params"})
@@ -329,14 +420,23 @@ class _Reader:
                 f"the file has format version {version}, newer than this exprdiff reads "
                 f"(up to {FORMAT_VERSION}); upgrade exprdiff to load it",
             )
-        entries = document.get("nodes")
-        if not isinstance(entries, list) or not entries:
+
+    def start(self) -> None:
+        self.nodes: list[Node] = []
+        self.used: list[bool] = []
+
+    def add(self, entry: Any) -> None:
+        """Build the next node of the table from its entry."""
+        self.used.append(False)
+        self.nodes.append(self.node(len(self.nodes), entry, self.nodes, self.used))
+
+    def finish(self, document: dict) -> tuple[Node, dict]:
+        """Check the table as a whole and read the params (``document``'s other keys)."""
+        self.header(document if "format" in document else {**document, "format": _FORMAT})
+        nodes = self.nodes
+        if not nodes:
             raise self.fail("nodes", "must be a non-empty list")
-        nodes: list[Node] = []
-        used = [False] * len(entries)
-        for i, entry in enumerate(entries):
-            nodes.append(self.node(i, entry, nodes, used))
-        unused = next((i for i in range(len(entries) - 1) if not used[i]), None)
+        unused = next((i for i in range(len(nodes) - 1) if not self.used[i]), None)
         if unused is not None:
             raise self.fail(f"node {unused}", "is not used by the expression (the last node)")
         return nodes[-1], self.params(document.get("params", []), nodes)
@@ -350,6 +450,9 @@ class _Reader:
             raise self.fail(where, f"missing key {missing[0]!r}")
 
     def node(self, i: int, entry: Any, nodes: list, used: list) -> Node:
+        fast = self._plain_operation(i, entry, nodes, used)
+        if fast is not None:
+            return fast
         where = f"node {i}"
         if not isinstance(entry, dict):
             raise self.fail(where, f"must be an object, got {short_repr(entry)}")
@@ -382,6 +485,28 @@ class _Reader:
             return op(*[nodes[k] for k in operands], **settings)
         except (TypeError, ValueError, ArithmeticError) as error:  # the class checks its settings
             raise self.fail(where, f"cannot be built from the saved operands: {error}") from None
+
+    def _plain_operation(self, i: int, entry: Any, nodes: list, used: list) -> Node | None:
+        """The common entry, an operation without settings on valid operands, built
+        quickly; None for anything else, which `node` checks in full."""
+        if type(entry) is not dict or len(entry) != 2:
+            return None
+        kind = entry.get("type")
+        op = self.ops.get(kind) if type(kind) is str else None
+        operands = entry.get("operands")
+        if op is None or op.settings or type(operands) is not list \
+                or len(operands) != op.arity:
+            return None
+        for k in operands:
+            if type(k) is not int or not 0 <= k < i:
+                return None
+        try:
+            node = op(*[nodes[k] for k in operands])
+        except (TypeError, ValueError, ArithmeticError):
+            return None  # `node` says why
+        for k in operands:
+            used[k] = True
+        return node
 
     def operands(self, operands: Any, arity: int | None, i: int, where: str) -> list[int]:
         """The operand indices: ``arity`` of them (None: any number, at least one)."""

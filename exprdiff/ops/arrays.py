@@ -161,7 +161,8 @@ def class_score(logits, labels):
             f"as class indices (shape {logits_shape[:-1]}) nor as one-hot rows "
             f"(shape {logits_shape})"
         )
-    return np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
+    picked = np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
+    return picked if picked.ndim else picked[()]  # one sample: a float64 scalar, not a 0-d array
 
 
 def matrix_product(a, b):

@@ -18,7 +18,8 @@ class Clip(UnaryOp):
 
     The derivative is 1 strictly inside the interval, 0 outside and 1/2
     exactly on a bound (the mean of the one-sided slopes; PyTorch gives 1
-    there).  It is written with comparisons, so the same rule also runs
+    there); when ``low == high`` the value is constant and the derivative 0
+    everywhere.  It is written with comparisons, so the same rule also runs
     symbolically, and without a branch per element.
 
     >>> from exprdiff import Parameter
@@ -61,6 +62,8 @@ class Clip(UnaryOp):
         return np.clip(x, self.low, self.high)  # a float64 scalar for a scalar, as NumPy gives
 
     def vjp(self, g, x, out):
+        if self.low == self.high:  # a constant: both one-sided slopes are 0, at the bound too
+            return 0 * g
         return g * _inside(x, self.low, self.high)
 
 

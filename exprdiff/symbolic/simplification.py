@@ -125,7 +125,10 @@ def simplify_pointwise(exprs: Iterable[Node]) -> list[Node]:
 
 
 def _simplified(results: list[Node], keep_shapes: bool) -> list[Node]:
+    originals = results
     results = _Simplifier(keep_shapes).run(results)
+    if all(map(operator.is_, results, originals)):
+        return results  # nothing changed: another pass would change nothing either
     # One pass decides what to flatten from how often each node is used, and
     # a rewrite can change that; repeating until nothing changes is what makes
     # the result idempotent.  Two passes almost always suffice.
@@ -461,6 +464,12 @@ class _Simplifier:
         saved, self.keep_shapes = self.keep_shapes, self.everywhere or original in self.shaped
         built = self.sum_node(state) if isinstance(state, _Sum) else self.product_node(state)
         self.keep_shapes = saved
+        if built is not original and built not in self.uses \
+                and _reordered(built, original, self.state):  # (an original found is shared)
+            form = self.expansions.get(built)
+            if form is not None:  # a product: its factors still collect (x*y + y*x is 2*x*y)
+                self.expansions.setdefault(original, form)
+            built = original  # only its operands' order changed: keep it (and what uses it)
         self.state[original] = built
         return built
 
@@ -513,6 +522,10 @@ class _Simplifier:
                 c = _coefficient(node.lhs.value)
                 if c is not None:
                     return _times(coef, c), node.rhs
+            if isinstance(node, Multiply) and isinstance(node.rhs, Constant):
+                c = _coefficient(node.rhs.value)  # x*c, as written (kept: see `_reordered`)
+                if c is not None:
+                    return _times(coef, c), node.lhs
             if isinstance(node, Divide) and isinstance(node.rhs, Constant):
                 c = _coefficient(node.rhs.value)
                 if c:  # p*x/q
@@ -690,6 +703,24 @@ class _Simplifier:
         if exponent == 1:
             return base
         return self.make(Power, base, self.number(exponent))
+
+
+def _reordered(built: Node, original: Node, state: dict) -> bool:
+    """Whether ``built`` is ``original`` with its two unchanged operands swapped (``x*2``
+    built as ``2*x``), constants matching by value: then the original can stay."""
+    if type(built) is not type(original) or type(original) not in (Add, Multiply):
+        return False
+    a, b = original.children
+    if not (_same_operand(state.get(a), a) and _same_operand(state.get(b), b)):
+        return False  # an operand was simplified: the result is new
+    return _same_operand(built.lhs, b) and _same_operand(built.rhs, a) or (
+        _same_operand(built.lhs, a) and _same_operand(built.rhs, b))
+
+
+def _same_operand(new: Node | None, old: Node) -> bool:
+    return new is old or (isinstance(new, Constant) and isinstance(old, Constant)
+                          and type(new.value) is float and new.value == old.value
+                          and type(old.value) is float)
 
 
 def _is_one(node: Node) -> bool:
