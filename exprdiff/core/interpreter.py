@@ -9,6 +9,7 @@ their class attributes (see `exprdiff.core.plan`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,11 +44,12 @@ def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
 def gradient(root, params: Mapping | None, inputs: Mapping | None,
              cotangent: Any = None) -> dict:
     """Gradient of the sum of ``root``'s elements (times ``cotangent``) per Parameter in it."""
-    return value_and_gradient(root, params, inputs, cotangent)[1]
+    return value_and_gradient(root, params, inputs, cotangent, _value=False)[1]
 
 
 def value_and_gradient(root: Any, params: Mapping | None = None,
-                       inputs: Mapping | None = None, cotangent: Any = None) -> tuple[Any, dict]:
+                       inputs: Mapping | None = None, cotangent: Any = None, *,
+                       _value: bool = True) -> tuple[Any, dict]:
     """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward pass.
 
     Training needs both; this saves the second forward pass (JAX's
@@ -78,7 +80,7 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
         _backpropagate(steps, values, grads)
     result = GradientDict()
     taken = None  # the arrays already handed to the caller, made when first needed
-    out = _as_result(out)
+    out = _as_result(out) if _value else None  # `gradient` hands out no value
     for i, node in plan.parameters:
         g = grads[i]
         value = values[i]
@@ -266,10 +268,25 @@ def _handed_out(array: np.ndarray, taken: set) -> np.ndarray:
     copied, so every array returned is the caller's own; the fresh arrays
     the rules compute, the common case, are returned as they are.
     """
-    if array.base is not None or not array.flags.writeable or id(array) in taken:
+    if (array.base is not None and not _sole_view(array)) or not array.flags.writeable \
+            or id(array) in taken:
         array = array.copy()
     taken.add(id(array))
     return array
+
+
+#: CPython counts references: there a view whose base nothing else holds can be handed out
+_COUNTS_REFERENCES = sys.implementation.name == "cpython"
+
+
+def _sole_view(array: np.ndarray) -> bool:
+    """Whether ``array`` is a view of an array that only this view holds (a fresh array the
+    rules made and reshaped, say): then it is as much the caller's own as a fresh array."""
+    if not _COUNTS_REFERENCES:
+        return False
+    base = array.base
+    # the references: the view's own, ``base`` here and getrefcount's argument
+    return type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3
 
 
 def _root_adjoint(values: list, cotangent: Any = None) -> list:

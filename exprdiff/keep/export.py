@@ -29,12 +29,21 @@ import numpy as np
 from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Input, Node, Parameter, as_node
 from exprdiff.core.plan import nodes_leading_to, plan_for
-from exprdiff.core.values import fit_mask, fit_shape, fit_to_shape, select, shape_of
+from exprdiff.core.values import (
+    fit_mask,
+    fit_shape,
+    fit_to_shape,
+    scalar_or_array,
+    select,
+    shape_of,
+    where_value,
+)
 
 __all__ = ["to_python"]
 
 #: the engine's functions the generated code calls, copied into its source
-_ENGINE_HELPERS = (shape_of, fit_to_shape, fit_shape, fit_mask, select)
+_ENGINE_HELPERS = (shape_of, fit_to_shape, fit_shape, fit_mask, scalar_or_array, where_value,
+                   select)
 
 #: Python's builtin names: the generated helpers call some (float, type, sorted, ...),
 #: so neither the function nor a leaf's variable may take one
@@ -215,7 +224,9 @@ class _Writer:
 
     def helpers(self) -> list:
         """The functions the written code calls, for copying into the source."""
-        return [*_ENGINE_HELPERS, *self._helpers.values()]
+        extra = [h for name, h in self._helpers.items()
+                 if name not in {helper.__name__ for helper in _ENGINE_HELPERS}]
+        return [*_ENGINE_HELPERS, *extra]
 
     def gradient_of(self, param: Parameter) -> str:
         """The code of ``param``'s gradient: its ``_g`` variable, or zeros when no gradient

@@ -135,13 +135,16 @@ def class_indices(labels, classes):
     [[2], [0]]
     """
     labels = np.asarray(labels)
-    valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
-    if not np.all(valid):
+    with np.errstate(invalid="ignore"):  # NaN or inf labels: refused just below
+        indices = labels.astype(np.int64)
+    if indices.size and not (np.array_equal(indices, labels) and indices.min() >= 0
+                             and indices.max() < classes):  # one check for the usual case
+        valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
         bad = labels[~valid].ravel()[0]
         raise ValueError(
             f"class labels must be integers from 0 to {classes - 1}, got {float(bad):g}"
         )
-    return np.expand_dims(labels.astype(np.int64), -1)
+    return indices[..., None]
 
 
 def class_score(logits, labels):
@@ -161,7 +164,10 @@ def class_score(logits, labels):
             f"as class indices (shape {logits_shape[:-1]}) nor as one-hot rows "
             f"(shape {logits_shape})"
         )
-    picked = np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
+    indices = class_indices(labels, logits_shape[-1])
+    if len(logits_shape) == 2:  # a batch of rows: plain indexing, several times faster
+        return logits[np.arange(logits_shape[0]), indices[:, 0]]
+    picked = np.take_along_axis(logits, indices, -1)[..., 0]
     return picked if picked.ndim else picked[()]  # one sample: a float64 scalar, not a 0-d array
 
 
@@ -533,8 +539,12 @@ class ClassScore(BinaryOp):
         if shape_of(labels) == shape_of(logits):
             return np.expand_dims(g, -1) * labels
         picked = np.zeros(logits.shape)  # g scattered into the labelled places
-        np.put_along_axis(picked, class_indices(labels, logits.shape[-1]), np.expand_dims(g, -1),
-                          -1)
+        # the forward pass checked these very labels: they only need converting here
+        indices = np.asarray(labels).astype(np.int64)[..., None]
+        if logits.ndim == 2:  # a batch of rows: plain indexing, several times faster
+            picked[np.arange(logits.shape[0]), indices[:, 0]] = g
+        else:
+            np.put_along_axis(picked, indices, np.expand_dims(g, -1), -1)
         return picked
 
     def vjp_rhs(self, g, logits, labels, out):

@@ -133,7 +133,7 @@ class Index(UnaryOp):
     (array([1., 3., 3.]), array([1., 0., 2.]))
     """
 
-    __slots__ = ("key", "_index", "_repeats", "_counted")
+    __slots__ = ("key", "_index", "_repeats", "_counted", "_negative")
     settings = ("key",)
     elementwise = False
     vjp_uses_out = False
@@ -154,8 +154,9 @@ class Index(UnaryOp):
                                     or np.any(arrays[0] < 0))
         # one integer array alone, on a vector: np.bincount adds up the repeats fastest
         counted = repeats and len(index) == 1 and len(arrays) == 1
+        negative = bool(arrays) and bool(np.any(arrays[0] < 0))
         self._init(child=as_node(child), key=setting, _index=index, _repeats=repeats,
-                   _counted=counted)
+                   _counted=counted, _negative=negative)
 
     def subscript_text(self) -> str:
         """The key as Python writes it: ``[0, 1:3]``."""
@@ -167,7 +168,9 @@ class Index(UnaryOp):
     def vjp(self, g, x, out):
         shape = x if type(x) is tuple else np.shape(x)
         if self._counted and len(shape) == 1:
-            positions = self._index[0].ravel() % shape[0]  # negative indices count from the end
+            positions = self._index[0].ravel()
+            if self._negative:  # negative indices count from the end
+                positions = positions % shape[0]
             weights = np.broadcast_to(g, self._index[0].shape).ravel()
             return np.bincount(positions, weights=weights, minlength=shape[0])
         grad = np.zeros(shape)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from exprdiff.core.nodes import BinaryOp, NaryOp, Node
-from exprdiff.core.values import scalar_or_array, select
+from exprdiff.core.values import scalar_or_array, select, where_value
 
 __all__ = ["Fmax", "Fmin", "Maximum", "Minimum", "Where"]
 
@@ -52,8 +52,8 @@ class Where(NaryOp):
     condition_slots = (0,)
     function_name = "where"
     numpy_functions = (np.where,)
-    numpy_code = "scalar_or_array(np.where({0}, {1}, {2}))"
-    numpy_helpers = (scalar_or_array,)
+    numpy_code = "where_value({0}, {1}, {2})"
+    numpy_helpers = (scalar_or_array, where_value)
     latex_template = (r"\begin{cases} {#2} & \text{if } {#1} \\ {#3} & \text{otherwise} "
                       r"\end{cases}")
 
@@ -77,7 +77,7 @@ class Where(NaryOp):
         return sp.Piecewise((x, condition), (y, True))
 
     def forward(self, condition, x, y):
-        return scalar_or_array(np.where(condition, x, y))
+        return where_value(condition, x, y)
 
     def partial(self, slot, g, operands, out):
         condition = operands[0]

@@ -26,6 +26,12 @@ def _shape_of_operand(x: Any) -> tuple[int, ...]:
     return x if type(x) is tuple else np.shape(x)
 
 
+def _reshaped(g: Any, x: Any) -> Any:
+    """The gradient ``g`` in the operand's shape."""
+    shape = _shape_of_operand(x)
+    return g.reshape(shape) if type(g) is np.ndarray else np.reshape(g, shape)
+
+
 def _shape_setting(op: str, shape: object, allow_unknown: bool) -> tuple[int, ...]:
     """A shape keyword: an int or a tuple of ints >= 0 (one -1 allowed where it is inferred)."""
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
@@ -80,10 +86,12 @@ class Reshape(UnaryOp):
         return cls(a, shape)
 
     def forward(self, x):
+        if type(x) is np.ndarray:  # the method: the function's dispatch costs as much here
+            return scalar_or_array(x.reshape(self.newshape))
         return scalar_or_array(np.reshape(x, self.newshape))
 
     def vjp(self, g, x, out):
-        return np.reshape(g, _shape_of_operand(x))
+        return _reshaped(g, x)
 
 
 class ExpandDims(UnaryOp):
@@ -115,7 +123,7 @@ class ExpandDims(UnaryOp):
         return np.expand_dims(x, self.axis)
 
     def vjp(self, g, x, out):
-        return np.reshape(g, _shape_of_operand(x))
+        return _reshaped(g, x)
 
 
 class Squeeze(UnaryOp):
@@ -143,7 +151,7 @@ class Squeeze(UnaryOp):
         return scalar_or_array(np.squeeze(x, self.axis))
 
     def vjp(self, g, x, out):
-        return np.reshape(g, _shape_of_operand(x))
+        return _reshaped(g, x)
 
 
 class BroadcastTo(UnaryOp):
