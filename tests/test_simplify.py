@@ -289,3 +289,17 @@ def test_diff_and_simplify_grow_linearly():
     cost(300)  # warm up
     small, large = min(cost(1_200) for _ in range(2)), cost(4_800)
     assert large / small < 8, f"{small:.2f} s for 4 800 nodes, {large:.2f} s for 19 200"
+
+
+def test_a_negative_quotient_keeps_its_array_numerator():
+    """Found by the fuzzer: -1*c/y with an array constant c lost c (it became -1/y), so the
+    symbolic derivative of c/(p*p + 0.5) was off by the array's sum."""
+    from exprdiff import evaluate_derivatives, gradients
+
+    c = Constant([0.5, 0.5, 0.5])
+    denominator = w * w + 0.5
+    for expr in (-1 * c / denominator, -2 * c / denominator, c / denominator * -1):
+        np.testing.assert_allclose(simplify(expr)({w: 1.0}), expr({w: 1.0}), rtol=1e-15)
+    quotient = c / denominator
+    assert evaluate_derivatives(quotient, gradients(quotient), {w: -1.0}) == pytest.approx(
+        quotient.grad({w: -1.0}), rel=1e-15)

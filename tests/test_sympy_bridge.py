@@ -123,3 +123,19 @@ def test_deep_expressions_convert():
         chain = Sin(chain)
     back = from_sympy(to_sympy(chain), [w])
     assert back({w: 1.0}) == chain({w: 1.0})
+
+
+def test_nested_activations_evaluate_numerically():
+    """Found by the fuzzer: relu(sigmoid(...)) raised "not comparable" in evalf, and
+    softplus(sigmoid(sin(w))) came out complex: each now evaluates its operand first."""
+    import sympy
+
+    from exprdiff import ReLU, Sigmoid, Sin, Softplus
+
+    w = Parameter("w")
+    for expr in (ReLU(Sigmoid(Sin(w) + Sin(w))), Sigmoid(ReLU(Sin(w) / (Sin(w) * Sin(w) + 0.5))),
+                 Softplus(Sigmoid(Sin(w)))):
+        symbolic = to_sympy(expr)
+        value = symbolic.evalf(30, subs={sympy.Symbol("w", real=True): sympy.Rational(-1)})
+        assert value.is_Number and value.is_extended_real
+        assert float(value) == pytest.approx(expr({w: -1.0}), rel=1e-15)

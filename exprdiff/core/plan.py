@@ -105,43 +105,17 @@ class Plan:
 
     def __init__(self, root: Any) -> None:
         order, index = _ordered(root)
-        self.size = size = len(order)
+        self.size = len(order)
         self._collect_leaves(order)
         # operand positions as tuples of the dict's own int objects, shared by every step
-        operands: list = [() if not node.children else
-                          tuple([index[child] for child in node.children]) for node in order]
+        operands = [() if not node.children else tuple([index[child] for child in node.children])
+                    for node in order]
         positions = [index[node] for node in order]  # the same int objects, by position
         del index
-        last_use = [-1] * size
-        for i, kids in enumerate(operands):
-            for k in kids:
-                last_use[k] = positions[i]
-        # each step releases the operations' values it reads last (the root's step none:
-        # it is the last); the release tuple is the operands tuple itself when they agree
-        released: list = [None] * size  # step -> an operand's position, or a tuple of them
-        for k, i in enumerate(last_use):
-            if 0 <= i < size - 1 and operands[k]:
-                before = released[i]
-                released[i] = positions[k] if before is None else (
-                    (*before, positions[k]) if type(before) is tuple else (before, positions[k]))
-        del last_use
-        evaluate = []
-        for i, kids in enumerate(operands):
-            if not kids or i == size - 1:
-                continue
-            release = released[i]
-            if release is None:
-                release = ()
-            elif type(release) is not tuple:
-                release = kids if kids == (release,) else (release,)
-            elif release == kids:
-                release = kids
-            evaluate.append((positions[i], order[i], kids, release))
+        self.evaluate_steps = _evaluate_steps(order, operands, positions)
         self.root_step = (positions[-1], None, operands[-1]) if operands[-1] else None
-        del released, operands, positions
         order[-1] = None  # None stands for the root, supplied by the caller
         self._order = order
-        self.evaluate_steps = evaluate
         root_kind = type(root)
         self._root_reads = root_kind.vjp_uses_operands or root_kind.vjp_form == 0
         self._root_kind = root_kind  # the class only: the plan holds no reference to its root
@@ -283,6 +257,40 @@ class Plan:
     def nodes(self, root: Any) -> list:
         """All distinct nodes of ``root`` in topological order, the root last."""
         return self._order[:-1] + [root]
+
+
+def _evaluate_steps(order: list, operands: list, positions: list) -> list:
+    """``(index, node, operand_indices, released)`` for every operation below the root.
+
+    Each step releases the operations' values it reads last (the root's step
+    none: it is the last); the release tuple is the operands tuple itself
+    when they agree, and the empty tuple is shared.
+    """
+    size = len(order)
+    last_use = [-1] * size
+    for i, kids in enumerate(operands):
+        for k in kids:
+            last_use[k] = positions[i]
+    released: list = [None] * size  # step -> an operand's position, or a tuple of them
+    for k, i in enumerate(last_use):
+        if 0 <= i < size - 1 and operands[k]:
+            before = released[i]
+            released[i] = positions[k] if before is None else (
+                (*before, positions[k]) if type(before) is tuple else (before, positions[k]))
+    del last_use
+    steps = []
+    for i, kids in enumerate(operands):
+        if not kids or i == size - 1:
+            continue
+        release = released[i]
+        if release is None:
+            release = ()
+        elif type(release) is not tuple:
+            release = kids if kids == (release,) else (release,)
+        elif release == kids:
+            release = kids
+        steps.append((positions[i], order[i], kids, release))
+    return steps
 
 
 def _ordered(root: Any) -> tuple[list, dict]:

@@ -97,9 +97,6 @@ def _defined_function(op: type) -> Any:
     sympy = _sympy()
     space = _namespace(op)
 
-    def form(self):
-        return op.sympy_form(space, *self.args)
-
     def fdiff(self, argindex=1):
         if op.sympy_derivative is not None:
             # one derivative, or one per operand for operations of several

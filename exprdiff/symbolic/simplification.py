@@ -692,9 +692,13 @@ class _Simplifier:
             return self.number(coef) if top is None else self.scaled(top, coef)
         size = abs(coef)
         p, q = (size.numerator, size.denominator) if _is_fraction(size) else (size, _ONE)
-        top = self.number(p) if top is None else self.scaled(top, p)
-        if coef < 0:  # -x/y and -1/y: the sign on the numerator
-            top = self.number(-p) if isinstance(top, Constant) else self.make(Negate, top)
+        if top is None:  # -1/y: the sign on the number
+            top = self.number(-p if coef < 0 else p)
+        else:  # -x/y: the sign on the numerator (folded into a constant numerator)
+            top = self.scaled(top, p)
+            if coef < 0:
+                top = self.const(-top.value) if isinstance(top, Constant) \
+                    else self.make(Negate, top)
         if q != 1:
             bottom = self.make(Multiply, self.number(q), bottom)
         return self.make(Divide, top, bottom)
