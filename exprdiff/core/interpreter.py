@@ -18,7 +18,7 @@ import numpy as np
 from exprdiff.core.errors import explain_failure, missing_value, not_a_parameter
 from exprdiff.core.gradient_dict import GradientDict
 from exprdiff.core.plan import Plan, backward_step, plan_for
-from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of
+from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of, summed
 
 __all__ = [
     "evaluate", "gradient", "jacobian", "node_gradients", "reverse_pass_steps",
@@ -359,7 +359,7 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
                 if type(grad) is not ndarray or grad.shape != like:
                     grad = fit_to_shape(grad, like)
             elif type(grad) is ndarray:
-                grad = grad.sum()
+                grad = summed(grad)
             previous = grads[k]
             grads[k] = grad if previous is None else previous + grad
 
@@ -424,7 +424,7 @@ def _backpropagate_selected(steps: list, values: list, grads: list, is_operation
                 if type(grad) is not ndarray or grad.shape != like:
                     grad = fit_to_shape(grad, like)
             elif type(grad) is ndarray:
-                grad = grad.sum()
+                grad = summed(grad)
             previous = grads[k]
             grads[k] = grad if previous is None else previous + grad
 

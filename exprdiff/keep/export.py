@@ -36,14 +36,15 @@ from exprdiff.core.values import (
     scalar_or_array,
     select,
     shape_of,
+    summed,
     where_value,
 )
 
 __all__ = ["to_python"]
 
 #: the engine's functions the generated code calls, copied into its source
-_ENGINE_HELPERS = (shape_of, fit_to_shape, fit_shape, fit_mask, scalar_or_array, where_value,
-                   select)
+_ENGINE_HELPERS = (shape_of, fit_to_shape, summed, fit_shape, fit_mask, scalar_or_array,
+                   where_value, select)
 
 #: Python's builtin names: the generated helpers call some (float, type, sorted, ...),
 #: so neither the function nor a leaf's variable may take one
