@@ -392,11 +392,23 @@ def check_finite_differences(case: Case, params, inputs, grads, value_error: flo
                 f"(h/4) and {coarse!r} (h)")
 
 
+def differentiated(expr, params) -> set:
+    """The nodes a derivative passes through: leading to a Parameter and reached from the root
+    through differentiable operations (an operand of a condition, such as sum(p) in
+    where(sum(p) > 0, p, 1), is not: no derivative flows through the condition)."""
+    order = topological_order(expr)
+    leads = nodes_leading_to(order, set(params))
+    reached = {expr}
+    for node in reversed(order):
+        if node in reached and node in leads and type(node).differentiable:
+            reached.update(node.children)
+    return leads & reached
+
+
 def check_symbolic(case: Case, params, inputs, grads, grad_spread, rng) -> None:
     """The evaluated symbolic derivatives agree with the engine (elementwise expressions)."""
     expr = case.expr
-    leads = nodes_leading_to(topological_order(expr), set(case.params))
-    if any(not type(node).elementwise for node in leads):
+    if any(not type(node).elementwise for node in differentiated(expr, case.params)):
         with pytest.raises(NotImplementedError, match="is not an elementwise operation"):
             gradients(expr)
         return
@@ -688,3 +700,15 @@ def test_sympy_reference_is_exact_where_the_value_cancels():
     spread, grad_spread = perturbed_spread(case.expr, params, {}, np.random.default_rng(0))
     assert value == 0.0 and np.all(spread == 0.0)
     check_sympy(case, params, {}, value, grads, spread, grad_spread)
+
+
+def test_symbolic_derivatives_pass_over_operands_of_conditions():
+    """where(sum(p) > 0, p, p) has a symbolic derivative: the sum is only under the condition,
+    which passes no derivative on (the fuzzer expected a refusal there)."""
+    p = Parameter("p")
+    expr = ops.Where(Sum(p) > 0, p, p)
+    assert differentiated(expr, [p]) == {expr, p}
+    check_symbolic(Case(expr, (p,), ()), {p: -1.0}, {}, {p: 1.0}, {p: 0.0},
+                   np.random.default_rng(0))
+    derivative = gradients(expr)[p]
+    assert [derivative({p: value}) for value in (-1.0, 2.0)] == [1.0, 1.0]

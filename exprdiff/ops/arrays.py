@@ -353,6 +353,18 @@ class Sum(_Reduction):
         return _spread(g, x, self.axis, self.keepdims)
 
 
+def mean_along(x, axis, keepdims):
+    """The mean along ``axis``: the sum over the count of elements reduced, the function
+    behind `Mean` (exported code calls it too: ``np.mean`` warns differently of an empty
+    slice).
+
+    >>> float(mean_along(np.array([1.0, 2.0, 6.0]), None, False))
+    3.0
+    """
+    total = np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return total / (np.size(x) // max(np.size(total), 1))
+
+
 class Mean(_Reduction):
     """Mean of the elements along ``axis`` (None: all of them, giving a scalar).
 
@@ -365,13 +377,13 @@ class Mean(_Reduction):
     """
 
     __slots__ = ()
-    numpy_code = "np.mean({0}, axis={axis}, keepdims={keepdims})"
+    numpy_code = "mean_along({0}, {axis}, {keepdims})"
+    numpy_helpers = (mean_along,)
     numpy_functions = (np.mean,)
     method_name = "mean"
 
     def forward(self, x):
-        total = np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)
-        return total / (np.size(x) // max(np.size(total), 1))
+        return mean_along(x, self.axis, self.keepdims)
 
     def vjp(self, g, x, out):
         return _spread(g / (np.size(x) // max(np.size(out), 1)), x, self.axis, self.keepdims)
