@@ -82,8 +82,8 @@ def test_fresh_gradients_are_not_copied():
 
 def test_slices_of_one_gradient_are_handed_out_without_copies_and_stay_independent():
     """Concatenate and Stack hand their operands disjoint slices of one gradient: handed out
-    as they are (no copy), each is still the caller's own, and a slice that overlaps another
-    result, or is given to two Parameters, is copied."""
+    as they are (no copy), and each is still the caller's own: writing one leaves the others
+    and the value alone."""
     import weakref
 
     from exprdiff import Concatenate, Stack
