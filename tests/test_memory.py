@@ -178,3 +178,33 @@ def test_a_first_evaluation_of_a_deep_chain_costs_at_most_300_bytes_per_node():
     for _ in range(100_000):
         h = np.sin(h)
     assert value == h
+
+
+def test_a_gradient_call_releases_the_root_value_its_rules_do_not_read():
+    """grad hands out no value: a root whose rules do not read it has its value released
+    before the reverse pass (whose arrays may then reuse its memory); value_and_gradient keeps
+    it, and both give the same gradient."""
+    import weakref
+
+    from exprdiff import UnaryOp
+
+    alive = []
+
+    class Halve(UnaryOp):
+        vjp_uses_out = False
+
+        def forward(self, x):
+            out = 0.5 * x
+            alive.append(weakref.ref(out))
+            return out
+
+        def vjp(self, g, x, out):
+            alive.append(alive[-1]() is not None)
+            return 0.5 * g
+
+    w = Parameter("w")
+    grads = Halve(w).grad({w: np.ones(3)})
+    assert alive[-1] is False
+    value, same = value_and_gradient(Halve(w), {w: np.ones(3)})
+    assert alive[-1] is True and value.tolist() == [0.5] * 3
+    np.testing.assert_array_equal(grads[w], same[w])

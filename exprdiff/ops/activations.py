@@ -88,7 +88,7 @@ class ReLU(UnaryOp):
     """``relu(x) = max(x, 0)``; its derivative at 0 is 0 (PyTorch's convention)."""
 
     __slots__ = ()
-    vjp_uses_operands = False
+    vjp_uses_out = False  # x > 0 is out > 0, NaN included; the value can then be released
     latex_template = r"\operatorname{ReLU}\left(#1\right)"
     numpy_code = "np.maximum({0}, 0.0)"
     method_name = "relu"
@@ -98,7 +98,7 @@ class ReLU(UnaryOp):
         return np.maximum(x, 0.0)
 
     def vjp(self, g, x, out):
-        return select(out > 0, g)  # 1 where x > 0, else 0
+        return select(x > 0, g)  # 1 where x > 0, else 0
 
     @staticmethod
     def sympy_form(sp, x):
