@@ -191,3 +191,31 @@ def test_gelu_is_the_tanh_approximation_within_5e_4_of_the_exact_one():
         torch.tensor(x), approximate="tanh").numpy(), rtol=1e-14, atol=16 * 8 * 2.2e-16)
     np.testing.assert_allclose(exprdiff.GELU(a).grad({a: x})[a], tensor.grad.numpy(),
                                rtol=1e-13, atol=16 * 8 * 2.2e-16)
+
+
+def test_var_and_std_of_equal_elements_are_zero_where_the_mean_rounds():
+    """np.mean([-0.2] * 3) is an ulp off -0.2, so np.var gives 7.7e-34 and PyTorch's std 2.8e-17
+    with slopes 1/3; exprdiff's corrected two-pass centring gives exactly 0 and Std's
+    documented slope 0, on every axis and in exported code (found by the differential fuzzer
+    against JAX and central differences)."""
+    from exprdiff import to_python
+
+    flat = np.full(3, -0.2)
+    assert np.var(flat) > 0  # the plain form's rounding
+    for op in (exprdiff.Var, exprdiff.Std):
+        assert op(a)({a: flat}) == 0.0
+        assert op(a).grad({a: flat})[a].tolist() == [0.0] * 3
+    rows = np.array([[-0.2, -0.2, -0.2], [1.0, 2.0, 4.0]])
+    np.testing.assert_array_equal(exprdiff.Std(a, axis=1)({a: rows}), [0.0, np.std(rows[1])])
+    np.testing.assert_allclose(exprdiff.Var(a, axis=1, ddof=1)({a: rows})[1],
+                               np.var(rows[1], ddof=1), rtol=1e-15)
+    namespace: dict = {}
+    exec(to_python(exprdiff.Std(a, axis=1)), namespace)
+    np.testing.assert_array_equal(namespace["model"](a=rows), exprdiff.Std(a, axis=1)({a: rows}))
+    assert np.var(flat) == pytest.approx(7.7e-34, rel=1e-2)
+    torch = pytest.importorskip("torch")
+    tensor = torch.tensor(flat, requires_grad=True)
+    spread = torch.std(tensor, unbiased=False)
+    spread.backward()
+    assert spread.item() == pytest.approx(2.8e-17, rel=1e-2)
+    np.testing.assert_allclose(tensor.grad.numpy(), [1 / 3] * 3)

@@ -128,6 +128,35 @@ def _count(x: np.ndarray, axis) -> int:
     return int(np.prod([x.shape[a] for a in ((axis,) if type(axis) is int else axis)]))
 
 
+def centred(x, axis):
+    """``x`` minus its mean along ``axis`` (None: every element), the mean corrected by the
+    mean of the differences (the corrected two-pass algorithm): exactly 0 where a slice's
+    elements are all equal, where the plain mean may be an ulp off (``[-0.2] * 3``).
+
+    >>> centred(np.array([-0.2, -0.2, -0.2]), None).tolist()
+    [0.0, 0.0, 0.0]
+    """
+    total = np.add.reduce(x, axis=axis, keepdims=True)
+    count = np.size(x) // max(np.size(total), 1)
+    differences = x - total / count
+    return differences - np.add.reduce(differences, axis=axis, keepdims=True) / count
+
+
+def variance(x, axis, ddof, keepdims):
+    """The variance along ``axis``, ``sum(centred**2) / max(n - ddof, 0)``, the function
+    behind `Var` and `Std` (exported code calls it too): `numpy.var`'s value, but exactly 0
+    for a slice of equal elements (see `centred`).
+
+    >>> float(variance(np.array([1.0, 3.0]), None, 0, False))
+    1.0
+    """
+    squares = centred(x, axis)
+    squares = np.multiply(squares, squares, out=squares) if type(squares) is np.ndarray \
+        else squares * squares
+    total = np.add.reduce(squares, axis=axis, keepdims=keepdims)
+    return total / max(np.size(x) // max(np.size(total), 1) - ddof, 0)
+
+
 def _ddof_setting(op: str, ddof: object) -> int:
     if isinstance(ddof, bool) or not isinstance(ddof, numbers.Integral) or ddof < 0:
         raise TypeError(f"{op}: ddof must be an int >= 0, got {ddof!r}")
@@ -135,7 +164,8 @@ def _ddof_setting(op: str, ddof: object) -> int:
 
 
 class Var(_Reduction):
-    """The variance along ``axis``, ``sum((x - mean)**2) / (n - ddof)`` (`numpy.var`).
+    """The variance along ``axis``, ``sum((x - mean)**2) / (n - ddof)`` (`numpy.var`), centred
+    by the corrected two-pass algorithm (`centred`): exactly 0 for a slice of equal elements.
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
@@ -145,7 +175,8 @@ class Var(_Reduction):
 
     __slots__ = ("ddof",)
     settings = ("axis", "ddof", "keepdims")
-    numpy_code = "np.var({0}, axis={axis}, ddof={ddof}, keepdims={keepdims})"
+    numpy_code = "variance({0}, {axis}, {ddof}, {keepdims})"
+    numpy_helpers = (centred, variance)
     numpy_functions = (np.var,)
     vjp_uses_out = False
 
@@ -163,14 +194,14 @@ class Var(_Reduction):
         return cls(a, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def forward(self, x):
-        return np.var(x, axis=self.axis, ddof=self.ddof, keepdims=self.keepdims)
+        return variance(x, self.axis, self.ddof, self.keepdims)
 
     def vjp(self, g, x, out):
         if type(x) is not np.ndarray:
             return 0 * g * x  # the variance of one number is 0 (or NaN for ddof >= 1)
-        centred = x - np.mean(x, axis=self.axis, keepdims=True)
+        differences = centred(x, self.axis)
         scale = 2.0 / (_count(x, self.axis) - self.ddof)
-        return _spread(g, x, self.axis, self.keepdims) * centred * scale
+        return _spread(g, x, self.axis, self.keepdims) * differences * scale
 
 
 class Std(Var):
@@ -184,17 +215,18 @@ class Std(Var):
     """
 
     __slots__ = ()
-    numpy_code = "np.std({0}, axis={axis}, ddof={ddof}, keepdims={keepdims})"
+    numpy_code = "np.sqrt(variance({0}, {axis}, {ddof}, {keepdims}))"
+    numpy_helpers = (centred, variance)
     numpy_functions = (np.std,)
     vjp_uses_out = True
 
     def forward(self, x):
-        return np.std(x, axis=self.axis, ddof=self.ddof, keepdims=self.keepdims)
+        return np.sqrt(variance(x, self.axis, self.ddof, self.keepdims))
 
     def vjp(self, g, x, out):
         if type(x) is not np.ndarray:
             return 0 * g * x
-        centred = x - np.mean(x, axis=self.axis, keepdims=True)
+        differences = centred(x, self.axis)
         spread = self.kept(out, x)
         scale = np.where(spread > 0, spread * (_count(x, self.axis) - self.ddof), np.inf)
-        return _spread(g, x, self.axis, self.keepdims) * (centred / scale)
+        return _spread(g, x, self.axis, self.keepdims) * (differences / scale)
