@@ -139,7 +139,10 @@ def centred(x, axis):
     total = np.add.reduce(x, axis=axis, keepdims=True)
     count = np.size(x) // max(np.size(total), 1)
     differences = x - total / count
-    return differences - np.add.reduce(differences, axis=axis, keepdims=True) / count
+    correction = np.add.reduce(differences, axis=axis, keepdims=True) / count
+    if type(differences) is np.ndarray:
+        return np.subtract(differences, correction, out=differences)
+    return differences - correction
 
 
 def variance(x, axis, ddof, keepdims):
