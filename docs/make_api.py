@@ -54,12 +54,16 @@ def entry(name: str, obj: object) -> str:
 
 
 def _operands(op: type) -> list[str]:
-    return ["x"] if issubclass(op, exprdiff.UnaryOp) else ["a", "b"]
+    """The operand names the table writes: ``x``; ``a``, ``b``; ``c``, ``a``, ``b`` (a where);
+    ``a``, ``b``, ``…`` for any number."""
+    return {1: ["x"], 2: ["a", "b"], 3: ["c", "a", "b"]}.get(op.arity, ["a", "b", "…"])
 
 
 def text_form(op: type) -> str:
     """How the operation prints on operands ``x`` or ``a``, ``b``: ``a + b``, ``sum(x, axis=…)``."""
     operands = _operands(op)
+    if op.subscript:
+        return "x[key]"
     if op.symbol and len(operands) == 1:
         return op.symbol + "x"
     if op.symbol:
@@ -70,6 +74,8 @@ def text_form(op: type) -> str:
 def latex_form(op: type) -> str:
     """The class's LaTeX form on the same operands."""
     operands = _operands(op)
+    if op.subscript:
+        return r"x\left[\mathrm{key}\right]"
     template = template_of(op, len(operands))
     for i, operand in enumerate(operands):
         template = template.replace(f"#{i + 1}", operand)
@@ -80,18 +86,24 @@ def numpy_form(op: type) -> str:
     """The NumPy code `to_python` writes for it."""
     operands = _operands(op)
     if op.numpy_code is not None:
-        return op.numpy_code.format(*operands, **{key: key for key in op.settings})
+        return op.numpy_code.format(*operands, operands=", ".join(operands),
+                                    **{key: key for key in op.settings})
     return f"np.{op.ufunc.__name__}({', '.join(operands)})"
 
 
 def sympy_form(op: type) -> str:
     """Its SymPy counterpart: SymPy's function, a function exprdiff defines, or a form."""
-    if op.settings or not op.elementwise:
+    if not op.elementwise or (op.settings and op.sympy_form is None):
         return "—"
     if op.sympy_name is None:
         import sympy
 
-        return f"`{op.sympy_form(sympy, *map(sympy.Symbol, _operands(op)))}`"
+        operands = list(map(sympy.Symbol, _operands(op)))
+        settings = {key: sympy.Symbol(key) for key in op.settings}
+        note = ""
+        if op.arity == 3:  # a where: its condition is a relation
+            operands[0], note = operands[0] > 0, " (for the condition `c > 0`)"
+        return _cell(str(op.sympy_form(sympy, *operands, **settings))) + note
     return f"`{op.sympy_name}`" + (" (defined by exprdiff)" if op.sympy_form else "")
 
 

@@ -11,11 +11,12 @@
 from exprdiff import ops
 from exprdiff._version import __version__ as __version__
 from exprdiff.core.errors import MissingValueError
-from exprdiff.core.interpreter import node_gradients, value_and_gradient
+from exprdiff.core.interpreter import jacobian, node_gradients, value_and_gradient
 from exprdiff.core.nodes import (
     BinaryOp,
     Constant,
     Input,
+    NaryOp,
     Node,
     Parameter,
     UnaryOp,
@@ -35,7 +36,17 @@ from exprdiff.ops.activations import *  # noqa: F403
 from exprdiff.ops.arithmetic import *  # noqa: F403
 from exprdiff.ops.arrays import *  # noqa: F403
 from exprdiff.ops.clip import *  # noqa: F403
+from exprdiff.ops.conditions import *  # noqa: F403
 from exprdiff.ops.elementary import *  # noqa: F403
+from exprdiff.ops.hyperbolic import *  # noqa: F403
+from exprdiff.ops.indexing import *  # noqa: F403
+from exprdiff.ops.logarithmic import *  # noqa: F403
+from exprdiff.ops.powers import *  # noqa: F403
+from exprdiff.ops.reductions import *  # noqa: F403
+from exprdiff.ops.rounding import *  # noqa: F403
+from exprdiff.ops.selection import *  # noqa: F403
+from exprdiff.ops.shaping import *  # noqa: F403
+from exprdiff.ops.trigonometric import *  # noqa: F403
 from exprdiff.show.backprop import BackpropStep, backprop_steps
 from exprdiff.show.dot import render, to_dot
 from exprdiff.show.graph_frames import backprop_frames
@@ -69,6 +80,7 @@ __all__ = [
     "Input",
     "MissingValueError",
     "Momentum",
+    "NaryOp",
     "Newton",
     "NewtonResult",
     "Node",
@@ -89,6 +101,7 @@ __all__ = [
     "gradients",
     "hessian",
     "hessian_function",
+    "jacobian",
     "load",
     "newton",
     "node_gradients",

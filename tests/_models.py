@@ -7,7 +7,17 @@ import functools
 import numpy as np
 from op_table import TABLE
 
-from exprdiff import Input, Log, Parameter, Sigmoid, Tanh, UnaryOp, optimize, topological_order
+from exprdiff import (
+    Input,
+    Log,
+    Parameter,
+    Sigmoid,
+    Tanh,
+    UnaryOp,
+    Where,
+    optimize,
+    topological_order,
+)
 from exprdiff.gates import gate_data, gate_loss, two_layer_network
 
 
@@ -58,21 +68,22 @@ W_X_RANGE = (0.0, 6.5)
 def every_op() -> list[tuple[str, object, dict, dict]]:
     """``(name, expr, params, inputs)`` using each operation of the op table once.
 
-    Each operand is ``w*x`` (the second ``0.5*w + x``) mapped into the op's
-    domain from the table: for every ``w`` and ``x`` in ``(0, 2.5]`` the
-    operands stay where the op is defined and smooth.  The operations with
-    settings (`Clip`) are left out: `to_sympy` does not take them; they and the
-    array operations are tested in tests/test_arrays.py and
-    tests/test_array_bridges.py.
+    Each operand is ``w*x`` (the second ``0.5*w + x``, the third ``w + 0.5*x``)
+    mapped into the op's domain from the table: for every ``w`` and ``x`` in
+    ``(0, 2.5]`` the operands stay where the op is defined and smooth.  A
+    condition (boolean values) is taken through a `Where` choosing between the
+    first two operands, so that every case has a numeric value; the array
+    operations are tested in tests/test_arrays.py and tests/test_array_bridges.py.
     """
     w, x = Parameter("w"), Input("x")
     cases = []
-    for name, (build, _, domains) in TABLE.items():
+    for name, row in TABLE.items():
         operands = [domain.place(value, *W_X_RANGE)
-                    for domain, value in zip(domains, [w * x, 0.5 * w + x])]
-        expr = build(*operands)
-        if not expr.settings:
-            cases.append((name, expr, {w: 0.7}, {x: 1.3}))
+                    for domain, value in zip(row.domains, [w * x, 0.5 * w + x, w + 0.5 * x])]
+        expr = row.build(*operands)
+        if row.condition:
+            expr = Where(expr, w * x, 0.5 * w + x)
+        cases.append((name, expr, {w: 0.7}, {x: 1.3}))
     return cases
 
 

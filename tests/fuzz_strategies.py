@@ -156,6 +156,112 @@ def _class_score(draw, operands, probes, labels):
     labels[label] = (shape[:-1], shape[-1])
     return ClassScore(operands[0], label)
 
+def _with_setting(cls, name: str, choices: list):
+    def build(draw, operands, probes, labels):
+        return cls(operands[0], **{name: draw(st.sampled_from(choices))})
+    return build
+
+
+def _condition(draw, operands, probes, labels):
+    """A condition over the operands, taken through the where it is for (conditions are used
+    only by where, &, |, ~).  Thresholds are 0 and ±0.1, which moderate points (magnitudes
+    0.2 to 3) never reach: a where's kink, unlike a clip's, has no central-difference slope."""
+    a, b = operands[0], operands[1]
+    kind = draw(st.sampled_from([">", ">=", "<", "<=", "&", "|", "~", "isnan"]))
+    condition = {
+        ">": lambda: a > b, ">=": lambda: a >= b, "<": lambda: a < b, "<=": lambda: a <= b,
+        "&": lambda: (a > 0) & (b < 0.1), "|": lambda: (a > -0.1) | (b < 0), "~": lambda: ~(a > b),
+        "isnan": lambda: exprdiff.ops.Isnan(a) | (b > 0),
+    }[kind]()
+    # a + 0.37, not a: where(a > b, a, b) is max(a, b), whose corner at a = b central
+    # differences would see as a slope of 1/2 (a jump they see as a jump)
+    return exprdiff.ops.Where(condition, a + 0.37, b)
+
+
+def _where(draw, operands, probes, labels):
+    condition = operands[0] > draw(st.sampled_from([0.0, 0.1, -0.1]))  # see _condition
+    return exprdiff.ops.Where(condition, operands[1], operands[2])
+
+
+def _kept_reduction(cls, **more):
+    def build(draw, operands, probes, labels):
+        settings = {key: draw(st.sampled_from(values)) for key, values in more.items()}
+        axis = _axis(draw, np.ndim(probes[0]))
+        if settings.get("ddof"):  # ddof 1 only over slices of two or more (NumPy warns else)
+            shape = np.shape(probes[0])
+            axes = range(len(shape)) if axis is None else (axis,) if type(axis) is int else axis
+            if int(np.prod([shape[a] for a in axes])) < 2:
+                settings["ddof"] = 0
+        return cls(operands[0], axis=axis, keepdims=draw(st.booleans()), **settings)
+    return build
+
+
+def _untied(node, probe):
+    """``node`` plus a small ramp over its elements: moderate points often repeat a value, and
+    at a tie max and min share the gradient evenly (PyTorch's amax), where central
+    differences see the mean of the one-sided slopes."""
+    shape = np.shape(probe)
+    if not shape:
+        return node
+    return node + Constant(0.0173 * np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape))
+
+
+def _extreme(cls):
+    def build(draw, operands, probes, labels):
+        return cls(_untied(operands[0], probes[0]), axis=_axis(draw, np.ndim(probes[0])),
+                   keepdims=draw(st.booleans()))
+    return build
+
+
+def _fmax_like(cls):
+    def build(draw, operands, probes, labels):
+        # a tie goes wholly to a (PyTorch): b moved off the values a moderate point repeats
+        return cls(operands[0], operands[1] + 0.0173)
+    return build
+
+
+def _reshape(draw, operands, probes, labels):
+    shape = np.shape(probes[0])
+    size = int(np.prod(shape))
+    target = draw(st.sampled_from([(-1,), (1, -1), (size, 1), shape[::-1] if shape else (1,)]))
+    return exprdiff.ops.Reshape(operands[0], target)
+
+
+def _expand_dims(draw, operands, probes, labels):
+    ndim = np.ndim(probes[0])
+    return exprdiff.ops.ExpandDims(operands[0], draw(st.integers(-ndim - 1, ndim)))
+
+
+def _squeeze(draw, operands, probes, labels):
+    return exprdiff.ops.Squeeze(exprdiff.ops.ExpandDims(operands[0], 0))
+
+
+def _broadcast_to(draw, operands, probes, labels):
+    return exprdiff.ops.BroadcastTo(operands[0], draw(st.sampled_from([(2, 3), (4, 2, 3), (3,)])))
+
+
+def _joined(cls):
+    def build(draw, operands, probes, labels):
+        shapes = {np.shape(p) for p in probes}
+        if len(shapes) > 1 or not all(np.ndim(p) for p in probes) and cls is exprdiff.ops.Concatenate:
+            return None
+        ndim = np.ndim(probes[0]) + (cls is exprdiff.ops.Stack)
+        axis = draw(st.integers(-ndim, ndim - 1)) if ndim else 0
+        return cls(*operands, axis=axis)
+    return build
+
+
+def _index(draw, operands, probes, labels):
+    shape = np.shape(probes[0])
+    if not shape:
+        return None
+    key = draw(st.sampled_from([0, -1, slice(None, None, -1), [0, -1, 0], slice(1, None),
+                                (Ellipsis, 0), "mask"]))
+    if key == "mask":
+        key = np.array(draw(st.lists(st.booleans(), min_size=shape[0], max_size=shape[0])))
+    return operands[0][key]
+
+
 def builtin_operations() -> list[type]:
     """The operation classes exprdiff exports (the fuzzer must know every one)."""
     return [getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__]
@@ -189,6 +295,30 @@ OP_TABLE: dict[type, Row] = {
     Softmax: Row(1, ("any",), _reduction(Softmax, default_last=True)),
     Transpose: Row(1, ("any",), _transpose),
     ClassScore: Row(2, ("any", "any"), _class_score),
+    # issue 12's operations that the op test table alone cannot describe: settings, conditions
+    # (each taken through a where), three operands, the array operations
+    exprdiff.ops.Round: Row(1, ("any",), _with_setting(exprdiff.ops.Round, "decimals", [0, 1, -1])),
+    exprdiff.ops.LeakyReLU: Row(1, ("any",), _with_setting(exprdiff.ops.LeakyReLU, "slope",
+                                                           [0.01, 0.2, -0.5, 2.0])),
+    exprdiff.ops.ELU: Row(1, ("any",), _with_setting(exprdiff.ops.ELU, "alpha", [1.0, 0.5, 2.0])),
+    exprdiff.ops.Where: Row(3, ("any", "any", "any"), _where),
+    **{getattr(exprdiff.ops, name): Row(2, ("any", "any"), _condition) for name in (
+        "Greater", "GreaterEqual", "Less", "LessEqual", "LogicalAnd", "LogicalOr", "LogicalNot",
+        "Isnan")},
+    exprdiff.ops.Max: Row(1, ("any",), _extreme(exprdiff.ops.Max)),
+    exprdiff.ops.Min: Row(1, ("any",), _extreme(exprdiff.ops.Min)),
+    exprdiff.ops.Fmax: Row(2, ("any", "any"), _fmax_like(exprdiff.ops.Fmax)),
+    exprdiff.ops.Fmin: Row(2, ("any", "any"), _fmax_like(exprdiff.ops.Fmin)),
+    exprdiff.ops.Prod: Row(1, ("moderate",), _kept_reduction(exprdiff.ops.Prod)),
+    exprdiff.ops.Var: Row(1, ("any",), _kept_reduction(exprdiff.ops.Var, ddof=[0, 1])),
+    exprdiff.ops.Std: Row(1, ("any",), _kept_reduction(exprdiff.ops.Std, ddof=[0, 1])),
+    exprdiff.ops.Reshape: Row(1, ("any",), _reshape),
+    exprdiff.ops.ExpandDims: Row(1, ("any",), _expand_dims),
+    exprdiff.ops.Squeeze: Row(1, ("any",), _squeeze),
+    exprdiff.ops.BroadcastTo: Row(1, ("any",), _broadcast_to),
+    exprdiff.ops.Concatenate: Row(2, ("any", "any"), _joined(exprdiff.ops.Concatenate)),
+    exprdiff.ops.Stack: Row(2, ("any", "any"), _joined(exprdiff.ops.Stack)),
+    exprdiff.ops.Index: Row(1, ("any",), _index),
 }
 
 

@@ -178,15 +178,19 @@ def test_axis_setting_is_stored_json_friendly():
     assert Sum(w, axis=[0, 1]).axis == (0, 1)
     assert Mean(w, axis=np.int64(1)).axis == 1
     assert Sum(w).axis is None and LogSumExp(w).axis == -1 and Softmax(w).axis == -1
-    assert Sum.settings == ("axis",) and Transpose.settings == ("axes",)
+    assert Sum.settings == ("axis", "keepdims") and Transpose.settings == ("axes",)
     assert str(Mean(w, axis=0)) == "mean(w, axis=0)"
     with pytest.raises(AttributeError, match="immutable"):
         Sum(w).axis = 1
 
 
 def test_array_ops_are_not_elementwise():
-    """The array operations, all tested here, are exactly the non-elementwise ones exported."""
-    arrays = {MatMul, Sum, Mean, SumOfSquares, Transpose, LogSumExp, Softmax, ClassScore}
+    """The array operations, tested here and in test_shaping.py (reductions, reshaping,
+    joining, indexing), are exactly the non-elementwise ones exported."""
+    arrays = {MatMul, Sum, Mean, SumOfSquares, Transpose, LogSumExp, Softmax, ClassScore,
+              *(getattr(exprdiff.ops, name) for name in (
+                  "Max", "Min", "Prod", "Var", "Std", "Reshape", "ExpandDims", "Squeeze",
+                  "BroadcastTo", "Concatenate", "Stack", "Index"))}
     exported = {getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__}
     assert {op for op in exported if not op.elementwise} == arrays
     assert Clip.elementwise is True

@@ -10,6 +10,7 @@ from exprdiff import (
     Parameter,
     Sigmoid,
     UnaryOp,
+    Where,
     check_grads,
 )
 from exprdiff.symbolic.checking import ParameterCheck
@@ -23,11 +24,15 @@ BATCH = {x: np.array([0.2, 0.5, 0.9])}
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_every_op_agrees_three_ways_to_second_order(name):
     """Reverse mode, symbolic and finite differences agree (first and second order) per op."""
-    build, _, domains = TABLE[name]
-    # w*x + b and v*x + c lie in 0.6 .. 2.4 over the batch: mapped into each operand's domain
-    operands = [domain.place(value, 0.6, 2.4) for domain, value in zip(domains, [w * x + b, v * x + c])]
+    row = TABLE[name]
+    # w*x + b, v*x + c and w + v*x lie in 0.6 .. 2.4 over the batch: mapped into each domain
+    values = [w * x + b, v * x + c, w + v * x]
+    operands = [domain.place(value, 0.6, 2.4) for domain, value in zip(row.domains, values)]
     params = {w: 1.3, b: 0.4, v: -0.7, c: 1.9}
-    check = check_grads(build(*operands), params, BATCH)
+    expr = row.build(*operands)
+    if row.condition:  # boolean values: taken through the where they choose in
+        expr = Where(expr, operands[0] * w, v * x)
+    check = check_grads(expr, params, BATCH)
     check.assert_ok()
     assert check.parameters and all(p.second_order is not None for p in check.parameters)
 

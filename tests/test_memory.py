@@ -6,31 +6,39 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_table import TABLE, example
 
 import exprdiff.ops
 from exprdiff import Exp, Input, Parameter, Tanh
 from exprdiff.core.interpreter import value_and_gradient, values_and_adjoints
-from exprdiff.core.nodes import BinaryOp
 from exprdiff.symbolic.finite_differences import numeric_grad
 
 OPERATIONS = [getattr(exprdiff.ops, name) for name in exprdiff.ops.__all__]
 RNG = np.random.default_rng(3)
 
 
-def _operands(op):
-    """Valid operand values for one instance of each operation (positive, away from kinks)."""
+def _operands(op, node):
+    """Valid operand values for the example node of each operation (in its domain)."""
     if op is exprdiff.ops.MatMul:
         return (RNG.uniform(0.5, 1.5, (3, 4)), RNG.uniform(0.5, 1.5, (4, 2)))
     if op is exprdiff.ops.ClassScore:
         return (RNG.uniform(0.5, 1.5, (3, 4)), np.eye(4)[[0, 2, 1]])
-    if issubclass(op, BinaryOp):
-        return (RNG.uniform(0.5, 1.5, (3, 4)), RNG.uniform(0.5, 1.5, (3, 4)))
-    return (RNG.uniform(0.2, 0.8, (3, 4)),)
+    if op is exprdiff.ops.BroadcastTo:
+        return (RNG.uniform(0.5, 1.5, (3,)),)
+    row = TABLE.get(op.__name__)
+    values = []
+    for slot, child in enumerate(node.children):
+        if not type(child).differentiable:  # a condition operand: booleans
+            values.append(RNG.uniform(size=(3, 4)) > 0.5)
+        elif row is not None:
+            values.append(row.domains[slot].sample(RNG, (3, 4)))
+        else:
+            values.append(RNG.uniform(0.5, 1.5, (3, 4)))
+    return tuple(values)
 
 
 def _instance(op):
-    children = [Parameter(f"p{i}") for i in range(2 if issubclass(op, BinaryOp) else 1)]
-    return op(*children, 0.1, 0.9) if op is exprdiff.ops.Clip else op(*children)
+    return example(op, *(Parameter(f"p{i}") for i in range(3)))
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.__name__)
@@ -38,7 +46,7 @@ def test_flags_say_what_the_rules_read(op):
     """An operation that says its rules do not read out (or its operands) gives the same
     gradient when they are replaced by their shapes, as the engine does when it frees them."""
     node = _instance(op)
-    operands = _operands(op)
+    operands = _operands(op, node)
     out = node.forward(*operands)
     g = np.ones(np.shape(out)) * 0.7
     for slot in range(len(operands)):
@@ -170,3 +178,33 @@ def test_a_first_evaluation_of_a_deep_chain_costs_at_most_300_bytes_per_node():
     for _ in range(100_000):
         h = np.sin(h)
     assert value == h
+
+
+def test_a_gradient_call_releases_the_root_value_its_rules_do_not_read():
+    """grad hands out no value: a root whose rules do not read it has its value released
+    before the reverse pass (whose arrays may then reuse its memory); value_and_gradient keeps
+    it, and both give the same gradient."""
+    import weakref
+
+    from exprdiff import UnaryOp
+
+    alive = []
+
+    class Halve(UnaryOp):
+        vjp_uses_out = False
+
+        def forward(self, x):
+            out = 0.5 * x
+            alive.append(weakref.ref(out))
+            return out
+
+        def vjp(self, g, x, out):
+            alive.append(alive[-1]() is not None)
+            return 0.5 * g
+
+    w = Parameter("w")
+    grads = Halve(w).grad({w: np.ones(3)})
+    assert alive[-1] is False
+    value, same = value_and_gradient(Halve(w), {w: np.ones(3)})
+    assert alive[-1] is True and value.tolist() == [0.5] * 3
+    np.testing.assert_array_equal(grads[w], same[w])

@@ -139,14 +139,45 @@ class TestIdentity:
         x = Input("x")
         assert (x + 1 == x + 1) is False
 
-    @pytest.mark.parametrize("compare", [
-        lambda a, b: a < b, lambda a, b: a <= b, lambda a, b: a > b, lambda a, b: a >= b,
-        lambda a, b: 1.0 < a, lambda a, b: np.float64(1.0) > a,
+    @pytest.mark.parametrize("compare, text, value", [
+        (lambda a, b: a < b, "a < b", True), (lambda a, b: a <= b, "a <= b", True),
+        (lambda a, b: a > b, "a > b", False), (lambda a, b: a >= b, "a >= b", False),
+        (lambda a, b: 1.0 < a, "a > 1", False), (lambda a, b: np.float64(1.0) > a, "1 > a", True),
+        (lambda a, b: np.less_equal(a, b), "a <= b", True),
     ])
-    def test_ordering_raises(self, compare):
-        """Ordering comparisons raise TypeError saying to compare values instead."""
-        with pytest.raises(TypeError, match="cannot be ordered"):
-            compare(Parameter("a"), Parameter("b"))
+    def test_ordering_builds_conditions(self, compare, text, value):
+        """<, <=, >, >= build condition nodes (SymPy's relationals), also with a number or a
+        NumPy scalar on the left; they evaluate to booleans."""
+        a, b = Parameter("a"), Parameter("b")
+        condition = compare(a, b)
+        assert str(condition) == text and not type(condition).differentiable
+        assert condition({a: 0.5, b: 2.0}) is value
+        assert condition({a: np.array([0.5, 3.0]), b: 2.0}).tolist() == [value, not value]
+
+    @pytest.mark.parametrize("use", [
+        bool, lambda c: not c, lambda c: c and 1, lambda c: c or 1,
+        lambda c: 1 if c else 0,
+    ])
+    def test_the_truth_value_of_a_node_raises(self, use):
+        """bool() of any node (a condition too) raises TypeError: its truth value is only known
+        once it is evaluated, so `if a < b:` and `sorted(nodes)` fail loudly."""
+        a, b = Parameter("a"), Parameter("b")
+        for node in (a < b, a + b, a):
+            with pytest.raises(TypeError, match="truth value of an expression is only known "
+                                                "once it is evaluated"):
+                use(node)
+        with pytest.raises(TypeError, match="truth value"):
+            sorted([a, b])
+        with pytest.raises(TypeError, match="is a condition"):  # comparing truth values
+            sorted([a < b, a > b])
+
+    def test_iterating_a_node_raises(self):
+        """A node can be indexed, but not iterated: its length is known only once evaluated."""
+        x = Input("x")
+        with pytest.raises(TypeError, match="cannot be iterated: the length of x"):
+            list(x)
+        with pytest.raises(TypeError, match="cannot be iterated"):
+            first, second = x
 
 
 class TestStructure:

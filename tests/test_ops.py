@@ -1,4 +1,9 @@
-"""Every operation's value and derivative rule, checked against NumPy and central differences."""
+"""Every operation's value and derivative rule, checked against NumPy, central differences and
+JAX (float64, when installed), to the second derivative, on one sample and on batches.
+
+The points come from each op's domain in the op table (tests/op_table.py), its ends included
+(a thousandth of the width inside): ±1 for arcsin, -1 for log1p, 1 for arccosh.
+"""
 
 import warnings
 
@@ -9,6 +14,17 @@ from op_table import TABLE
 from exprdiff import Abs, Arcsin, Input, Parameter, ReLU, Sigmoid, Sign, Softplus, diff
 from exprdiff.ops import BUILTIN_OPS
 from exprdiff.symbolic.finite_differences import numeric_grad
+
+SMOOTH_ROWS = sorted(name for name, row in TABLE.items() if not row.condition)
+JAX_ROWS = sorted(name for name, row in TABLE.items() if row.jax is not None)
+
+
+@pytest.fixture(scope="module")
+def jax():
+    """JAX in float64, or a skip when it is not installed."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
 
 
 def test_every_operation_has_a_row():
@@ -25,20 +41,29 @@ def _points(domains, rng, count=5):
     return ends + [[d.sample(rng) for d in domains] for _ in range(count)]
 
 
+def _setup(name):
+    row = TABLE[name]
+    params = [Parameter(f"p{i}") for i in range(len(row.domains))]
+    return row, params, row.build(*params)
+
+
 @pytest.mark.parametrize("name", sorted(TABLE))
 class TestEveryOperation:
     """Values match NumPy and gradients match central differences, scalar and batched."""
 
     def test_scalar_value_and_gradient(self, name):
         """On scalar parameters, at the domain's ends and inside, value and grad are NumPy's
-        and central differences'."""
-        build, reference, domains = TABLE[name]
+        and central differences' (a condition's gradient is exactly 0)."""
+        row, params, expr = _setup(name)
         rng = np.random.default_rng(0)
-        params = [Parameter(f"p{i}") for i in range(len(domains))]
-        expr = build(*params)
-        for values in _points(domains, rng):
+        for values in _points(row.domains, rng):
             bound = dict(zip(params, values))
-            assert expr(bound) == pytest.approx(reference(*values), rel=1e-12, abs=1e-15)
+            value = expr(bound)
+            if row.condition:
+                assert type(value) is bool and value == bool(row.reference(*values))
+                assert expr.grad(bound) == {p: 0.0 for p in params}
+                continue
+            assert value == pytest.approx(row.reference(*values), rel=1e-12, abs=1e-15)
             exact, numeric = expr.grad(bound), numeric_grad(expr, bound)
             for p in params:
                 assert type(exact[p]) is float
@@ -46,18 +71,19 @@ class TestEveryOperation:
 
     def test_batched_gradient_is_the_sum_over_the_batch(self, name):
         """With a batch of inputs beside scalar parameters, grad is the sum of per-sample grads."""
-        build, reference, domains = TABLE[name]
+        row, params, _ = _setup(name)
         rng = np.random.default_rng(1)
-        params = [Parameter(f"p{i}") for i in range(len(domains))]
         batch = Input("batch")
         # the first operand varies over a batch of 6 samples: p0 * batch
-        expr = build(params[0] * batch, *params[1:])
-        values = [d.sample(rng) for d in domains]
+        expr = row.build(params[0] * batch, *params[1:])
+        values = [d.sample(rng) for d in row.domains]
         samples = rng.uniform(0.5, 1.0, size=6)
         bound = dict(zip(params, values))
         out = expr(bound, {batch: samples})
-        expected = reference(values[0] * samples, *values[1:])
+        expected = row.reference(values[0] * samples, *values[1:])
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
+        if row.condition:
+            return
         exact = expr.grad(bound, {batch: samples})
         numeric = numeric_grad(expr, bound, {batch: samples})
         per_sample = [expr.grad(bound, {batch: s}) for s in samples]
@@ -67,15 +93,77 @@ class TestEveryOperation:
 
     def test_array_parameter_gradient(self, name):
         """Array-valued parameters get array gradients of their own shape."""
-        build, _, domains = TABLE[name]
+        row, params, expr = _setup(name)
         rng = np.random.default_rng(2)
-        params = [Parameter(f"p{i}") for i in range(len(domains))]
-        expr = build(*params)
-        bound = dict(zip(params, [d.sample(rng, (2, 3)) for d in domains]))
+        bound = dict(zip(params, [d.sample(rng, (2, 3)) for d in row.domains]))
         exact, numeric = expr.grad(bound), numeric_grad(expr, bound)
         for p in params:
             assert exact[p].shape == (2, 3)
             np.testing.assert_allclose(exact[p], numeric[p], rtol=1e-6, atol=1e-8)
+
+    def test_one_sample_is_a_one_element_batch(self, name):
+        """A scalar and a one-element batch give the same bits, value and gradient, and the same
+        warnings (every path has one semantics)."""
+        row, params, expr = _setup(name)
+        rng = np.random.default_rng(3)
+        for values in _points(row.domains, rng, count=2):
+            scalar, batch = dict(zip(params, values)), {p: np.array([v]) for p, v in zip(params, values)}
+            with warnings.catch_warnings(record=True) as scalar_warnings:
+                warnings.simplefilter("always")
+                value, grads = expr(scalar), expr.grad(scalar)
+            with warnings.catch_warnings(record=True) as batch_warnings:
+                warnings.simplefilter("always")
+                batch_value, batch_grads = expr(batch), expr.grad(batch)
+            np.testing.assert_array_equal(np.array([value]), batch_value)
+            for p in params:
+                np.testing.assert_array_equal(np.array([grads[p]]), batch_grads[p])
+            assert ({str(w.message) for w in scalar_warnings}
+                    == {str(w.message) for w in batch_warnings})
+
+
+@pytest.mark.parametrize("name", SMOOTH_ROWS)
+def test_second_derivative_through_diff_of_diff(name):
+    """diff(diff(op, p_i), p_j), evaluated, is the central difference of the first derivative."""
+    row, params, expr = _setup(name)
+    rng = np.random.default_rng(4)
+    for values in _points(row.domains, rng, count=3):
+        bound = dict(zip(params, values))
+        for p in params:
+            first = diff(expr, p)
+            for q in params:
+                second = diff(first, q)(bound)
+                numeric = numeric_grad(first, bound, step=1e-5)[q] if q in first.grad(bound) \
+                    else 0.0
+                scale = max(1.0, abs(second))
+                assert second == pytest.approx(numeric, rel=1e-4, abs=1e-5 * scale), (p, q)
+
+
+@pytest.mark.parametrize("name", JAX_ROWS)
+def test_first_and_second_derivatives_are_jaxs(name, jax):
+    """JAX in float64 (jax.grad, and jax.grad of jax.grad) gives the same derivatives, at the
+    domain's ends and inside, on scalars and on arrays."""
+    row, params, expr = _setup(name)
+    rng = np.random.default_rng(5)
+
+    def total(*operands):
+        return jax.numpy.sum(row.jax(jax, *operands))
+
+    for values in _points(row.domains, rng, count=3):
+        bound = dict(zip(params, values))
+        grads = expr.grad(bound)
+        for i, p in enumerate(params):
+            first = jax.grad(total, argnums=i)
+            assert grads[p] == pytest.approx(float(first(*values)), rel=1e-10, abs=1e-12)
+            derivative = diff(expr, p)
+            for j, q in enumerate(params):
+                expected = float(jax.grad(first, argnums=j)(*values))
+                second = diff(derivative, q)(bound)
+                assert second == pytest.approx(expected, rel=1e-9, abs=1e-11), (p, q)
+    arrays = [d.sample(rng, (2, 3)) for d in row.domains]
+    grads = expr.grad(dict(zip(params, arrays)))
+    for i, p in enumerate(params):
+        expected = np.asarray(jax.grad(total, argnums=i)(*arrays))
+        np.testing.assert_allclose(grads[p], expected, rtol=1e-10, atol=1e-12)
 
 
 class TestStableForms:

@@ -185,8 +185,9 @@ class GradMethod:
         object.__setattr__(self, "__self__", node)
         object.__setattr__(self, "__func__", function)
 
-    def __call__(self, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
-        return self.__func__(self.__self__, params, inputs)
+    def __call__(self, params: Mapping | None = None, inputs: Mapping | None = None,
+                 **options: Any) -> dict:
+        return self.__func__(self.__self__, params, inputs, **options)
 
     def __repr__(self) -> str:
         return f"<bound method grad of {self.__self__!r}: call it as grad(params, inputs)>"

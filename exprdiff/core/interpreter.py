@@ -9,6 +9,7 @@ their class attributes (see `exprdiff.core.plan`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,10 +18,11 @@ import numpy as np
 from exprdiff.core.errors import explain_failure, missing_value, not_a_parameter
 from exprdiff.core.gradient_dict import GradientDict
 from exprdiff.core.plan import Plan, backward_step, plan_for
-from exprdiff.core.values import as_value, fit_to_shape
+from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of, summed
 
 __all__ = [
-    "evaluate", "gradient", "node_gradients", "reverse_pass_steps", "value_and_gradient",
+    "evaluate", "gradient", "jacobian", "node_gradients", "reverse_pass_steps",
+    "value_and_gradient",
     "values_and_adjoints",
 ]
 
@@ -39,17 +41,20 @@ def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
     return out
 
 
-def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
-    """Gradient of the sum of ``root``'s elements for every Parameter in it."""
-    return value_and_gradient(root, params, inputs)[1]
+def gradient(root, params: Mapping | None, inputs: Mapping | None,
+             cotangent: Any = None) -> dict:
+    """Gradient of the sum of ``root``'s elements (times ``cotangent``) per Parameter in it."""
+    return value_and_gradient(root, params, inputs, cotangent, _value=False)[1]
 
 
 def value_and_gradient(root: Any, params: Mapping | None = None,
-                       inputs: Mapping | None = None) -> tuple[Any, dict]:
+                       inputs: Mapping | None = None, cotangent: Any = None, *,
+                       _value: bool = True) -> tuple[Any, dict]:
     """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward pass.
 
     Training needs both; this saves the second forward pass (JAX's
-    ``value_and_grad``).
+    ``value_and_grad``).  ``cotangent`` (default: ones) weighs the value's
+    elements: the gradient is that of ``sum(cotangent * value)``.
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
@@ -59,29 +64,91 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
     plan = plan_for(root)
     values = _forward(root, plan, params, inputs, plan.gradient_steps)
     out = values[-1]
-    grads = _root_adjoint(values)
+    steps = plan.backward
     if plan.root_step is not None and plan.root_slots:
         # the root's step is made per call: the plan holds no reference to its root
-        _backpropagate([backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots)],
-                       values, grads)
-    _backpropagate(plan.backward, values, grads)
+        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    if steps or cotangent is not None:
+        grads = _root_adjoint(values, cotangent)
+    else:  # nothing to run backwards (a condition's root, say): no root adjoint to make
+        grads = [None] * len(values)
+        if plan.parameters and plan.parameters[-1][1] is None:  # the root is a Parameter
+            grads = _root_adjoint(values)
+    if not _value and type(out) is np.ndarray and not type(root).vjp_uses_out:
+        # `gradient` hands out no value and the root's rules do not read it: released now
+        # (its shape stands for it), its memory serves the reverse pass, as in hand-written code
+        values[-1] = out.shape
+        out = None
+    if plan.selects:
+        _backpropagate_selected(steps, values, grads, plan.is_operation)
+    else:
+        _backpropagate(steps, values, grads)
     result = GradientDict()
     taken = None  # the arrays already handed to the caller, made when first needed
-    out = _as_result(out)
+    free: set = set()  # gradient views handed out as they are (`_disjoint_views`)
+    out = _as_result(out) if _value else None  # `gradient` hands out no value
     for i, node in plan.parameters:
         g = grads[i]
         value = values[i]
         if type(value) is not np.ndarray:
-            result[node or root] = 0.0 if g is None else float(g)
+            result[root if node is None else node] = 0.0 if g is None else float(g)
             continue
         if taken is None:
             taken = _callers_arrays(plan, values)
+            free = _disjoint_views(grads, plan)
             if type(out) is np.ndarray:
                 out = _handed_out(out, taken)
-        result[node or root] = _handed_out(np.zeros_like(value) if g is None else g, taken)
+        g = np.zeros_like(value) if g is None else g
+        result[root if node is None else node] = _handed_out(g, taken, free)
     if taken is None and type(out) is np.ndarray:
         out = _handed_out(out, _callers_arrays(plan, values))
     return out, result
+
+
+def jacobian(
+    root: Any, params: Mapping | None = None, inputs: Mapping | None = None
+) -> dict[Any, Any]:
+    """The derivative of every element of ``root``'s value, per `Parameter`: the Jacobian.
+
+    Each entry has the shape of the value followed by the shape of the
+    parameter (``value.shape + param.shape``; a float when both are scalars):
+    ``J[p][i, j]`` is ``d value[i] / d p[j]``.  It is computed by reverse mode:
+    one forward pass, then one reverse pass per element of the value, whose
+    cotangent is that row of the identity (what ``jax.jacrev`` computes).  For
+    a scalar value it equals `Node.grad`.
+
+    >>> import numpy as np
+    >>> from exprdiff import Input, Parameter
+    >>> w, x = Parameter("w"), Input("x")
+    >>> jacobian(w * x, {w: np.array([1.0, 2.0])}, {x: np.array([3.0, 4.0])})[w]
+    array([[3., 0.],
+           [0., 4.]])
+    """
+    plan = plan_for(root)
+    values = _forward(root, plan, params, inputs, plan.retaining_steps)
+    out = values[-1]
+    shape = shape_of(out)
+    steps = plan.backward
+    if plan.root_step is not None and plan.root_slots:
+        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+    rows = {i: np.zeros((int(np.prod(shape)), *shape_of(values[i]))) for i, _ in plan.parameters}
+    for k in range(int(np.prod(shape))):
+        grads: list = [None] * len(values)
+        seed = np.zeros(shape)
+        seed.flat[k] = 1.0
+        grads[-1] = seed if shape else _FLOAT64(1.0)
+        if plan.selects:
+            _backpropagate_selected(steps, values, grads, plan.is_operation, keep=True)
+        else:
+            _backpropagate(steps, values, grads, keep=True)
+        for i, _ in plan.parameters:
+            if grads[i] is not None:
+                rows[i][k] = grads[i]
+    result = {}
+    for i, node in plan.parameters:
+        full = rows[i].reshape(shape + shape_of(values[i]))
+        result[root if node is None else node] = full if full.ndim else float(full)
+    return result
 
 
 def node_gradients(
@@ -121,7 +188,11 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
     values = _forward(root, plan, params, inputs, plan.retaining_steps)
     quiet = frozenset(i for i, node in enumerate(nodes) if type(node).leaf_kind == "constant")
     adjoints = _root_adjoint(values)
-    _backpropagate(_every_slot(root, plan), values, adjoints, quiet=quiet, keep=True)
+    steps = _every_slot(root, plan)
+    if plan.selects or type(root).selects:
+        _backpropagate_selected(steps, values, adjoints, plan.is_operation, quiet=quiet, keep=True)
+    else:
+        _backpropagate(steps, values, adjoints, quiet=quiet, keep=True)
     results = [_as_result(value) for value in values]
     taken = _callers_arrays(plan, values)
     for i, g in enumerate(adjoints):  # every slot was followed: each node has a gradient
@@ -195,7 +266,7 @@ def _callers_arrays(plan: Plan, values: list) -> set:
     return {id(values[i]) for i, _ in plan.parameters} | {id(values[i]) for i, _ in plan.inputs}
 
 
-def _handed_out(array: np.ndarray, taken: set) -> np.ndarray:
+def _handed_out(array: np.ndarray, taken: set, free: frozenset | set = frozenset()) -> np.ndarray:
     """``array`` itself when nothing else holds it, else a copy; either way recorded in ``taken``.
 
     A view (of a leaf's value, of a constant, of another result), a read-only
@@ -204,18 +275,75 @@ def _handed_out(array: np.ndarray, taken: set) -> np.ndarray:
     copied, so every array returned is the caller's own; the fresh arrays
     the rules compute, the common case, are returned as they are.
     """
-    if array.base is not None or not array.flags.writeable or id(array) in taken:
+    if id(array) in taken:
+        array = array.copy()
+    elif id(array) not in free and (
+            (array.base is not None and not _sole_view(array)) or not array.flags.writeable):
         array = array.copy()
     taken.add(id(array))
     return array
 
 
-def _root_adjoint(values: list) -> list:
-    """The adjoints list of a reverse pass: the root's is ones, the others not yet known."""
+#: CPython counts references: there a view whose base nothing else holds can be handed out
+_COUNTS_REFERENCES = sys.implementation.name == "cpython"
+
+
+def _sole_view(array: np.ndarray) -> bool:
+    """Whether ``array`` is a view of an array that only this view holds (a fresh array the
+    rules made and reshaped, say): then it is as much the caller's own as a fresh array."""
+    if not _COUNTS_REFERENCES:
+        return False
+    base = array.base
+    # the references: the view's own, ``base`` here and getrefcount's argument
+    return type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3
+
+
+def _disjoint_views(grads: list, plan: Plan) -> set:
+    """The ids of Parameters' gradients that are views of one fresh array that only they hold,
+    no two overlapping (the slices of one gradient that `Concatenate` and `Stack` hand their
+    operands): each is then as much the caller's own as a fresh array."""
+    if not _COUNTS_REFERENCES:
+        return set()
+    by_base: dict = {}
+    for i, _ in plan.parameters:
+        g = grads[i]
+        if type(g) is np.ndarray and type(g.base) is np.ndarray and g.base.base is None:
+            by_base.setdefault(id(g.base), {})[id(g)] = g
+    free: set = set()
+    for views in by_base.values():
+        if len(views) < 2:
+            continue  # one view: `_sole_view` decides
+        views = list(views.values())
+        base = views[0].base
+        # the references: one per view, ``base`` here and getrefcount's argument
+        if not base.flags.writeable or sys.getrefcount(base) != len(views) + 2:
+            continue
+        if any(np.may_share_memory(a, b) for k, a in enumerate(views) for b in views[k + 1:]):
+            continue
+        free.update(id(view) for view in views)
+    return free
+
+
+def _root_adjoint(values: list, cotangent: Any = None) -> list:
+    """The adjoints list of a reverse pass: the root's is ones (or the ``cotangent``,
+    summed down to the value's shape where it broadcasts it), the others not yet known."""
     adjoints: list = [None] * len(values)
     out = values[-1]
-    # a float64 scalar, not a Python float: every rule then computes by NumPy's rules
-    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else _FLOAT64(1.0)
+    if cotangent is None:
+        # a float64 scalar, not a Python float: every rule then computes by NumPy's rules
+        adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else _FLOAT64(1.0)
+        return adjoints
+    weights = as_value(cotangent, "the cotangent")
+    shape = shape_of(out)
+    try:
+        full = np.broadcast_shapes(np.shape(weights), shape)
+    except ValueError:
+        raise ValueError(
+            f"the cotangent of shape {np.shape(weights)} does not broadcast with the value "
+            f"of shape {shape}"
+        ) from None
+    adjoint = fit_to_shape(np.broadcast_to(weights, full), shape)
+    adjoints[-1] = np.array(adjoint, dtype=np.float64) if shape else _FLOAT64(adjoint)
     return adjoints
 
 
@@ -266,7 +394,72 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
                 if type(grad) is not ndarray or grad.shape != like:
                     grad = fit_to_shape(grad, like)
             elif type(grad) is ndarray:
-                grad = grad.sum()
+                grad = summed(grad)
+            previous = grads[k]
+            grads[k] = grad if previous is None else previous + grad
+
+
+_UNSET = object()  # no gradient has reached the node yet (see _backpropagate_selected)
+
+
+def _backpropagate_selected(steps: list, values: list, grads: list, is_operation: list, *,
+                            quiet: frozenset = frozenset(), keep: bool = False) -> None:
+    """`_backpropagate` for plans with an operation that selects among its operands (`Where`).
+
+    Beside each gradient it tracks where the gradient is *selected*: a
+    boolean array shaped like the node's value, or None for everywhere.  An
+    operand of ``where(c, a, b)`` is selected where the condition picks it
+    (`Node.selected`), and an operand of an elementwise operation is selected
+    where that operation is (where any of the elements it broadcasts to is);
+    every contribution an elementwise operation passes on is zeroed where the
+    operation is not selected.  So a branch that is undefined where it is not
+    taken (``sqrt(x)`` at ``x < 0`` in ``where(x > 0, sqrt(x), 0)``) contributes
+    an exact 0 there instead of ``0 * nan``.  A gradient reaching a node from
+    several operations is selected where any of them selects it; a whole-value
+    selection (a scalar) also passes through the other operations.
+    """
+    alive: list = [_UNSET] * len(values)
+    ndarray = np.ndarray
+    for i, node, _, kids, targets in steps:
+        g = grads[i]
+        out = values[i]
+        mask = alive[i]
+        if mask is _UNSET:
+            mask = None
+        kind = type(node)
+        operands = tuple([values[k] for k in kids])
+        if not keep:
+            grads[i] = values[i] = alive[i] = None
+        masked = mask is not None and (kind.elementwise or np.ndim(mask) == 0)
+        for slot, k in targets:
+            if quiet and k in quiet:
+                with np.errstate(all="ignore"):
+                    grad = node.partial(slot, g, operands, out)
+            else:
+                grad = node.partial(slot, g, operands, out)
+            if masked:
+                grad = select(mask, grad)
+            like = values[k]
+            if is_operation[k]:
+                passed = mask if masked else None
+                if kind.selects:
+                    chosen = node.selected(slot, operands)
+                    if chosen is not None:
+                        passed = chosen if passed is None else np.logical_and(passed, chosen)
+                if passed is not None:
+                    passed = fit_mask(passed, like if type(like) is tuple else shape_of(like))
+                previous = alive[k]
+                alive[k] = passed if previous is _UNSET else (
+                    None if previous is None or passed is None
+                    else np.logical_or(previous, passed))
+            if type(like) is ndarray:
+                if type(grad) is not ndarray or grad.shape != like.shape:
+                    grad = fit_to_shape(grad, like.shape)
+            elif type(like) is tuple:
+                if type(grad) is not ndarray or grad.shape != like:
+                    grad = fit_to_shape(grad, like)
+            elif type(grad) is ndarray:
+                grad = summed(grad)
             previous = grads[k]
             grads[k] = grad if previous is None else previous + grad
 
@@ -289,7 +482,7 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
     for leaves, given, where in ((plan.parameters, params, "params"),
                                  (plan.inputs, inputs, "inputs")):
         for i, node in leaves:
-            node = node or root
+            node = root if node is None else node
             try:
                 value = given[node]
             except (KeyError, TypeError):
@@ -323,8 +516,8 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
         if plan.root_step is not None:
             i, node, kids = plan.root_step[0], root, plan.root_step[2]
             values[i] = root.forward(*[values[k] for k in kids])
-    except (ValueError, TypeError) as error:
-        kind = ValueError if isinstance(error, ValueError) else TypeError
+    except (ValueError, TypeError, IndexError) as error:
+        kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(error, k))
         raise kind(explain_failure(node, [values[k] for k in kids], error)) from error
     return values
 
@@ -354,6 +547,11 @@ def _read(mapping: Mapping, node, where: str, root, params, inputs) -> Any:
 
 
 def _as_result(value: Any) -> Any:
+    """A float (a bool for a condition) when scalar, else the array."""
     if type(value) is np.ndarray:
-        return value if value.ndim else float(value)
+        if value.ndim:
+            return value
+        value = value[()]
+    if type(value) is np.bool_ or type(value) is bool:
+        return bool(value)
     return float(value)

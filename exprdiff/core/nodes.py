@@ -1,15 +1,19 @@
 """Immutable expression nodes: the leaves and the two operation bases.
 
 An expression is a graph of `Node` objects.  Leaves (`Constant`, `Input`,
-`Parameter`) hold or name values; operations (subclasses of `UnaryOp` and
-`BinaryOp`) hold their operands and, side by side, everything particular to
-them: their forward function and local derivative rule, and as class
-attributes how they print, their LaTeX, their NumPy code for export and their
-SymPy counterpart (see `Node`).  Nodes never change after construction, which
-is what lets an expression cache its evaluation plan.
+`Parameter`) hold or name values; operations (subclasses of `UnaryOp`,
+`BinaryOp` and, for three or more operands, `NaryOp`) hold their operands
+and, side by side, everything particular to them: their forward function and
+local derivative rule, and as class attributes how they print, their LaTeX,
+their NumPy code for export and their SymPy counterpart (see `Node`).  Nodes
+never change after construction, which is what lets an expression cache its
+evaluation plan.
 
 Equality and hashing are identity-based, so nodes are dict keys; structural
-comparison is a separate method.
+comparison is a separate method.  Ordering comparisons (``<``, ``<=``, ``>``,
+``>=``) build condition nodes for `exprdiff.ops.Where`, as SymPy's relationals
+do, and ``bool()`` of a node raises `TypeError`: its truth value is only known
+once it is evaluated.
 
 NumPy ufuncs applied to nodes build the operation registered for them
 (``np.exp(x)`` is ``Exp(x)``); Python's operators go through the same table,
@@ -34,7 +38,8 @@ from exprdiff.core.printing import PREFIX, PRODUCT, to_str
 from exprdiff.core.values import as_value, short_repr
 
 __all__ = [
-    "BinaryOp", "Constant", "Input", "Node", "Parameter", "UnaryOp", "as_node", "register_ufunc",
+    "BinaryOp", "Constant", "Input", "NaryOp", "Node", "Parameter", "UnaryOp", "as_node",
+    "register_ufunc",
 ]
 
 # NumPy ufunc -> the operation class it builds from nodes (see the module docstring)
@@ -43,6 +48,9 @@ _OPERATION_FOR_UFUNC: dict[np.ufunc, type[Node]] = {}
 # ufunc -> operation class for the ufunc's ``reduce`` method, from ``reduces``.
 _OPERATION_FOR_FUNCTION: dict[Callable, type[Node]] = {}
 _OPERATION_FOR_REDUCE: dict[np.ufunc, type[Node]] = {}
+# name of a convenience method (``x.exp()``, ``x.sum(axis=0)``) -> operation class, from
+# ``method_name``
+_OPERATION_FOR_METHOD: dict[str, type[Node]] = {}
 
 #: the derivative-rule names before 0.2, still honoured (with a DeprecationWarning)
 #: in user-defined operations
@@ -51,7 +59,6 @@ _RENAMED = {
     "backward_uses_out": "vjp_uses_out", "backward_uses_operands": "vjp_uses_operands",
 }
 
-_ORDERINGS = (np.less, np.less_equal, np.greater, np.greater_equal)
 _unnamed_serial = itertools.count(1)  # distinct print names for unnamed leaves
 
 Values = Mapping["Parameter", Any]
@@ -97,6 +104,21 @@ class Node:
     #: "parameter"; None for operations (read by the engine, which never
     #: imports these classes)
     leaf_kind: ClassVar[str | None] = None
+    #: how many operands the operation takes: 1 (`UnaryOp`), 2 (`BinaryOp`), a
+    #: fixed number of a `NaryOp` (3 for `exprdiff.ops.Where`), or None for any
+    #: number (`exprdiff.ops.Concatenate`); 0 for leaves
+    arity: ClassVar[int | None] = 0
+    #: False for operations whose value has no derivative at all (the
+    #: conditions ``a < b``, ``c & d``): no gradient flows through them, so the
+    #: operands below them get none from them
+    differentiable: ClassVar[bool] = True
+    #: True for an operation that picks each element of its value from one of
+    #: its operands (`exprdiff.ops.Where`): see `Node.selected`
+    selects: ClassVar[bool] = False
+    #: the operand slots that may be conditions (boolean values): a condition is
+    #: used by `exprdiff.ops.Where` (slot 0) and by ``&``, ``|``, ``~``; in any
+    #: other operand it raises `TypeError` when the node is built
+    condition_slots: ClassVar[tuple[int, ...]] = ()
 
     # -- how it prints (`exprdiff.core.printing`, `exprdiff.show`) -----------------
     #: the infix symbol of a two-operand operation (``"+"``) or the prefix
@@ -113,9 +135,13 @@ class Node:
     precedence: ClassVar[int] = PRODUCT
     #: how a chain of the infix form groups without parentheses: "left"
     #: (``a - b - c`` is ``(a - b) - c``, so ``a - (b - c)`` keeps them), "right"
-    #: (``a**b**c`` is ``a**(b**c)``) or "both" for an associative operation
-    #: (``a + (b + c)`` prints as ``a + b + c``)
+    #: (``a**b**c`` is ``a**(b**c)``), "both" for an associative operation
+    #: (``a + (b + c)`` prints as ``a + b + c``) or "none" for one that does not
+    #: chain (``(a < b) < c``: Python reads ``a < b < c`` as two comparisons)
     associativity: ClassVar[str] = "left"
+    #: whether the operation prints as a subscript of its one operand,
+    #: ``x[0, 1:3]``, from ``subscript_text()`` (`exprdiff.ops.Index`)
+    subscript: ClassVar[bool] = False
     #: whether the infix symbol has spaces around it (``a + b``, but ``a*b``)
     spaced: ClassVar[bool] = False
     #: LaTeX with ``#1``, ``#2`` for the operands (`exprdiff.show.latex`); empty:
@@ -153,6 +179,9 @@ class Node:
     numpy_functions: ClassVar[tuple[Callable, ...]] = ()
     #: the ufunc whose ``reduce`` method this operation is (``np.add`` for `Sum`)
     reduces: ClassVar[np.ufunc | None] = None
+    #: the convenience method of `Node` that builds this operation (``"exp"``:
+    #: ``x.exp()`` is ``Exp(x)``); the built-in operations fill these
+    method_name: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -192,6 +221,33 @@ class Node:
     def children(self) -> tuple[Node, ...]:
         """The operands of this node, in order (empty for leaves)."""
         return ()
+
+    def printed_settings(self) -> tuple[tuple[str, Any], ...]:
+        """The settings the printers show, ``(name, value)`` pairs: all of them, but a
+        reduction's ``keepdims`` only when it is True.
+
+        >>> from exprdiff import Input, Sum
+        >>> Sum(Input("x"), axis=0).printed_settings()
+        (('axis', 0),)
+        """
+        return tuple((name, getattr(self, name)) for name in self.settings)
+
+    def selected(self, slot: int, operands: tuple) -> Any:
+        """Where the value comes from operand ``slot``: a boolean array (or condition node)
+        broadcasting to the value, or None for everywhere; read when ``selects`` is True.
+
+        The engines (numeric, symbolic, exported) zero every derivative
+        contribution that flows from inside operand ``slot`` at the elements
+        where it was not selected, so an operand undefined there (``sqrt`` of a
+        negative number in ``where(x > 0, sqrt(x), 0)``) gives no NaN.
+        ``operands`` are the operands' values (or nodes).
+
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> print((x + 1).selected(0, (x, 1.0)))
+        None
+        """
+        return None
 
     def equals(self, other: object) -> bool:
         """Structural equality: same operations, settings and constants, same leaves.
@@ -239,6 +295,10 @@ class Node:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_plan", None)
+        accepted = type(self).condition_slots
+        for slot, child in enumerate(self.children):
+            if not type(child).differentiable and slot not in accepted:
+                raise TypeError(_condition_misused(self, child))
 
     # -- copying and pickling ----------------------------------------------
     def __copy__(self) -> Node:
@@ -298,20 +358,27 @@ class Node:
         return interpreter.evaluate(self, params, inputs)
 
     def grad(
-        self, params: Values | None = None, inputs: Inputs | None = None
+        self, params: Values | None = None, inputs: Inputs | None = None, *,
+        cotangent: Any = None,
     ) -> dict[Parameter, Any]:
         """Gradient of the sum of all elements of the value, per `Parameter`.
 
         Returns a new dict with an entry for every Parameter in the expression,
         shaped like that parameter's value (a float for a scalar parameter).
-        Over a batch of inputs this is the summed gradient.
+        Over a batch of inputs this is the summed gradient.  With a
+        ``cotangent`` (a number or an array broadcasting with the value) it is
+        the gradient of ``sum(cotangent * value)``: the vector-Jacobian
+        product with that cotangent (`exprdiff.jacobian` gives the whole
+        Jacobian).
 
         >>> from exprdiff import Input, Parameter
         >>> m, x = Parameter("m"), Input("x")
         >>> (m * x).grad({m: 3.0}, {x: 5.0})
         {Parameter('m'): 5.0}
+        >>> (m * x).grad({m: 3.0}, {x: [1.0, 2.0]}, cotangent=[10.0, 1.0])
+        {Parameter('m'): 12.0}
         """
-        return interpreter.gradient(self, params, inputs)
+        return interpreter.gradient(self, params, inputs, cotangent)
 
     # ``w.grad`` used as a number (micrograd's habit) explains itself; see `GradMethod`
     grad = habits.GradDescriptor(grad)
@@ -429,14 +496,204 @@ class Node:
     def __abs__(self) -> Node:
         return _apply(np.absolute, self)
 
-    def _unordered(self, other: object) -> bool:
+    # comparisons build conditions (for `exprdiff.ops.Where`); == and != stay identity
+    def __lt__(self, other: object) -> Node:
+        return _apply(np.less, self, other)
+
+    def __le__(self, other: object) -> Node:
+        return _apply(np.less_equal, self, other)
+
+    def __gt__(self, other: object) -> Node:
+        return _apply(np.greater, self, other)
+
+    def __ge__(self, other: object) -> Node:
+        return _apply(np.greater_equal, self, other)
+
+    def __and__(self, other: object) -> Node:
+        return _apply(np.logical_and, self, other)
+
+    def __rand__(self, other: object) -> Node:
+        return _apply(np.logical_and, other, self)
+
+    def __or__(self, other: object) -> Node:
+        return _apply(np.logical_or, self, other)
+
+    def __ror__(self, other: object) -> Node:
+        return _apply(np.logical_or, other, self)
+
+    def __invert__(self) -> Node:
+        return _apply(np.logical_not, self)
+
+    __hash__ = object.__hash__  # identity: nodes are dict keys
+
+    def __bool__(self) -> bool:
         raise TypeError(
-            "expression nodes cannot be ordered with <, <=, >, >=; "
-            "evaluate them and compare the values instead"
+            f"the truth value of an expression is only known once it is evaluated: "
+            f"{to_str(self, limit=60)} cannot be used as a bool (in if, and, or, not, "
+            "sorted, ...); evaluate it, or choose between values with where(condition, a, b)"
         )
 
-    __lt__ = __le__ = __gt__ = __ge__ = _unordered
-    __hash__ = object.__hash__  # identity: nodes are dict keys
+    def __iter__(self) -> Any:
+        raise TypeError(
+            f"an expression cannot be iterated: the length of {to_str(self, limit=60)} is "
+            "only known once it is evaluated; index it (x[0], x[:, 1]) or evaluate it"
+        )
+
+    def __getitem__(self, key: Any) -> Node:
+        """``x[i]``, ``x[i, j]``, slices, integer arrays and boolean masks: an `exprdiff.ops.Index`.
+
+        >>> from exprdiff import Input
+        >>> x = Input("x")
+        >>> x[:, 1]({}, {x: [[1.0, 2.0], [3.0, 4.0]]})
+        array([2., 4.])
+        """
+        return _method("getitem")(self, key)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Not known: an expression has a shape only once it is evaluated (raises).
+
+        >>> from exprdiff import Input
+        >>> Input("x").shape
+        Traceback (most recent call last):
+        ...
+        AttributeError: the shape of an expression is only known once it is evaluated: ...
+        """
+        raise AttributeError(
+            "the shape of an expression is only known once it is evaluated: "
+            f"{to_str(self, limit=60)} may take values of any shape; evaluate it and read "
+            "the value's shape"
+        )
+
+    # -- convenience methods (micrograd's and PyTorch's spelling) -----------------
+    @property
+    def T(self) -> Node:  # noqa: N802 - NumPy's and PyTorch's name
+        """The transpose, ``Transpose(self)`` (axes reversed), as NumPy's ``.T``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").T
+        <Transpose transpose(x, axes=None)>
+        """
+        return _method("transpose")(self)
+
+    def exp(self) -> Node:
+        """``Exp(self)``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").exp()
+        <Exp exp(x)>
+        """
+        return _method("exp")(self)
+
+    def log(self) -> Node:
+        """``Log(self)``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").log()
+        <Log log(x)>
+        """
+        return _method("log")(self)
+
+    def sqrt(self) -> Node:
+        """``Sqrt(self)``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").sqrt()
+        <Sqrt sqrt(x)>
+        """
+        return _method("sqrt")(self)
+
+    def tanh(self) -> Node:
+        """``Tanh(self)``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").tanh()
+        <Tanh tanh(x)>
+        """
+        return _method("tanh")(self)
+
+    def sigmoid(self) -> Node:
+        """``Sigmoid(self)``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").sigmoid()
+        <Sigmoid sigmoid(x)>
+        """
+        return _method("sigmoid")(self)
+
+    def relu(self) -> Node:
+        """``ReLU(self)``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").relu()
+        <ReLU relu(x)>
+        """
+        return _method("relu")(self)
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Node:
+        """``Sum(self, axis, keepdims)``: the sum over ``axis`` (None: every element).
+
+        >>> from exprdiff import Input
+        >>> Input("x").sum(axis=0)
+        <Sum sum(x, axis=0)>
+        """
+        return _method("sum")(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Node:
+        """``Mean(self, axis, keepdims)``: the mean over ``axis`` (None: every element).
+
+        >>> from exprdiff import Input
+        >>> Input("x").mean(axis=1, keepdims=True)
+        <Mean mean(x, axis=1, keepdims=True)>
+        """
+        return _method("mean")(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Node:
+        """``Max(self, axis, keepdims)``: the largest element over ``axis``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").max()
+        <Max max(x, axis=None)>
+        """
+        return _method("max")(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Node:
+        """``Min(self, axis, keepdims)``: the smallest element over ``axis``.
+
+        >>> from exprdiff import Input
+        >>> Input("x").min(axis=0)
+        <Min min(x, axis=0)>
+        """
+        return _method("min")(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Node:
+        """``Reshape(self, shape)``; the shape as separate numbers or one tuple, as NumPy's.
+
+        >>> from exprdiff import Input
+        >>> Input("x").reshape(2, -1)
+        <Reshape reshape(x, newshape=(2, -1))>
+        """
+        return _method("reshape")(self, shape[0] if len(shape) == 1 else shape)
+
+    def ravel(self) -> Node:
+        """``Reshape(self, -1)``: the elements as one axis.
+
+        >>> from exprdiff import Input
+        >>> Input("x").ravel()
+        <Reshape reshape(x, newshape=(-1,))>
+        """
+        return _method("reshape")(self, (-1,))
+
+    def transpose(self, *axes: Any) -> Node:
+        """``Transpose(self, axes)``; the axes as separate numbers or one tuple, as NumPy's.
+
+        >>> from exprdiff import Input
+        >>> Input("x").transpose(1, 0)
+        <Transpose transpose(x, axes=(1, 0))>
+        """
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return _method("transpose")(self, axes or None)
 
     def __array_ufunc__(
         self, ufunc: np.ufunc, method: str, *operands: Any, **kwargs: Any
@@ -452,15 +709,13 @@ class Node:
         >>> x = Input("x")
         >>> np.exp(x), np.add.reduce(x)
         (<Exp exp(x)>, <Sum sum(x, axis=0)>)
-        >>> np.arctan(x)
+        >>> np.heaviside(x, 0.5)
         Traceback (most recent call last):
         ...
-        TypeError: numpy.arctan has no exprdiff form: it cannot be applied to the expression ...
+        TypeError: numpy.heaviside has no exprdiff form: it cannot be applied to the expression ...
         """
         name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         if method == "__call__":
-            if ufunc in _ORDERINGS:
-                self._unordered(None)
             if ufunc is np.equal or ufunc is np.not_equal:  # identity, as for ==
                 return (operands[0] is operands[1]) == (ufunc is np.equal)
             operation = _OPERATION_FOR_UFUNC.get(ufunc)
@@ -534,6 +789,14 @@ def _rule_or_help(rule: Any) -> Any:
     return backward
 
 
+def _condition_misused(node: Node, condition: Node) -> str:
+    return (
+        f"{type(node).__name__}: {to_str(condition, limit=60)} is a condition (a truth value, "
+        "not a number): conditions are used by where(condition, a, b) and combine with "
+        f"&, |, ~; for its value as a number write where({to_str(condition, limit=40)}, 1.0, 0.0)"
+    )
+
+
 def _from_numpy(operation: type[Node], function: Callable, name: str, args: tuple,
                 kwargs: dict) -> Node:
     try:
@@ -550,6 +813,11 @@ def _no_form(name: str, node: Node) -> TypeError:
     )
 
 
+def _method(name: str) -> type[Node]:
+    """The operation a convenience method builds (the built-in operations register them)."""
+    return _OPERATION_FOR_METHOD[name]
+
+
 def _apply(ufunc: np.ufunc, *operands: object) -> Node:
     # Operators return NotImplemented for operands that are not numbers, so
     # Python raises its usual "unsupported operand type(s)" TypeError.
@@ -561,8 +829,10 @@ def _apply(ufunc: np.ufunc, *operands: object) -> Node:
 def register_ufunc(op: Op) -> Op:
     """Make ``np.<op.ufunc>(node)`` build ``op``; returns ``op``, so it also decorates.
 
-    The NumPy functions the class lists in ``numpy_functions`` (and the ufunc
-    whose ``reduce`` it is, ``reduces``) join the same way.  A class's
+    The NumPy functions the class lists in ``numpy_functions`` (ufuncs among
+    them are aliases, such as ``np.radians`` beside ``np.deg2rad``), the ufunc
+    whose ``reduce`` it is (``reduces``) and the convenience method it names
+    (``method_name``) join the same way.  A class's
     attributes alone never change what NumPy builds for anyone else: the
     built-in operations own their ufuncs and functions, and a user-defined
     operation joins the tables only through this call.  A ufunc or function
@@ -589,14 +859,17 @@ def register_ufunc(op: Op) -> Op:
     ufunc, functions, reduces = op.ufunc, tuple(op.numpy_functions), op.reduces
     if ufunc is not None and not isinstance(ufunc, np.ufunc):
         raise ValueError(f"{op.__name__}.ufunc must be a NumPy ufunc, got {ufunc!r}")
-    if ufunc is None and not functions and reduces is None:
+    if ufunc is None and not functions and reduces is None and not op.method_name:
         raise ValueError(
             f"{op.__name__} has no ufunc to register: set ufunc = np.<name> "
             "(or numpy_functions = (np.<name>, ...))"
         )
     wanted = [(_OPERATION_FOR_UFUNC, ufunc, f"np.{getattr(ufunc, '__name__', '')}"),
-              (_OPERATION_FOR_REDUCE, reduces, f"np.{getattr(reduces, '__name__', '')}.reduce")]
-    wanted += [(_OPERATION_FOR_FUNCTION, f, f"np.{f.__name__}") for f in functions]
+              (_OPERATION_FOR_REDUCE, reduces, f"np.{getattr(reduces, '__name__', '')}.reduce"),
+              (_OPERATION_FOR_METHOD, op.method_name or None, f"the method .{op.method_name}")]
+    # ufuncs among the functions (aliases such as np.radians) are called through __array_ufunc__
+    wanted += [(_OPERATION_FOR_UFUNC if isinstance(f, np.ufunc) else _OPERATION_FOR_FUNCTION,
+                f, f"np.{f.__name__}") for f in functions]
     for table, key, name in wanted:
         owner = table.get(key) if key is not None else None
         if owner is not None and owner is not op:
@@ -737,6 +1010,7 @@ class UnaryOp(Node):
     """
 
     __slots__ = ("child",)
+    arity = 1
     precedence = PREFIX  # a prefix symbol binds like unary minus
 
     def __init__(self, child: object) -> None:
@@ -787,6 +1061,7 @@ class BinaryOp(Node):
     """
 
     __slots__ = ("lhs", "rhs")
+    arity = 2
 
     def __init__(self, lhs: object, rhs: object) -> None:
         self._init(lhs=as_node(lhs), rhs=as_node(rhs))
@@ -817,3 +1092,56 @@ class BinaryOp(Node):
 
     _direct_partial, _direct_form = partial, 2
 
+
+class NaryOp(Node):
+    """Base of operations of three or more operands, or of any number of them.
+
+    A subclass writes ``forward(self, *values)`` and, beside it, the one rule
+    ``partial(self, slot, g, operands, out)``: the gradient flowing to
+    operand ``slot``, given ``g`` (see `UnaryOp`), all the operands' values
+    and ``out``.  ``arity`` says how many operands it takes (None: any number,
+    at least one); its constructor takes them as positional arguments, any
+    settings as keywords, so ``cls(*children, **settings)`` rebuilds a node.
+    `exprdiff.ops.Where`, `exprdiff.ops.Concatenate` and `exprdiff.ops.Stack`
+    are NaryOps.
+
+    >>> from exprdiff import Parameter
+    >>> class Sum3(NaryOp):
+    ...     arity = 3
+    ...     def forward(self, a, b, c):
+    ...         return a + b + c
+    ...     def partial(self, slot, g, operands, out):
+    ...         return g
+    >>> a, b, c = Parameter("a"), Parameter("b"), Parameter("c")
+    >>> Sum3(a, b, c)({a: 1.0, b: 2.0, c: 3.0}), Sum3(a, b, c).grad({a: 1.0, b: 2.0, c: 3.0})[c]
+    (6.0, 1.0)
+    """
+
+    __slots__ = ("operands",)
+    arity: ClassVar[int | None] = None
+
+    def __init__(self, *operands: object) -> None:
+        self._init(operands=_checked_operands(type(self), operands))
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.operands
+
+    def forward(self, *values: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(self, *values)")
+
+    def partial(self, slot: int, g: Any, operands: tuple, out: Any) -> Any:
+        """The gradient flowing to operand ``slot``; used by the engines."""
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no derivative rule: "
+            "write partial(self, slot, g, operands, out)"
+        )
+
+
+def _checked_operands(op: type[Node], operands: tuple) -> tuple[Node, ...]:
+    """The operands as nodes, as many as ``op.arity`` says (any number, at least one, for None)."""
+    arity = op.arity
+    if (len(operands) != arity) if arity is not None else not operands:
+        wanted = f"{arity} operands" if arity is not None else "at least one operand"
+        raise TypeError(f"{op.__name__} takes {wanted}, got {len(operands)}")
+    return tuple(as_node(operand) for operand in operands)

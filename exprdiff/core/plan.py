@@ -5,7 +5,8 @@ The first evaluation of a root puts its distinct nodes in topological order
 root; `exprdiff.core.interpreter` runs it.  The plan holds no reference to
 its root, so caching creates no cycle.  This module reads nodes only through
 their own class attributes (``leaf_kind``, ``vjp_form``, ``vjp_uses_out``,
-``vjp_uses_operands``) and never imports the node classes.
+``vjp_uses_operands``, ``differentiable``, ``selects``) and never imports the
+node classes.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def topological_order(root: Any) -> list:
 
 
 def nodes_leading_to(order: list, targets: set) -> set:
-    """The nodes of ``order`` (topological) that are in ``targets`` or depend on one.
+    """The nodes of ``order`` (topological) that are in ``targets`` or depend on one
+    through differentiable operations (a condition such as ``w > 0`` passes no
+    derivative on, so it leads nowhere).
 
     >>> from exprdiff import Input, Parameter
     >>> w, x = Parameter("w"), Input("x")
@@ -54,7 +57,8 @@ def nodes_leading_to(order: list, targets: set) -> set:
     """
     leads: set = set()
     for node in order:
-        if node in targets or any(child in leads for child in node.children):
+        if node in targets or (type(node).differentiable
+                               and any(child in leads for child in node.children)):
             leads.add(node)
     return leads
 
@@ -87,11 +91,17 @@ class Plan:
     needs); the lists the reverse pass needs are made on first use, and
     every index is one shared int object, every empty or repeated tuple one
     shared tuple.  A plan of a long chain costs about 200 bytes per node.
+
+    ``selects`` says whether an operation that selects among its operands
+    (``selects`` on the class: `exprdiff.ops.Where`) is on the reverse path, so
+    that the reverse pass tracks where each gradient is selected;
+    ``is_operation`` tells operations from leaves, by position.
     """
 
     __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs",
                  "root_step", "evaluate_steps", "_root_reads", "_steps", "_root_slots",
-                 "_backward", "_gradient_steps", "_retaining_steps")
+                 "_backward", "_gradient_steps", "_retaining_steps", "_root_kind",
+                 "_selects", "_is_operation")
 
     def __init__(self, root: Any) -> None:
         order, index = _ordered(root)
@@ -108,7 +118,9 @@ class Plan:
         self._order = order
         root_kind = type(root)
         self._root_reads = root_kind.vjp_uses_operands or root_kind.vjp_form == 0
-        self._steps = self._root_slots = self._backward = None
+        self._root_kind = root_kind  # the class only: the plan holds no reference to its root
+        self._steps = self._root_slots = self._backward = self._selects = None
+        self._is_operation = None
         self._gradient_steps = self._retaining_steps = None
 
     def _collect_leaves(self, order: list) -> None:
@@ -142,6 +154,25 @@ class Plan:
         return self._backward
 
     @property
+    def selects(self) -> bool:
+        """Whether an operation that selects among its operands is on the reverse path."""
+        if self._selects is None:
+            self._plan_backward()
+        return self._selects
+
+    @property
+    def is_operation(self) -> list:
+        """For each position: whether the node there is an operation (not a leaf)."""
+        if self._is_operation is None:
+            flags = [False] * self.size
+            for i, _, _, _ in self.evaluate_steps:
+                flags[i] = True
+            if self.root_step is not None:
+                flags[-1] = True
+            self._is_operation = flags
+        return self._is_operation
+
+    @property
     def root_slots(self) -> tuple:
         """The root's operand slots that lead to a Parameter."""
         if self._root_slots is None:
@@ -164,14 +195,30 @@ class Plan:
         return self._retaining_steps
 
     def _plan_backward(self) -> None:
-        """Reverse mode visits only operations that lead to a Parameter, and
+        """Reverse mode visits only operations that lead to a Parameter through
+        differentiable operations and that a gradient reaches from the root, and
         within them only the operand slots that do."""
         needs_grad = [getattr(type(node), "leaf_kind", None) == "parameter"
                       for node in self._order]
         if self.parameters and self.parameters[-1][0] == self.size - 1:
             needs_grad[-1] = True  # the root itself is a Parameter
-        for i, _, kids, _ in self.evaluate_steps:
-            needs_grad[i] = any(needs_grad[k] for k in kids)
+        for i, node, kids, _ in self.evaluate_steps:
+            needs_grad[i] = type(node).differentiable and any(needs_grad[k] for k in kids)
+        root_kids = () if self.root_step is None else self.root_step[2]
+        if root_kids:
+            needs_grad[-1] = self._root_kind.differentiable and any(
+                needs_grad[k] for k in root_kids)
+        # below the root, a node reached only through conditions (no derivative) gets none
+        reached = [False] * self.size
+        reached[-1] = True
+        if self._root_kind.differentiable:
+            for k in root_kids:
+                reached[k] = True
+        for i, node, kids, _ in reversed(self.evaluate_steps):
+            if reached[i] and type(node).differentiable:
+                for k in kids:
+                    reached[k] = True
+        needs_grad = [n and r for n, r in zip(needs_grad, reached, strict=True)]
         self._backward = [
             backward_step(i, node, kids, tuple(s for s, k in enumerate(kids) if needs_grad[k]))
             for i, node, kids, _ in reversed(self.evaluate_steps)
@@ -181,6 +228,8 @@ class Plan:
         if self.root_step is not None:
             kids = self.root_step[2]
             self._root_slots = tuple(s for s, k in enumerate(kids) if needs_grad[k])
+        self._selects = bool(self._root_kind.selects or any(
+            type(step[1]).selects for step in self._backward))
 
     def _plan_gradient_releases(self, root_uses_operands: bool = True) -> None:
         """Which values each step of a gradient call may release.

@@ -19,12 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "ATOM", "FRACTION", "POWER", "PREFIX", "PRODUCT", "SUM", "TEXT", "LeafStyle",
+    "AND", "ATOM", "COMPARISON", "FRACTION", "OR", "POWER", "PREFIX", "PRODUCT", "SUM", "TEXT",
+    "LeafStyle",
     "format_leaf", "format_number", "function_name", "precedence", "render_text", "to_str",
 ]
 
 # Binding levels, higher binds tighter: an operand whose level is below its
-# operation's is put in parentheses.
+# operation's is put in parentheses.  They follow Python's grammar, in which
+# comparisons bind more loosely than ``|``, ``|`` than ``&`` and ``&`` than ``+``.
+COMPARISON = 4  #: ``a < b``, ``a >= b``
+OR = 6  #: ``c | d``
+AND = 8  #: ``c & d``
 SUM = 10  #: ``a + b``, ``a - b``
 PRODUCT = 20  #: ``a*b``, ``a/b``, ``a @ b``
 FRACTION = 25  #: a LaTeX ``\frac``: groups its operands, but not as a base of a power
@@ -165,10 +170,13 @@ def _expand(item, stack: list) -> None:
     children = item.children
     if not children:
         stack.append(format_leaf(item))
+    elif type(item).subscript:  # x[0, 1:3]
+        stack.append(item.subscript_text())
+        _push(stack, children[0], precedence(children[0]) < ATOM)
     elif not item.symbol:
         stack.append(")")
-        for name in reversed(item.settings):
-            stack.append(f", {name}={getattr(item, name)!r}")
+        for name, value in reversed(item.printed_settings()):
+            stack.append(f", {name}={value!r}")
         for position, child in enumerate(reversed(children)):
             stack.append(child)
             if position < len(children) - 1:
@@ -186,11 +194,12 @@ def _push_infix(stack: list, node) -> None:
     level = kind.precedence
     lhs, rhs = node.children
     lhs_level, rhs_level = precedence(lhs), precedence(rhs)
-    lhs_parens = lhs_level < level or (kind.associativity == "right" and lhs_level <= level)
+    associativity = kind.associativity
+    lhs_parens = lhs_level < level or (associativity in ("right", "none") and lhs_level <= level)
     rhs_parens = (
         rhs_level < level
         or _starts_with_minus(rhs)  # x*(-y), x - (-2) and y*(-2*x) read better than x*-y
-        or (rhs_level == level and kind.associativity == "left")
+        or (rhs_level == level and associativity in ("left", "none"))
     )
     _push(stack, rhs, rhs_parens)
     stack.append(f" {kind.symbol} " if kind.spaced else kind.symbol)
@@ -201,15 +210,15 @@ def _starts_with_minus(node, look: int = 64) -> bool:
     """Whether ``node``'s text begins with a minus sign (checking ``look`` steps down)."""
     for _ in range(look):
         level = precedence(node)
-        if level == PREFIX:
-            return True
+        if level == PREFIX:  # a negative number, or a prefix operator: minus, not ~
+            return not node.children or node.symbol == "-"
         if level == ATOM or len(node.children) != 2:
             return False
         kind = type(node)
         lhs = node.children[0]
         lhs_level = precedence(lhs)
         if lhs_level < kind.precedence or (
-                kind.associativity == "right" and lhs_level <= kind.precedence):
+                kind.associativity in ("right", "none") and lhs_level <= kind.precedence):
             return False  # the left operand is in parentheses
         node = lhs
     return False

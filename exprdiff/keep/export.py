@@ -29,9 +29,22 @@ import numpy as np
 from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Input, Node, Parameter, as_node
 from exprdiff.core.plan import nodes_leading_to, plan_for
-from exprdiff.core.values import fit_shape, fit_to_shape, shape_of
+from exprdiff.core.values import (
+    fit_mask,
+    fit_shape,
+    fit_to_shape,
+    scalar_or_array,
+    select,
+    shape_of,
+    summed,
+    where_value,
+)
 
 __all__ = ["to_python"]
+
+#: the engine's functions the generated code calls, copied into its source
+_ENGINE_HELPERS = (shape_of, fit_to_shape, summed, fit_shape, fit_mask, scalar_or_array,
+                   where_value, select)
 
 #: Python's builtin names: the generated helpers call some (float, type, sorted, ...),
 #: so neither the function nor a leaf's variable may take one
@@ -54,7 +67,9 @@ def _check(values, names, function):
 
 
 def _result(value):
-    return value if type(value) is np.ndarray and value.ndim else float(value)
+    if type(value) is np.ndarray and value.ndim:
+        return value
+    return bool(value) if np.asarray(value).dtype == np.bool_ else float(value)
 
 
 def _ones(value):
@@ -121,7 +136,7 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
     if wrt is not None:
         body.extend(writer.reverse(expr, _checked_wrt(wrt, nodes)))
         grads = ", ".join(
-            f"{p.label!r}: _gradient({writer.gradient_names[p]}, {writer.names[p]})" for p in wrt
+            f"{p.label!r}: _gradient({writer.gradient_of(p)}, {writer.names[p]})" for p in wrt
         )
         result += f", {{{grads}}}"
     body.append(f"return {result}")
@@ -199,7 +214,7 @@ class _Writer:
         self._helpers.update((helper.__name__, helper) for helper in kind.numpy_helpers)
         if kind.numpy_code is not None:
             settings = {key: _setting_literal(getattr(node, key)) for key in kind.settings}
-            return kind.numpy_code.format(*operands, **settings)
+            return kind.numpy_code.format(*operands, operands=", ".join(operands), **settings)
         ufunc = kind.ufunc
         if ufunc is None or getattr(np, ufunc.__name__, None) is not ufunc:
             raise NotImplementedError(
@@ -210,7 +225,14 @@ class _Writer:
 
     def helpers(self) -> list:
         """The functions the written code calls, for copying into the source."""
-        return [shape_of, fit_to_shape, fit_shape, *self._helpers.values()]
+        extra = [h for name, h in self._helpers.items()
+                 if name not in {helper.__name__ for helper in _ENGINE_HELPERS}]
+        return [*_ENGINE_HELPERS, *extra]
+
+    def gradient_of(self, param: Parameter) -> str:
+        """The code of ``param``'s gradient: its ``_g`` variable, or zeros when no gradient
+        reaches it (it is used only under conditions)."""
+        return self.gradient_names.get(param, f"np.zeros(np.shape({self.names[param]}))")
 
     def reverse(self, root: Node, wrt: list) -> list[str]:
         """Reverse-mode lines: ``_g<i>`` is the gradient with respect to node i's value."""
@@ -219,9 +241,10 @@ class _Writer:
         index = {node: i for i, node in enumerate(nodes)}
         lines = [f"_g{len(nodes) - 1} = _ones({self.text(root)})"]
         self.gradient_names[root] = f"_g{len(nodes) - 1}"
+        masks: dict = {}  # where each gradient is selected, as the engine tracks it
         for node in reversed(nodes):
-            if not node.children or node not in needs:
-                continue
+            if not node.children or node not in needs or node not in self.gradient_names:
+                continue  # a leaf, or reached only through conditions (no derivative)
             if not node.elementwise:
                 raise NotImplementedError(
                     f"to_python cannot write the gradient of {type(node).__name__}: "
@@ -229,19 +252,41 @@ class _Writer:
                 )
             g = Input(f"_g{index[node]}")
             self.names[g] = g.name  # the placeholder for this node's gradient
+            mask = masks.get(node)
             for slot, child in enumerate(node.children):
                 if child not in needs:
                     continue
-                partial = as_node(node.partial(slot, g, node.children, node))
+                partial = self._inline(as_node(node.partial(slot, g, node.children, node)))
+                if mask is not None:
+                    partial = f"select({mask}, {partial})"
                 k = index[child]
-                text = f"fit_shape({self._inline(partial)}, {self.text(child)})"
-                if child in self.gradient_names:
-                    lines.append(f"_g{k} = _g{k} + {text}")
-                else:
-                    lines.append(f"_g{k} = {text}")
-                    self.gradient_names[child] = f"_g{k}"
+                text = f"fit_shape({partial}, {self.text(child)})"
+                first = child not in self.gradient_names
+                lines.append(f"_g{k} = {text}" if first else f"_g{k} = _g{k} + {text}")
+                self.gradient_names[child] = f"_g{k}"
+                if child.children:
+                    lines.extend(self._pass_mask(node, slot, mask, child, f"_m{k}", first, masks))
             del self.names[g]
         return lines
+
+    def _pass_mask(self, node: Node, slot: int, mask: str | None, child: Node, name: str,
+                   first: bool, masks: dict) -> list[str]:
+        """The lines tracking where ``child``'s gradient is selected, as the engine does."""
+        passed = mask
+        if type(node).selects:
+            chosen = node.selected(slot, node.children)
+            if chosen is not None:
+                code = self._inline(as_node(chosen))
+                passed = code if passed is None else f"np.logical_and({passed}, {code})"
+        if passed is not None:
+            passed = f"fit_mask({passed}, np.shape({self.text(child)}))"
+        if first:
+            masks[child] = None if passed is None else name
+            return [] if passed is None else [f"{name} = {passed}"]
+        if masks[child] is None or passed is None:
+            masks[child] = None
+            return []
+        return [f"{name} = np.logical_or({name}, {passed})"]
 
     def _inline(self, root: Node) -> str:
         """One expression for ``root``, stopping at nodes that already have a name."""
@@ -266,7 +311,7 @@ class _Writer:
 
 def _reserved_names() -> set[str]:
     """Names the function body uses besides its own ``_`` variables."""
-    names = {"np", "values", shape_of.__name__}
+    names = {"np", "values", *(helper.__name__ for helper in _ENGINE_HELPERS)}
     classes = [Node]
     while classes:
         kind = classes.pop()

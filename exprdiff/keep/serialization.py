@@ -46,6 +46,7 @@ truncated or hostile file; building nodes is all it ever does.
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import math
@@ -57,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp
+from exprdiff.core.nodes import BinaryOp, Constant, Input, NaryOp, Node, Parameter, UnaryOp
 from exprdiff.core.plan import plan_for
 from exprdiff.core.values import as_value, short_repr
 from exprdiff.keep.atomic_files import write_atomically
@@ -70,6 +71,7 @@ __all__ = ["FORMAT_VERSION", "dumps", "load", "loads", "save"]
 FORMAT_VERSION = 1
 _FORMAT = "exprdiff"
 _LEAVES = {"Constant": Constant, "Input": Input, "Parameter": Parameter}
+_OPERATION_BASES = (UnaryOp, BinaryOp, NaryOp)
 _CANONICAL_NAN = 0x7FF8000000000000
 _MAX_SETTING_DEPTH = 16
 _MAX_NDIM = 32
@@ -157,8 +159,9 @@ def _encode_node(node: Node, index: dict, builtins: dict) -> dict:
             return {"type": name, "value": _encode_value(node.value)}
         return {"type": name, "name": node.name}
     name = kind.__name__
-    if not issubclass(kind, (UnaryOp, BinaryOp)):
-        raise TypeError(f"cannot save {name}: operations must subclass UnaryOp or BinaryOp")
+    if not issubclass(kind, _OPERATION_BASES):
+        raise TypeError(
+            f"cannot save {name}: operations must subclass UnaryOp, BinaryOp or NaryOp")
     if name in _LEAVES or (name in builtins and builtins[name] is not kind):
         raise ValueError(
             f"cannot save the user-defined operation class {name!r}: its name is taken by "
@@ -360,13 +363,23 @@ def _load_error(message: str) -> ValueError:
 def _op_table(ops: Iterable[type]) -> dict[str, type]:
     table = builtin_ops()
     for op in ops:
-        if not (isinstance(op, type) and issubclass(op, (UnaryOp, BinaryOp))):
-            raise TypeError(f"ops must be UnaryOp or BinaryOp subclasses, got {op!r}")
+        if not (isinstance(op, type) and issubclass(op, _OPERATION_BASES)):
+            raise TypeError(f"ops must be UnaryOp, BinaryOp or NaryOp subclasses, got {op!r}")
         name = op.__name__
         if name in _LEAVES or table.get(name, op) is not op:
             raise ValueError(f"the operation class {name!r} clashes with exprdiff's own {name}")
         table[name] = op
     return table
+
+
+def _defaulted_settings(op: type) -> set[str]:
+    """The settings ``op``'s constructor gives a default, which a file may leave out."""
+    try:
+        parameters = inspect.signature(op).parameters
+    except (TypeError, ValueError):
+        return set()
+    return {name for name in op.settings
+            if name in parameters and parameters[name].default is not inspect.Parameter.empty}
 
 
 class _Reader:
@@ -464,7 +477,7 @@ class _Reader:
                 f"with ops=[{kind[:60]}]",
             )
         self.keys(entry, where, {"type", "operands", "settings"}, {"operands"})
-        operands = self.operands(entry["operands"], 1 if issubclass(op, UnaryOp) else 2, i, where)
+        operands = self.operands(entry["operands"], op.arity, i, where)
         for k in operands:
             used[k] = True
         settings = self.settings(entry.get("settings", {}), op, where)
@@ -482,7 +495,7 @@ class _Reader:
         op = self.ops.get(kind) if type(kind) is str else None
         operands = entry.get("operands")
         if op is None or op.settings or type(operands) is not list \
-                or len(operands) != (1 if issubclass(op, UnaryOp) else 2):
+                or len(operands) != op.arity:
             return None
         for k in operands:
             if type(k) is not int or not 0 <= k < i:
@@ -495,9 +508,12 @@ class _Reader:
             used[k] = True
         return node
 
-    def operands(self, operands: Any, arity: int, i: int, where: str) -> list[int]:
-        if not isinstance(operands, list) or len(operands) != arity:
-            raise self.fail(where, f'"operands" must be a list of {arity} node indices, '
+    def operands(self, operands: Any, arity: int | None, i: int, where: str) -> list[int]:
+        """The operand indices: ``arity`` of them (None: any number, at least one)."""
+        count = f"{arity}" if arity is not None else "one or more"
+        if not isinstance(operands, list) or (
+                len(operands) != arity if arity is not None else not operands):
+            raise self.fail(where, f'"operands" must be a list of {count} node indices, '
                                    f"got {short_repr(operands)}")
         for k in operands:
             if type(k) is not int:
@@ -514,7 +530,9 @@ class _Reader:
         if not isinstance(settings, dict):
             raise self.fail(where, f'"settings" must be an object, got {short_repr(settings)}')
         expected = set(op.settings)
-        if set(settings) != expected:
+        # a file from before a setting was added (keepdims) leaves it at its default
+        missing = expected - set(settings) - _defaulted_settings(op)
+        if not set(settings) <= expected or missing:
             raise self.fail(
                 where,
                 f"settings {sorted(settings)} do not match {op.__name__}'s {sorted(expected)}",

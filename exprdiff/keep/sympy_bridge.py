@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from exprdiff.core.names import named_leaves
-from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
+from exprdiff.core.nodes import Constant, Input, Node, Parameter, as_node
 from exprdiff.core.plan import plan_for
 from exprdiff.core.printing import function_name
-from exprdiff.ops import BUILTIN_OPS
+from exprdiff.ops import BUILTIN_OPS, LogicalNot, Where
 
 __all__ = ["from_sympy", "to_sympy"]
 
@@ -61,12 +61,16 @@ def _namespace(*ops: type) -> _Namespace:
 
 
 def _sympy_function(op: type) -> Callable[..., Any]:
-    """What builds ``op`` in SymPy from its operands' SymPy expressions."""
+    """What builds ``op`` in SymPy from its operands' SymPy expressions (and its settings,
+    as keywords, for a ``sympy_form`` that takes them)."""
     sympy = _sympy()
     name = op.sympy_name
     if name is None:
         if op.sympy_form is not None:
             return functools.partial(op.sympy_form, _namespace(op))
+        builtin = _builtin_computing(op)
+        if builtin is not None:  # a user's op that computes a built-in's ufunc is that function
+            return _sympy_function(builtin)
         return sympy.Function(function_name(op))
     if op.sympy_form is not None:
         return _defined_function(op)
@@ -79,6 +83,13 @@ def _sympy_function(op: type) -> Callable[..., Any]:
     return function
 
 
+def _builtin_computing(op: type) -> type | None:
+    """The built-in operation computing the same ufunc as a user's ``op``, if there is one."""
+    if op.ufunc is None or op in BUILTIN_OPS:
+        return None
+    return next((builtin for builtin in BUILTIN_OPS if builtin.ufunc is op.ufunc), None)
+
+
 @functools.cache
 def _defined_function(op: type) -> Any:
     """The SymPy function named ``op.sympy_name``: it rewrites to, evaluates as and
@@ -87,8 +98,10 @@ def _defined_function(op: type) -> Any:
     space = _namespace(op)
 
     def fdiff(self, argindex=1):
-        if op.sympy_derivative is not None and len(self.args) == 1:
-            return op.sympy_derivative(space, *self.args)
+        if op.sympy_derivative is not None:
+            # one derivative, or one per operand for operations of several
+            derivative = op.sympy_derivative(space, *self.args)
+            return derivative[argindex - 1] if isinstance(derivative, tuple) else derivative
         # else SymPy's derivative of the form, taken in symbols standing for the arguments
         stand_ins = [sympy.Dummy() for _ in self.args]
         derivative = sympy.diff(op.sympy_form(space, *stand_ins), stand_ins[argindex - 1])
@@ -100,18 +113,27 @@ def _defined_function(op: type) -> Any:
         return written if written.has(rule) else None
 
     def _eval_evalf(self, precision):
-        # the operands first, then the form on those numbers: evaluating the whole form
-        # would rewrite the operands too (sin into complex exponentials) and give Max an
-        # operand it cannot compare
-        numbers = [arg._eval_evalf(precision) for arg in self.args]
-        if any(number is None for number in numbers):
-            return None
-        return op.sympy_form(space, *numbers)._eval_evalf(precision)
+        # the arguments first: a form such as Max(a, b) must compare numbers, which
+        # sigmoid(0) only is once evaluated
+        digits = max(15, int(precision * 0.30103) + 5)
+        return op.sympy_form(space, *[_comparable(arg.evalf(digits)) for arg in self.args]
+                             )._eval_evalf(precision)
 
     methods = {"fdiff": fdiff, "_eval_rewrite": _eval_rewrite, "_eval_evalf": _eval_evalf,
                "__module__": __name__, "__doc__": f"{op.__name__}, as a SymPy function"}
     # SymPy functions print by class name
     return type(op.sympy_name, (sympy.Function,), methods)
+
+
+def _comparable(value: Any) -> Any:
+    """An evaluated argument SymPy can compare: a cancellation to 0 leaves a zero without
+    precision (``0.e-160``), which Max and Min refuse; it is the float it stands for."""
+    if value.is_number and value.is_comparable is False:
+        try:
+            return _sympy().Float(float(value))
+        except TypeError:  # not a real number
+            return value
+    return value
 
 
 def to_sympy(expr: Node) -> Any:
@@ -137,12 +159,13 @@ def to_sympy(expr: Node) -> Any:
             converted[node] = _sympy_number(node.value)
             continue
         kind = type(node)
-        if kind.settings or not kind.elementwise:
+        if not kind.elementwise or (kind.settings and (kind.sympy_form is None or kind.sympy_name)):
             raise ValueError(f"to_sympy handles elementwise operations, not {kind.__name__}")
         function = functions.get(kind)
         if function is None:
             function = functions[kind] = _sympy_function(kind)
-        converted[node] = function(*[converted[child] for child in node.children])
+        settings = {key: getattr(node, key) for key in kind.settings}
+        converted[node] = function(*[converted[child] for child in node.children], **settings)
     return converted[expr]
 
 
@@ -213,11 +236,18 @@ class _Reader:
 
     The operations it knows come from their classes: each elementwise
     operation is written in SymPy as `to_sympy` writes it, and read back from
-    that form: a function of its operands (``asin(x)``, ``sigmoid(x)``), or a
-    power (``sqrt(x)`` is ``x**(1/2)``).  A function the bridge defines is also
-    read back from its ``sympy_form`` when that is a SymPy function no
-    operation stands for (``Max(x, 0)`` is ``relu(x)``).  Sums, products and
-    powers become Python's operators.
+    that form: a function of its operands (``asin(x)``, ``sigmoid(x)``,
+    ``x > y``), or a power (``sqrt(x)`` is ``x**(1/2)``).  A function the
+    bridge defines is also read back from its ``sympy_form``: a form that is
+    a particular application (``Max(x, 0)`` is ``relu(x)``) before anything
+    else, one that applies a SymPy function to the operands alone
+    (``Mod(a, b)``) when no operation is that function already.  Built-in
+    operations keep the SymPy functions they claim first (``Max`` is
+    `Maximum`, not `Fmax`); the ``ops`` a caller passes take them over.
+    ``Piecewise`` becomes nested `exprdiff.ops.Where`, ``Ne(a, b)`` and ``Eq(a, b)``
+    become ``~~(a - b)`` and ``~(a - b)`` (NumPy's truth of numbers), SymPy's ``And``,
+    ``Or``, ``Max`` and ``Min`` of several arguments nest the two-operand
+    operation, and sums, products and powers become Python's operators.
     """
 
     def __init__(self, leaves: dict[str, Node], ops: list[type]) -> None:
@@ -227,26 +257,33 @@ class _Reader:
         self.negated: dict = {}  # a product with the factor -1 -> the node without it
         self.functions: dict = {}  # SymPy function (class or name) -> operation
         self.powers: dict = {}  # constant exponent -> operation (1/2: sqrt)
-        self.forms: dict = {}  # SymPy function -> [(pattern, wildcard, operation)]
+        self.forms: dict = {}  # SymPy function -> [(pattern, wildcards, operation)]
         probes = sympy.symbols("probe_a probe_b")
-        elementwise = [op for op in [*BUILTIN_OPS, *ops] if isinstance(op, type)
-                       and issubclass(op, (UnaryOp, BinaryOp)) and op.elementwise
-                       and not op.settings]
-        for op in elementwise:
-            operands = probes[:1] if issubclass(op, UnaryOp) else probes
-            written = _sympy_function(op)(*operands)
-            if len(operands) == 1 and written.is_Pow and written.base == operands[0] \
+        wildcards = (sympy.Wild("operand_a"), sympy.Wild("operand_b"))
+        readable = [(op, op not in ops) for op in [*BUILTIN_OPS, *ops] if isinstance(op, type)
+                    and op.arity in (1, 2) and op.elementwise and not op.settings]
+        for op, builtin in readable:
+            claim = dict.setdefault if builtin else dict.__setitem__
+            try:
+                written = _sympy_function(op)(*probes[:op.arity])
+            except (TypeError, ValueError, AttributeError):  # no form for symbol operands
+                continue
+            if op.arity == 1 and written.is_Pow and written.base == probes[0] \
                     and written.exp.is_Number:
-                self.powers[written.exp] = op
-            elif _is_application(written) and written.args == operands:
-                self.functions[written.func] = self.functions[str(written.func)] = op
-        wildcard = sympy.Wild("operand")
-        for op in elementwise:
-            if issubclass(op, UnaryOp) and op.sympy_name is not None \
-                    and op.sympy_form is not None:
-                pattern = op.sympy_form(_namespace(op, *ops), wildcard)
-                if _is_application(pattern) and pattern.func not in self.functions:
-                    self.forms.setdefault(pattern.func, []).append((pattern, wildcard, op))
+                claim(self.powers, written.exp, op)
+            elif _is_application(written) and written.args == probes[:op.arity]:
+                claim(self.functions, written.func, op)
+                claim(self.functions, str(written.func), op)
+        for op, _ in readable:
+            if op.sympy_name is None or op.sympy_form is None:
+                continue
+            pattern = op.sympy_form(_namespace(op, *ops), *wildcards[:op.arity])
+            if not _is_application(pattern):
+                continue
+            if pattern.args == wildcards[:op.arity]:  # Mod(a, b): the function itself
+                self.functions.setdefault(pattern.func, op)
+            else:  # Max(x, 0): a particular application
+                self.forms.setdefault(pattern.func, []).append((pattern, wildcards, op))
 
     def node(self, item: Any, args: list) -> Any:
         sympy = _sympy()
@@ -258,6 +295,8 @@ class _Reader:
                     f"(known: {', '.join(sorted(self.leaves)) or 'none'})"
                 )
             return node
+        if item is sympy.true or item is sympy.false:
+            return Constant(1.0 if item is sympy.true else 0.0)
         if not item.args:  # a number, pi, E, oo, nan, I ...
             if item is not sympy.nan and not item.is_extended_real:
                 raise ValueError(f"from_sympy handles real numbers, not {item}")
@@ -268,14 +307,35 @@ class _Reader:
             return self.product(item, args)
         if isinstance(item, sympy.Pow):
             return self.power(args[0], item.exp, args[1])
+        if isinstance(item, sympy.functions.elementary.piecewise.ExprCondPair):
+            return tuple(args)  # (value, condition), for the Piecewise holding it
+        if isinstance(item, sympy.Piecewise):
+            return self.piecewise(args)
+        if isinstance(item, (sympy.Eq, sympy.Ne)):  # a == b: a - b is zero (NaN: never)
+            difference = args[0] if _is_zero(args[1]) else as_node(args[0]) - args[1]
+            is_zero = LogicalNot(difference)
+            return is_zero if isinstance(item, sympy.Eq) else LogicalNot(is_zero)
+        for pattern, wildcards, op in self.forms.get(item.func, ()):
+            found = item.match(pattern) or {}
+            operands = [found.get(w) for w in wildcards[:op.arity]]
+            if all(operand is not None and operand in self.built for operand in operands):
+                return op(*[self.built[operand] for operand in operands])
         op = self.functions.get(item.func) or self.functions.get(str(item.func))
-        if op is not None and len(args) == (1 if issubclass(op, UnaryOp) else 2):
+        if op is not None and len(args) == op.arity:
             return op(*args)
-        for pattern, wildcard, op in self.forms.get(item.func, ()):
-            found = (item.match(pattern) or {}).get(wildcard)
-            if found is not None and found in self.built:
-                return op(self.built[found])
+        if op is not None and op.arity == 2 and len(args) > 2:  # And, Or, Max, Min of several
+            return functools.reduce(op, args)
         raise ValueError(f"from_sympy has no exprdiff operation for {item.func}")
+
+    def piecewise(self, pairs: list) -> Node:
+        """``Piecewise((a, c1), (b, c2), ...)`` as ``where(c1, a, where(c2, b, ...))``; NaN
+        where no condition holds, as SymPy leaves it undefined there."""
+        value, condition = pairs[-1]
+        always = isinstance(condition, Constant) and condition.value == 1.0
+        result = value if always else Where(condition, value, math.nan)
+        for value, condition in reversed(pairs[:-1]):
+            result = Where(condition, value, result)
+        return result
 
     def sum(self, item: Any, args: list) -> Node:
         """A SymPy sum, written ``total - x`` for a term ``-x`` or a negative number."""
@@ -319,6 +379,11 @@ class _Reader:
             return as_node(result)
         self.negated[item] = as_node(result)
         return -as_node(result)
+
+
+def _is_zero(node: Any) -> bool:
+    return isinstance(node, Constant) and not isinstance(node.value, np.ndarray) \
+        and node.value == 0
 
 
 def _is_application(written: Any) -> bool:

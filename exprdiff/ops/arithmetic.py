@@ -202,7 +202,8 @@ def _lowered(b):
             return b if value == 0 else b - 1
         return b - np.sign(np.absolute(b))
     if type(b) is np.ndarray:
-        return b - (b != 0)
+        zero = b == 0
+        return b - ~zero if zero.any() else b - 1  # the same numbers; no zero, one pass less
     return b - 1 if b != 0 else b
 
 
@@ -214,7 +215,8 @@ def _log_or_zero(a):
             return np.log(a) if value != 0 else 0.0 * a
         return np.log(a + (1 - np.sign(np.absolute(a))))
     if type(a) is np.ndarray:
-        return np.log(a + (a == 0))
+        zero = a == 0
+        return np.log(a + zero) if zero.any() else np.log(a)
     return np.log(a) if a != 0 else a - a
 
 

@@ -10,6 +10,7 @@ the same name, JSON-friendly (None, an int or a tuple of ints).
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -66,22 +67,37 @@ def _numpy_defaults(dtype: object = None, out: object = None, keepdims: object =
         raise TypeError(f"keepdims={keepdims!r} has no exprdiff form")
 
 
-def _spread(g, x, axis):
+def _spread(g, x, axis, keepdims=False):
     """Broadcast ``g``, shaped like a reduction of ``x`` over ``axis``, back to ``x``'s shape."""
     if type(x) is not np.ndarray:
         return g
     spread = np.empty(x.shape)
-    if axis is None:
+    if axis is None and not keepdims:
         spread.fill(g)
     else:  # put the reduced axes back as length-1 axes, then broadcast
-        kept = list(x.shape)
-        for a in (axis,) if type(axis) is int else axis:
-            kept[a] = 1
-        spread[...] = np.reshape(g, kept)
+        spread[...] = g if keepdims else kept_axes(g, x, axis)
     return spread
 
 
-def logsumexp(x, axis=-1):
+def kept_axes(value, x, axis):
+    """``value``, a reduction of ``x`` over ``axis``, with the reduced axes back as length 1
+    (as ``keepdims=True`` gives it), so that it broadcasts against ``x``.
+
+    >>> kept_axes(np.array([3.0, 7.0]), np.ones((2, 2)), 1)
+    array([[3.],
+           [7.]])
+    """
+    if type(x) is not np.ndarray:
+        return value
+    if axis is None:
+        return np.reshape(value, (1,) * x.ndim)
+    kept = list(x.shape)
+    for a in (axis,) if type(axis) is int else axis:
+        kept[a] = 1
+    return np.reshape(value, kept)
+
+
+def logsumexp(x, axis=-1, keepdims=False):
     """``log(sum(exp(x), axis))`` without overflow; a slice of all ``-inf`` gives ``-inf``.
 
     The function behind `LogSumExp` (and copied into exported code).
@@ -95,7 +111,9 @@ def logsumexp(x, axis=-1):
     # exact; log(0) = -inf for an all -inf slice
     with np.errstate(divide="ignore", over="ignore"):
         total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
-    out = np.squeeze(total + peak, axis=axis) if axis is not None else (total + peak).reshape(())
+    out = total + peak
+    if not keepdims:
+        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
     return out if out.ndim else out[()]
 
 
@@ -117,13 +135,16 @@ def class_indices(labels, classes):
     [[2], [0]]
     """
     labels = np.asarray(labels)
-    valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
-    if not np.all(valid):
+    with np.errstate(invalid="ignore"):  # NaN or inf labels: refused just below
+        indices = labels.astype(np.int64)
+    if indices.size and not (np.array_equal(indices, labels) and indices.min() >= 0
+                             and indices.max() < classes):  # one check for the usual case
+        valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
         bad = labels[~valid].ravel()[0]
         raise ValueError(
             f"class labels must be integers from 0 to {classes - 1}, got {float(bad):g}"
         )
-    return np.expand_dims(labels.astype(np.int64), -1)
+    return indices[..., None]
 
 
 def class_score(logits, labels):
@@ -143,7 +164,10 @@ def class_score(logits, labels):
             f"as class indices (shape {logits_shape[:-1]}) nor as one-hot rows "
             f"(shape {logits_shape})"
         )
-    picked = np.take_along_axis(logits, class_indices(labels, logits_shape[-1]), -1)[..., 0]
+    indices = class_indices(labels, logits_shape[-1])
+    if len(logits_shape) == 2:  # a batch of rows: plain indexing, several times faster
+        return logits[np.arange(logits_shape[0]), indices[:, 0]]
+    picked = np.take_along_axis(logits, indices, -1)[..., 0]
     return picked if picked.ndim else picked[()]  # one sample: a float64 scalar, not a 0-d array
 
 
@@ -261,16 +285,50 @@ class _AxisOp(UnaryOp):
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = None) -> None:
         self._init(child=as_node(child), axis=_axis_setting(type(self).__name__, "axis", axis))
 
+
+
+class _Reduction(_AxisOp):
+    """Base of the reductions: over ``axis`` (None: every element), the reduced axes kept
+    as length 1 with ``keepdims=True``, as in NumPy.
+
+    >>> from exprdiff import Input
+    >>> x = Input("x")
+    >>> Sum(x, axis=1, keepdims=True)({}, {x: [[1.0, 2.0], [3.0, 4.0]]})
+    array([[3.],
+           [7.]])
+    """
+
+    __slots__ = ("keepdims",)
+    settings = ("axis", "keepdims")
+
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = None,
+                 keepdims: bool = False) -> None:
+        name = type(self).__name__
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise TypeError(f"{name}: keepdims must be True or False, got {short_repr(keepdims)}")
+        self._init(child=as_node(child), axis=_axis_setting(name, "axis", axis),
+                   keepdims=bool(keepdims))
+
     @classmethod
     def from_numpy(cls, function, a, axis=None, dtype=None, out=None, keepdims=False):
-        """``np.sum(a, axis)``, ``np.mean(a, axis)``, ``np.add.reduce(a, axis)``: the node
-        over ``axis``; ``dtype``, ``out`` and ``keepdims`` other than their defaults raise
+        """``np.sum(a, axis, keepdims=...)``, ``np.mean``, ``np.add.reduce(a, axis)`` and the
+        like: the node over ``axis``; ``dtype`` and ``out`` other than their defaults raise
         `TypeError`."""
-        _numpy_defaults(dtype, out, keepdims)
-        return cls(a, axis=axis)
+        _numpy_defaults(dtype, out)
+        return cls(a, axis=axis, keepdims=keepdims)
+
+    def printed_settings(self) -> tuple[tuple[str, Any], ...]:
+        """The settings, ``keepdims`` only when True (``sum(x, axis=0)``, as before it existed)."""
+        return tuple((name, getattr(self, name)) for name in self.settings
+                     if name != "keepdims" or self.keepdims)
+
+    def kept(self, value: Any, x: Any) -> Any:
+        """``value`` (a gradient or the value) with the reduced axes as length 1, to broadcast
+        against the operand ``x``."""
+        return value if self.keepdims else kept_axes(value, x, self.axis)
 
 
-class Sum(_AxisOp):
+class Sum(_Reduction):
     """Sum of the elements along ``axis`` (None: all of them, giving a scalar).
 
     >>> from exprdiff import Parameter
@@ -282,19 +340,32 @@ class Sum(_AxisOp):
     """
 
     __slots__ = ()
-    numpy_code = "np.sum({0}, axis={axis})"
+    numpy_code = "np.sum({0}, axis={axis}, keepdims={keepdims})"
     numpy_functions = (np.sum,)
     reduces = np.add
+    method_name = "sum"
     vjp_uses_out = False
 
     def forward(self, x):
-        return np.add.reduce(x, axis=self.axis)
+        return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)
 
     def vjp(self, g, x, out):
-        return _spread(g, x, self.axis)
+        return _spread(g, x, self.axis, self.keepdims)
 
 
-class Mean(_AxisOp):
+def mean_along(x, axis, keepdims):
+    """The mean along ``axis``: the sum over the count of elements reduced, the function
+    behind `Mean` (exported code calls it too: ``np.mean`` warns differently of an empty
+    slice).
+
+    >>> float(mean_along(np.array([1.0, 2.0, 6.0]), None, False))
+    3.0
+    """
+    total = np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return total / (np.size(x) // max(np.size(total), 1))
+
+
+class Mean(_Reduction):
     """Mean of the elements along ``axis`` (None: all of them, giving a scalar).
 
     >>> from exprdiff import Parameter
@@ -306,18 +377,19 @@ class Mean(_AxisOp):
     """
 
     __slots__ = ()
-    numpy_code = "np.mean({0}, axis={axis})"
+    numpy_code = "mean_along({0}, {axis}, {keepdims})"
+    numpy_helpers = (mean_along,)
     numpy_functions = (np.mean,)
+    method_name = "mean"
 
     def forward(self, x):
-        total = np.add.reduce(x, axis=self.axis)
-        return total / (np.size(x) // max(np.size(total), 1))
+        return mean_along(x, self.axis, self.keepdims)
 
     def vjp(self, g, x, out):
-        return _spread(g / (np.size(x) // max(np.size(out), 1)), x, self.axis)
+        return _spread(g / (np.size(x) // max(np.size(out), 1)), x, self.axis, self.keepdims)
 
 
-class SumOfSquares(_AxisOp):
+class SumOfSquares(_Reduction):
     """Sum of the squared elements along ``axis`` (None: all of them): a squared L2 norm.
 
     One node for ``Sum(x * x)``, as weight decay uses it: cheaper to
@@ -332,22 +404,22 @@ class SumOfSquares(_AxisOp):
     """
 
     __slots__ = ()
-    numpy_code = "np.sum({0} * {0}, axis={axis})"
+    numpy_code = "np.sum({0} * {0}, axis={axis}, keepdims={keepdims})"
     vjp_uses_out = False
     function_name = "sum_of_squares"
 
     def forward(self, x):
         if type(x) is not np.ndarray and self.axis is None:
             return x * x
-        return np.add.reduce(x * x, axis=self.axis)
+        return np.add.reduce(x * x, axis=self.axis, keepdims=self.keepdims)
 
     def vjp(self, g, x, out):
-        if self.axis is None:
+        if self.axis is None and not self.keepdims:
             return (2.0 * g) * x
-        return 2.0 * _spread(g, x, self.axis) * x
+        return 2.0 * _spread(g, x, self.axis, self.keepdims) * x
 
 
-class LogSumExp(_AxisOp):
+class LogSumExp(_Reduction):
     """``log(sum(exp(x), axis))``, computed without overflow (default: the last axis).
 
     The maximum along the axis is subtracted before exponentiating, so inputs
@@ -361,17 +433,18 @@ class LogSumExp(_AxisOp):
     """
 
     __slots__ = ()
-    numpy_code = "logsumexp({0}, {axis})"
+    numpy_code = "logsumexp({0}, {axis}, {keepdims})"
     numpy_helpers = (logsumexp,)
 
-    def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
-        super().__init__(child, axis)
+    def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1,
+                 keepdims: bool = False) -> None:
+        super().__init__(child, axis, keepdims)
 
     def forward(self, x):
-        return logsumexp(x, self.axis)
+        return logsumexp(x, self.axis, self.keepdims)
 
     def vjp(self, g, x, out):
-        if self.axis is not None:
+        if self.axis is not None and not self.keepdims:
             out, g = np.expand_dims(out, self.axis), np.expand_dims(g, self.axis)
         with np.errstate(over="ignore"):  # as in logsumexp: x - out overflows only to -inf
             return g * np.exp(x - out)
@@ -415,6 +488,7 @@ class Transpose(UnaryOp):
     __slots__ = ("axes",)
     numpy_code = "np.transpose({0}, {axes})"
     numpy_functions = (np.transpose,)
+    method_name = "transpose"
     vjp_uses_out = False
     settings = ("axes",)
     elementwise = False
@@ -476,9 +550,14 @@ class ClassScore(BinaryOp):
     def vjp_lhs(self, g, logits, labels, out):
         if shape_of(labels) == shape_of(logits):
             return np.expand_dims(g, -1) * labels
-        picked = np.zeros(logits.shape)
-        np.put_along_axis(picked, class_indices(labels, logits.shape[-1]), 1.0, -1)
-        return np.expand_dims(g, -1) * picked
+        picked = np.zeros(logits.shape)  # g scattered into the labelled places
+        # the forward pass checked these very labels: they only need converting here
+        indices = np.asarray(labels).astype(np.int64)[..., None]
+        if logits.ndim == 2:  # a batch of rows: plain indexing, several times faster
+            picked[np.arange(logits.shape[0]), indices[:, 0]] = g
+        else:
+            np.put_along_axis(picked, indices, np.expand_dims(g, -1), -1)
+        return picked
 
     def vjp_rhs(self, g, logits, labels, out):
         if shape_of(labels) != shape_of(logits):

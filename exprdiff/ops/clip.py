@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from exprdiff.core.nodes import UnaryOp, as_node
+from exprdiff.core.nodes import Node, UnaryOp, as_node
 from exprdiff.core.values import short_repr
 
 __all__ = ["Clip"]
@@ -17,9 +17,10 @@ class Clip(UnaryOp):
     """``x`` limited to ``[low, high]``, as `numpy.clip`.
 
     The derivative is 1 strictly inside the interval, 0 outside and 1/2
-    exactly on a bound (the mean of the one-sided slopes); when ``low ==
-    high`` the value is constant and the derivative 0 everywhere.  It is
-    written with `Sign` so the same rule also runs symbolically.
+    exactly on a bound (the mean of the one-sided slopes; PyTorch gives 1
+    there); when ``low == high`` the value is constant and the derivative 0
+    everywhere.  It is written with comparisons, so the same rule also runs
+    symbolically, and without a branch per element.
 
     >>> from exprdiff import Parameter
     >>> p = Parameter("p")
@@ -52,13 +53,28 @@ class Clip(UnaryOp):
             raise TypeError("give a lower or an upper bound (or both)")
         return cls(a, -math.inf if low is None else low, math.inf if high is None else high)
 
+    @staticmethod
+    def sympy_form(sp, x, low=-math.inf, high=math.inf):
+        bound = {math.inf: sp.oo, -math.inf: -sp.oo}
+        return sp.Min(sp.Max(x, bound.get(low, low)), bound.get(high, high))
+
     def forward(self, x):
         return np.clip(x, self.low, self.high)  # a float64 scalar for a scalar, as NumPy gives
 
     def vjp(self, g, x, out):
         if self.low == self.high:  # a constant: both one-sided slopes are 0, at the bound too
             return 0 * g
-        return g * (np.sign(x - self.low) * np.sign(self.high - x) + 1) / 2
+        return g * _inside(x, self.low, self.high)
+
+
+def _inside(x, low, high):
+    """1 strictly inside ``[low, high]``, 1/2 on a bound, 0 outside: from comparisons (nodes
+    when handed nodes); for numbers and arrays just the comparison when nothing is on a bound."""
+    inside = (x > low) & (x < high)
+    if isinstance(x, Node):  # a condition is no number: where
+        return np.where(inside, 1.0, np.where((x >= low) & (x <= high), 0.5, 0.0))
+    on_bound = (x == low) | (x == high)
+    return inside + 0.5 * on_bound if np.any(on_bound) else inside
 
 
 def _bound(name: str, value: object) -> float:

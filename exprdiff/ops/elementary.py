@@ -16,6 +16,7 @@ class Exp(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\exp\left(#1\right)"
     ufunc = np.exp
+    method_name = "exp"
     sympy_name = "exp"
 
     def forward(self, x):
@@ -32,6 +33,7 @@ class Log(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\log\left(#1\right)"
     ufunc = np.log
+    method_name = "log"
     sympy_name = "log"
 
     def forward(self, x):
@@ -48,6 +50,7 @@ class Sqrt(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\sqrt{#1}"
     ufunc = np.sqrt
+    method_name = "sqrt"
     sympy_name = "sqrt"
 
     def forward(self, x):
@@ -128,6 +131,7 @@ class Tanh(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\tanh\left(#1\right)"
     ufunc = np.tanh
+    method_name = "tanh"
     sympy_name = "tanh"
 
     def forward(self, x):

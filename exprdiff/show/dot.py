@@ -241,8 +241,10 @@ def node_title(node: Node) -> str:
         return format_leaf(node, _LEAVES)
     if node.symbol and len(children) == 2:
         return node.symbol
+    if type(node).subscript:
+        return node.subscript_text()
     name = function_name(type(node))
-    settings = ", ".join(f"{key}={getattr(node, key)!r}" for key in node.settings)
+    settings = ", ".join(f"{key}={value!r}" for key, value in node.printed_settings())
     return f"{name}({settings})" if settings else name
 
 

@@ -45,7 +45,7 @@ _GREEK = {
 }
 _INDEXED = re.compile(r"^([A-Za-z]+)_?(\d+)$")
 _SUBSCRIPTED = re.compile(r"^([A-Za-z0-9]+)_([A-Za-z0-9_]+)$")
-_PLACEHOLDER = re.compile(r"(#\d)")
+_PLACEHOLDER = re.compile(r"(#\d+)")
 _GROUPING = re.compile(r"\\left|\\right|[{}]")
 
 
@@ -130,7 +130,7 @@ def _layout(node) -> list:
             pieces.append(part)
             depth += sum(1 if mark in ("{", r"\left") else -1 for mark in _GROUPING.findall(part))
             continue
-        slot = int(part[1]) - 1
+        slot = int(part[1:]) - 1
         operand = children[slot]
         if depth == 0 and _needs_parentheses(node, slot, precedence(operand, latex=True), own):
             pieces.extend((r"\left(", operand, r"\right)"))
@@ -145,21 +145,23 @@ def _needs_parentheses(node, slot: int, level: int, own: int) -> bool:
         return level < PRODUCT or level == PREFIX
     associativity = type(node).associativity
     if slot == 0:
-        return level < own or (associativity == "right" and level <= own)
-    return level < own or level == PREFIX or (level == own and associativity == "left")
+        return level < own or (associativity in ("right", "none") and level <= own)
+    return level < own or level == PREFIX or (level == own and associativity in ("left", "none"))
 
 
 def _template(node) -> str:
     """The LaTeX form of ``node`` with ``#1``, ``#2`` for its operands."""
     kind, children = type(node), node.children
+    if kind.subscript:  # x[0, 1:3]
+        return "#1" + r"\left[" + latex_escape(node.subscript_text()[1:-1]) + r"\right]"
     coefficient = kind.latex_coefficient_template
     if coefficient and _is_number(children[0]) and not _starts_with_number(children[1]):
         return coefficient
-    if kind.latex_template or kind.symbol or not node.settings:
+    if kind.latex_template or kind.symbol or not node.printed_settings():
         return template_of(kind, len(children))
     settings = "".join(
-        f", \\mathrm{{{latex_escape(key)}}}={latex_escape(repr(getattr(node, key)))}"
-        for key in node.settings)
+        f", \\mathrm{{{latex_escape(key)}}}={latex_escape(repr(value))}"
+        for key, value in node.printed_settings())
     return template_of(kind, len(children))[: -len(r"\right)")] + settings + r"\right)"
 
 

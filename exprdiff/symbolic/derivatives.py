@@ -15,6 +15,12 @@ elements (``elementwise = False``, such as matrix products and reductions)
 have no pointwise derivative: differentiating through one raises
 `NotImplementedError` naming it.
 
+**No NaN from a branch not taken.**  The derivative of ``where(c, a, b)``
+zeroes what flows from inside ``a`` where ``c`` does not hold (and from
+``b`` where it does), as `exprdiff.ops.Where` explains: the derivative of
+``where(x > 0, sqrt(x), 0)`` is ``where(x > 0, 1/(2*sqrt(x)), 0)``, finite at
+``x = -1``.
+
 **Results come back simplified** (`exprdiff.symbolic.simplification.simplify`) unless
 ``simplified=False`` is passed; the raw form is exactly what the rules built,
 ``1*...`` seeds included.
@@ -40,6 +46,7 @@ from exprdiff.core.nodes import Constant, Input, Node, Parameter, as_node
 from exprdiff.core.plan import nodes_leading_to, topological_order
 from exprdiff.core.printing import to_str
 from exprdiff.core.values import fit_shape
+from exprdiff.ops import Where
 from exprdiff.symbolic.simplification import simplify_pointwise
 
 __all__ = [
@@ -273,21 +280,38 @@ def _reverse(expr: Node, targets: set) -> dict[Node, Node]:
     if expr not in leads:
         return {}
     grads: dict[Node, Node] = {expr: Constant(1.0)}
+    selected: dict[Node, Node | None] = {}  # where each gradient is selected (see below)
     for node in reversed(order):
-        if node not in leads or not node.children:
-            continue
-        if not type(node).elementwise:
+        if node not in leads or not node.children or node not in grads:
+            continue  # not reached: only conditions (no derivative) lead here
+        kind = type(node)
+        if not kind.elementwise:
             raise NotImplementedError(
-                f"symbolic derivatives are pointwise, and {type(node).__name__} "
+                f"symbolic derivatives are pointwise, and {kind.__name__} "
                 f"({to_str(node, limit=60)}) is not an elementwise operation; "
                 "use the numeric Node.grad for it"
             )
         g = grads[node]
+        mask = selected.get(node)
         operands = node.children
         for slot, child in enumerate(operands):
-            if child in leads:
-                part = _as_expression(node.partial(slot, g, operands, node), node)
-                grads[child] = part if child not in grads else grads[child] + part
+            if child not in leads:
+                continue
+            part = _as_expression(node.partial(slot, g, operands, node), node)
+            passed = mask
+            if mask is not None:  # as the numeric engine: no 0*nan from a branch not taken
+                part = Where(mask, part, 0.0)
+            if kind.selects:
+                chosen = node.selected(slot, operands)
+                if chosen is not None:
+                    passed = chosen if passed is None else passed & chosen
+            if child in grads:
+                grads[child] = grads[child] + part
+                previous = selected[child]
+                selected[child] = None if previous is None or passed is None \
+                    else previous | passed
+            else:
+                grads[child], selected[child] = part, passed
     return grads
 
 

@@ -65,7 +65,7 @@ import numpy as np
 
 from exprdiff.core.nodes import Constant, Node
 from exprdiff.core.plan import topological_order
-from exprdiff.ops import Add, Divide, Multiply, Negate, Power, Subtract
+from exprdiff.ops import Add, Divide, LogicalNot, Multiply, Negate, Power, Subtract, Where
 
 __all__ = ["simplify", "simplify_all", "simplify_pointwise"]
 
@@ -81,6 +81,7 @@ _MAX_PASSES = 8
 _MAX_PEEK = 16  # factors: beyond this a shared product is never taken apart
 _MAX_DISTRIBUTED_POWER = 64  # (2*x)**k with larger integer k stays a power
 _MAX_REGION = 10_000  # nodes looked at to decide whether a shape carrier is needed
+_MAX_ASSUMING = 256  # a where's branches larger than this keep the wheres they hold
 
 
 def simplify(expr: Node) -> Node:
@@ -433,14 +434,18 @@ class _Simplifier:
             if like is not None and all(map(operator.is_, children, like.children)):
                 node = like  # nothing changed: keep the original (and its plan)
             else:
-                settings = {name: getattr(like, name) for name in cls.settings} if like else {}
+                settings = ({name: getattr(like, name) for name in cls.settings}
+                            if like is not None else {})
                 node = cls(*children, **settings)
             self.built[key] = node
         return node
 
     def generic(self, node: Node, children: list[Node]) -> Node:
-        """Fold an operation on constants; otherwise rebuild it from its operands."""
-        if all(isinstance(child, Constant) for child in children):
+        """Fold an operation on constants; otherwise rebuild it from its operands.
+
+        Conditions (no derivative, boolean values) are not folded: a Constant
+        holds a number, not a truth value."""
+        if type(node).differentiable and all(isinstance(child, Constant) for child in children):
             with np.errstate(all="ignore"):
                 try:
                     value = node.forward(*[child.value for child in children])
@@ -811,7 +816,42 @@ def _power(s: _Simplifier, node: Node):
     return _Product({base: _exponent(k)})
 
 
+def _where(s: _Simplifier, node: Node):
+    """``where(~c, a, b)`` is ``where(c, b, a)``.  Pointwise (for derivatives, where shapes
+    do not matter): inside ``where(c, a, b)``, a ``where(c, p, q)`` in ``a`` is ``p`` and one
+    in ``b`` is ``q`` (the derivatives of a ``where`` nest these); ``where(c, a, a)`` is
+    ``a``, and a constant number condition picks its branch."""
+    condition, x, y = (s.node(child) for child in node.children)
+    if isinstance(condition, LogicalNot):  # where(~c, a, b) is where(c, b, a)
+        condition, x, y = condition.child, y, x
+    if not s.keep_shapes:  # each of these may drop a shape that the where broadcasts to
+        x, y = _assuming(s, x, condition, 1), _assuming(s, y, condition, 2)
+        if isinstance(condition, Constant) and not isinstance(condition.value, np.ndarray):
+            return x if condition.value != 0 else y  # nonzero (NaN too) is true, as in NumPy
+        if x is y:
+            return x
+    return s.generic(node, [condition, x, y])
+
+
+def _assuming(s: _Simplifier, root: Node, condition: Node, branch: int) -> Node:
+    """``root`` with each ``where(condition, p, q)`` in it replaced by its operand ``branch``
+    (1: ``p``, where the condition holds; 2: ``q``); small expressions only, iteratively."""
+    order = topological_order(root)
+    if len(order) > _MAX_ASSUMING or not any(
+            isinstance(n, Where) and n.operands[0] is condition for n in order):
+        return root
+    new: dict = {}
+    for n in order:
+        if isinstance(n, Where) and n.operands[0] is condition:
+            new[n] = new[n.operands[branch]]
+        elif n.children and any(new[child] is not child for child in n.children):
+            new[n] = s.make(type(n), *[new[child] for child in n.children], like=n)
+        else:
+            new[n] = n
+    return new[root]
+
+
 _RULES = {
     Add: _add, Subtract: _subtract, Negate: _negate,
-    Multiply: _multiply, Divide: _divide, Power: _power,
+    Multiply: _multiply, Divide: _divide, Power: _power, Where: _where,
 }
