@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from exprdiff.core.errors import explain_failure, missing_value
-from exprdiff.core.plan import Plan, backward_step, plan_for
+from exprdiff.core.plan import Execution, Plan, backward_step, execution_plan, plan_for
 from exprdiff.core.values import as_value, fit_to_shape
 
 __all__ = [
-    "evaluate", "gradient", "node_gradients", "value_and_gradient", "values_and_adjoints",
+    "evaluate", "forward_value", "gradient", "node_gradients", "root_adjoint",
+    "value_and_gradient", "values_and_adjoints",
 ]
 
 _NOTHING: Mapping = {}
@@ -27,11 +28,29 @@ _FLOAT64 = np.float64
 _FLOAT64_DTYPE = np.dtype(np.float64)
 
 
-def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
-    """Value of ``root``: a float when scalar, else a float64 array."""
-    plan = plan_for(root)
-    values = _forward(root, plan, params, inputs)
+def evaluate(root, params: Mapping | None, inputs: Mapping | None, *,
+             rewrites: bool = True) -> Any:
+    """Value of ``root``, interpreted: a float when scalar, else a float64 array.
+
+    Runs the plan of the rewritten graph (`exprdiff.core.plan.execution_plan`),
+    as every path does; `exprdiff.lowering.dispatch` calls this when it does
+    not run compiled code.  ``rewrites=False`` runs the graph as written
+    instead (for comparing with the rewritten one).
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> evaluate(w * w, {w: 3.0}, None)
+    9.0
+    """
+    execution = _execution(root, rewrites)
+    values = _forward(execution.graph or root, execution.plan, params, inputs, shown=root)
     return _as_result(values[-1])
+
+
+def forward_value(root, params: Mapping | None, inputs: Mapping | None) -> Any:
+    """The root's value as its operation returns it (a tuple for a multi-output node)."""
+    execution = execution_plan(root)
+    return _forward(execution.graph or root, execution.plan, params, inputs, shown=root)[-1]
 
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
@@ -39,36 +58,51 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None) -> dict:
     return value_and_gradient(root, params, inputs)[1]
 
 
-def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None) -> tuple[Any, dict]:
-    """``root``'s value and its `gradient`, from one forward pass.
+def value_and_gradient(root, params: Mapping | None, inputs: Mapping | None, *,
+                       rewrites: bool = True) -> tuple[Any, dict]:
+    """``root``'s value and its `gradient`, from one forward pass, interpreted.
 
-    Training needs both; this saves the second forward pass.
+    Training needs both; this saves the second forward pass.  ``rewrites``
+    as for `evaluate`.
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
     >>> value_and_gradient(w * w, {w: 3.0}, None)
     (9.0, {Parameter('w'): 6.0})
     """
-    plan = plan_for(root)
-    values = _forward(root, plan, params, inputs, plan.gradient_steps)
+    execution = _execution(root, rewrites)
+    plan, graph = execution.plan, execution.graph or root
+    values = _forward(graph, plan, params, inputs, plan.gradient_steps, shown=root)
     out = values[-1]
     grads = _root_adjoint(values)
     if plan.root_step is not None and plan.root_slots:
         # the root's step is made per call: the plan holds no reference to its root
-        _backpropagate([backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots)],
+        _backpropagate([backward_step(plan.size - 1, graph, plan.root_step[2], plan.root_slots)],
                        values, grads)
     _backpropagate(plan.backward, values, grads)
     result = {}
-    for i, node in plan.parameters:
+    for i, node in execution.parameters:
+        key = node or root
+        if i is None:  # a rewrite removed it: the expression does not depend on it
+            value = as_value(params[key], key)
+            result[key] = np.zeros_like(value) if type(value) is np.ndarray else 0.0
+            continue
         g = grads[i]
         value = values[i]
         if type(value) is not np.ndarray:
-            result[node or root] = 0.0 if g is None else float(g)
+            result[key] = 0.0 if g is None else float(g)
         elif g is None:
-            result[node or root] = np.zeros_like(value)
+            result[key] = np.zeros_like(value)
         else:
-            result[node or root] = g if g.flags.writeable else np.array(g)
+            result[key] = g if g.flags.writeable else np.array(g)
     return _as_result(out), result
+
+
+def _execution(root, rewrites: bool) -> Execution:
+    if rewrites:
+        return execution_plan(root)
+    plan = plan_for(root)
+    return Execution(plan, None, plan.parameters)
 
 
 def node_gradients(root, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
@@ -77,10 +111,12 @@ def node_gradients(root, params: Mapping | None = None, inputs: Mapping | None =
     Returns a new dict mapping each distinct node (operations, Parameters,
     Inputs and Constants alike) to its adjoint, shaped like that node's value
     (a float for a scalar): the "grad" of the tutorials' computation-graph
-    boxes.  Where the derivative with respect to a Constant does not exist as
-    a real number (the exponent 2 in ``x**2`` at ``x < 0``) its entry is nan;
-    no warning is raised for Constants, since nothing is differentiated with
-    respect to them in `Node.grad`.
+    boxes.  It runs the graph as written, without the plan-time rewrites
+    (which may fuse or merge the very nodes it reports on).  Where the
+    derivative with respect to a Constant does not exist as a real number
+    (the exponent 2 in ``x**2`` at ``x < 0``) its entry is nan; no warning
+    is raised for Constants, since nothing is differentiated with respect to
+    them in `Node.grad`.
 
     >>> from exprdiff import Input, Parameter
     >>> a, x = Parameter("a"), Input("x")
@@ -120,11 +156,19 @@ def values_and_adjoints(root, params: Mapping | None, inputs: Mapping | None) ->
     return nodes, results, adjoints
 
 
+def root_adjoint(out: Any) -> Any:
+    """The gradient a reverse pass starts from: ones shaped like the root's value ``out``.
+
+    >>> root_adjoint(2.5), root_adjoint(np.zeros(2))
+    (1.0, array([1., 1.]))
+    """
+    return np.ones(out.shape) if type(out) is np.ndarray else 1.0
+
+
 def _root_adjoint(values: list) -> list:
     """The adjoints list of a reverse pass: the root's is ones, the others not yet known."""
     adjoints: list = [None] * len(values)
-    out = values[-1]
-    adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else 1.0
+    adjoints[-1] = root_adjoint(values[-1])
     return adjoints
 
 
@@ -178,9 +222,11 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
 
 
 def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
-             steps: list | None = None) -> list:
+             steps: list | None = None, shown: Any = None) -> list:
     """Every value of the plan (released ones replaced by their shapes, see `Plan`);
-    ``steps`` defaults to ``plan.evaluate_steps``."""
+    ``steps`` defaults to ``plan.evaluate_steps``; ``shown`` is the root as the
+    user wrote it, named by error messages (default ``root``)."""
+    shown = root if shown is None else shown
     steps = plan.evaluate_steps if steps is None else steps
     params = _NOTHING if params is None else params
     inputs = _NOTHING if inputs is None else inputs
@@ -193,7 +239,7 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
             try:
                 value = given[node]
             except (KeyError, TypeError):
-                value = _read(given, node, where, root, params, inputs)
+                value = _read(given, node, where, shown, params, inputs)
             if type(value) is not float and (
                 type(value) is not ndarray or value.dtype is not _FLOAT64_DTYPE or not value.ndim
             ):

@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from exprdiff.core import interpreter
 from exprdiff.core.printing import to_str
 from exprdiff.core.values import as_value
 
@@ -80,12 +79,34 @@ class Node:
     #: "parameter"; None for operations (read by the engine, which never
     #: imports these classes)
     leaf_kind: ClassVar[str | None] = None
+    #: whether the class defines `rewrite` rules (set for each class)
+    has_rewrites: ClassVar[bool] = False
     #: NumPy source of the value, for exported code (`exprdiff.keep.export`): a
     #: template over the operands ``{0}``, ``{1}`` and the settings by name
     #: (``"np.sum({0}, axis={axis})"``); None means the op's ``ufunc``
     numpy_code: ClassVar[str | None] = None
     #: module-level functions ``numpy_code`` calls, copied into exported source
     numpy_helpers: ClassVar[tuple] = ()
+    #: the value over Python floats with the `math` module, for compiled code
+    #: on scalars (`exprdiff.lowering.scalar_code`): a template like
+    #: ``numpy_code`` (``"math.exp({0})"``); None means that path is not taken
+    math_code: ClassVar[str | None] = None
+    #: module-level functions ``math_code`` calls
+    math_helpers: ClassVar[tuple] = ()
+    #: whether ``math_code`` on finite operands gives a finite value or raises
+    #: (``math.exp`` raises OverflowError); False for ``+``, whose overflow is a
+    #: silent inf that compiled scalar code must check for
+    math_finite: ClassVar[bool] = False
+    #: NumPy source of the derivative rules, one template per operand slot
+    #: over ``{g}``, ``{out}``, the operands ``{0}``, ``{1}`` and the settings,
+    #: for operations whose rules cannot run on nodes (not elementwise); they
+    #: must compute what the rule methods compute.  Empty: compiled code calls
+    #: the rule methods themselves (elementwise rules are lowered from the
+    #: nodes they build, as the symbolic layer does)
+    numpy_vjp_code: ClassVar[tuple[str, ...]] = ()
+    #: whether the value may be a view of an operand's array (`Transpose`), so
+    #: that compiled code copies it before handing it to the caller
+    returns_view: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,6 +124,7 @@ class Node:
         ufunc = cls.__dict__.get("ufunc")
         if ufunc is not None:
             _OPERATION_FOR_UFUNC[ufunc] = cls
+        cls.has_rewrites = cls.rewrite is not Node.rewrite
 
     # -- structure -------------------------------------------------------
     @property
@@ -157,6 +179,58 @@ class Node:
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_plan", None)
 
+    # -- rewriting (`exprdiff.lowering.rewrites`) ---------------------------
+    def rewrite(self) -> Node | None:
+        """A node computing the same value more simply or more stably, or None.
+
+        Called when an expression is planned, on each operation after its
+        operands have been rewritten; every evaluation path (the
+        interpreter, compiled code, `to_python`) runs the rewritten graph, so
+        they never disagree.  Operations override it with their own rules
+        (``Log`` turns ``log(sigmoid(z))`` into ``-softplus(-z)``).
+
+        >>> from exprdiff import Parameter
+        >>> w = Parameter("w")
+        >>> print((w * 1.0).rewrite())
+        w
+        """
+        return None
+
+    def placeholder(self, name: str) -> Node:
+        """A fresh `Input` named ``name``: code generators run rules on it (they cannot
+        import the node classes).
+
+        >>> from exprdiff import Parameter
+        >>> Parameter("w").placeholder("g")
+        Input('g')
+        """
+        return Input(name)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        """A node of the same class and settings over other operands (used by rewriting).
+
+        >>> from exprdiff import Input, Parameter, Sin
+        >>> w, x = Parameter("w"), Input("x")
+        >>> print(Sin(w).with_children((x,)))
+        sin(x)
+        """
+        if not self.children:
+            raise TypeError(f"{type(self).__name__} is a leaf: it has no operands to replace")
+        fields = _child_fields(type(self))
+        if fields is None or len(fields) != len(children):
+            raise NotImplementedError(f"{type(self).__name__} cannot be rebuilt over new operands")
+        new = object.__new__(type(self))
+        for name in _all_slots(type(self)):
+            if hasattr(self, name) and name not in ("_plan", "__weakref__"):
+                object.__setattr__(new, name, getattr(self, name))
+        if hasattr(self, "__dict__"):
+            for name, value in vars(self).items():
+                object.__setattr__(new, name, value)
+        for name, child in zip(fields, children, strict=True):
+            object.__setattr__(new, name, child)
+        object.__setattr__(new, "_plan", None)
+        return new
+
     # -- evaluation and differentiation -----------------------------------
     def __call__(self, params: Values | None = None, inputs: Inputs | None = None) -> Any:
         """Evaluate the expression.
@@ -172,7 +246,7 @@ class Node:
         >>> (w * x)({w: 3.0}, {x: [1, 2]})
         array([3., 6.])
         """
-        return interpreter.evaluate(self, params, inputs)
+        return _run().evaluate(self, params, inputs)
 
     def grad(self, params: Values | None = None, inputs: Inputs | None = None) -> dict:
         """Gradient of the sum of all elements of the value, per `Parameter`.
@@ -186,7 +260,7 @@ class Node:
         >>> (m * x).grad({m: 3.0}, {x: 5.0})
         {Parameter('m'): 5.0}
         """
-        return interpreter.gradient(self, params, inputs)
+        return _run().gradient(self, params, inputs)
 
     # -- operators ---------------------------------------------------------
     def __add__(self, other: object) -> Node:
@@ -262,6 +336,22 @@ class Node:
         return f"<{type(self).__name__} {to_str(self, limit=80)}>"
 
 
+_RUN_STAGE: list = []
+
+
+def _run() -> Any:
+    """The run stage, `exprdiff.lowering.dispatch` (compiled code or the interpreter).
+
+    Imported on first use: the nodes are the lowest layer, and the run stage
+    reads them only through their methods, so this is the one edge up.
+    """
+    if not _RUN_STAGE:
+        from exprdiff.lowering import dispatch
+
+        _RUN_STAGE.append(dispatch)
+    return _RUN_STAGE[0]
+
+
 def _apply(ufunc: np.ufunc, *operands: object) -> Node:
     # Operators return NotImplemented for operands that are not numbers, so
     # Python raises its usual "unsupported operand type(s)" TypeError.
@@ -277,6 +367,19 @@ def as_node(value: object) -> Node:
     Constant(2.0)
     """
     return value if isinstance(value, Node) else Constant(value)
+
+
+def _all_slots(cls: type) -> list[str]:
+    return [name for klass in cls.__mro__ for name in klass.__dict__.get("__slots__", ())]
+
+
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The slots holding a class's operands: ``child`` or ``lhs``/``rhs`` (None: unknown)."""
+    for klass in cls.__mro__:
+        fields = klass.__dict__.get("_child_fields")
+        if fields is not None:
+            return fields
+    return None
 
 
 # -- leaves ------------------------------------------------------------------
@@ -388,6 +491,7 @@ class UnaryOp(Node):
     """
 
     __slots__ = ("child",)
+    _child_fields = ("child",)
     symbol: ClassVar[str] = ""
     function_name: ClassVar[str] = ""
     #: LaTeX form with ``#1`` for the operand (`exprdiff.show.latex`); empty for
@@ -430,6 +534,7 @@ class BinaryOp(Node):
     """
 
     __slots__ = ("lhs", "rhs")
+    _child_fields = ("lhs", "rhs")
     symbol: ClassVar[str] = ""
     function_name: ClassVar[str] = ""
     latex_template: ClassVar[str] = ""  # with ``#1`` and ``#2``, see `UnaryOp`

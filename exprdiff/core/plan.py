@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Plan", "backward_step", "nodes_leading_to", "plan_for", "topological_order"]
+__all__ = [
+    "Execution", "Plan", "backward_step", "execution_plan", "nodes_leading_to", "plan_for",
+    "topological_order",
+]
 
 _FLOAT64 = np.float64
 
@@ -85,10 +88,12 @@ class Plan:
 
     __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs", "steps",
                  "root_step", "root_slots", "backward", "evaluate_steps",
-                 "gradient_steps", "retaining_steps")
+                 "gradient_steps", "retaining_steps", "execution", "runtime")
 
-    def __init__(self, root: Any) -> None:
-        order = topological_order(root)
+    def __init__(self, root: Any, order: list | None = None) -> None:
+        order = topological_order(root) if order is None else order
+        self.execution = None  # see `execution_plan`
+        self.runtime = None  # per-root state of the run stage (`exprdiff.lowering.dispatch`)
         index = {node: i for i, node in enumerate(order)}
         operands = [tuple(index[child] for child in node.children) for node in order]
         needs_grad = _leading_to_parameters(order, operands)
@@ -178,13 +183,62 @@ def _leading_to_parameters(order: list, operands: list) -> list[bool]:
 
 
 def plan_for(root: Any) -> Plan:
-    """The cached plan of ``root``, built on first use.
+    """The cached plan of ``root`` as it was built, created on first use.
 
     Concurrent first calls may each build a plan; they are equal and the
-    last one stays, so this is safe without a lock.
+    last one stays, so this is safe without a lock.  Evaluation runs
+    `execution_plan` instead, the plan of the rewritten graph.
     """
     plan = root._plan
     if plan is None:
         plan = Plan(root)
         object.__setattr__(root, "_plan", plan)
     return plan
+
+
+class Execution:
+    """What every evaluation path runs for a root: the plan of its rewritten graph.
+
+    ``plan`` is the `Plan` to run; ``graph`` the rewritten root it belongs
+    to, or None when no rewrite applied (the plan is then the root's own and
+    the root is supplied by the caller, as usual); ``parameters`` lists, in
+    the order of the root's own plan, ``(position, parameter)`` for each
+    Parameter of the expression as written: its position in the plan's
+    values (None if a rewrite removed it) and the node (None for the root).
+    """
+
+    __slots__ = ("plan", "graph", "parameters")
+
+    def __init__(self, plan: Plan, graph: Any, parameters: list) -> None:
+        self.plan, self.graph, self.parameters = plan, graph, parameters
+
+
+def execution_plan(root: Any) -> Execution:
+    """The `Execution` of ``root``: its graph after the plan-time rewrites, planned.
+
+    The rewrites (`exprdiff.lowering.rewrites`: common subexpressions,
+    folding, each operation's rules) run once, and the result is cached with
+    ``root``'s plan; the interpreter, compiled code and `to_python` all run it.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> execution = execution_plan(w * 1.0 + w)
+    >>> str(execution.graph), execution.plan.size
+    ('w + w', 2)
+    """
+    plan = plan_for(root)
+    execution = plan.execution
+    if execution is None:
+        from exprdiff.lowering.rewrites import rewritten  # the planner's rewrite pass
+
+        graph = rewritten(root, plan.nodes(root))
+        if graph is root:
+            execution = Execution(plan, None, plan.parameters)
+        else:
+            graph_plan = plan_for(graph)
+            graph_plan.execution = Execution(graph_plan, None, graph_plan.parameters)
+            where = {node or graph: i for i, node in graph_plan.parameters}
+            parameters = [(where.get(node), node) for _, node in plan.parameters]
+            execution = Execution(graph_plan, graph, parameters)
+        plan.execution = execution
+    return execution

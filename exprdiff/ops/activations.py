@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from exprdiff.core.nodes import Node, UnaryOp
@@ -32,6 +34,21 @@ def stable_sigmoid(x):
     return value if value.ndim else float(value)
 
 
+def _sigmoid_math(x: float) -> float:
+    """`stable_sigmoid` over Python floats (compiled scalar code)."""
+    e = math.exp(-abs(x))
+    return (1.0 if x >= 0 else e) / (1.0 + e)
+
+
+def _softplus_math(x: float) -> float:
+    """``np.logaddexp(0.0, x)`` over Python floats, step for step (compiled scalar code)."""
+    if x == 0.0:
+        return 0.0 + 0.6931471805599453  # log(2), as NumPy adds it
+    if -x > 0:
+        return 0.0 + math.log1p(math.exp(x))
+    return x + math.log1p(math.exp(-x))
+
+
 class Sigmoid(UnaryOp):
     """``sigmoid(x) = 1 / (1 + exp(-x))``, stable for any magnitude of ``x``."""
 
@@ -40,6 +57,9 @@ class Sigmoid(UnaryOp):
     latex_template = r"\sigma\left(#1\right)"
     numpy_code = "stable_sigmoid({0})"
     numpy_helpers = (stable_sigmoid,)
+    math_code = "_sigmoid_math({0})"
+    math_finite = True
+    math_helpers = (_sigmoid_math,)
 
     def forward(self, x):
         return stable_sigmoid(x)
@@ -55,6 +75,8 @@ class ReLU(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\operatorname{ReLU}\left(#1\right)"
     numpy_code = "np.maximum({0}, 0.0)"
+    math_code = "({0} if {0} > 0.0 else 0.0)"  # np.maximum(-0.0, 0.0) is 0.0
+    math_finite = True
 
     def forward(self, x):
         return np.maximum(x, 0.0)
@@ -69,6 +91,9 @@ class Softplus(UnaryOp):
     __slots__ = ()
     vjp_uses_out = False
     numpy_code = "np.logaddexp(0.0, {0})"
+    math_code = "_softplus_math({0})"
+    math_finite = True
+    math_helpers = (_softplus_math,)
 
     def forward(self, x):
         return np.logaddexp(0.0, x)

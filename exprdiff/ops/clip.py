@@ -30,6 +30,9 @@ class Clip(UnaryOp):
     vjp_uses_out = False
     settings = ("low", "high")
     numpy_code = "np.clip({0}, {low}, {high})"
+    # np.clip returns x itself when it equals a bound (the sign of a zero kept)
+    math_code = "({low} if {0} < {low} else ({high} if {0} > {high} else {0}))"
+    math_finite = True
 
     def __init__(self, child: object, low: float, high: float) -> None:
         low, high = float(low), float(high)

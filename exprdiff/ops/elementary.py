@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from exprdiff.core.nodes import UnaryOp
+from exprdiff.ops.activations import Sigmoid, Softplus
+from exprdiff.ops.arithmetic import Negate, Subtract, is_number
+from exprdiff.ops.arrays import Softmax
+from exprdiff.ops.fused import LogSoftmax
 
 __all__ = ["Abs", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
 
@@ -16,6 +20,8 @@ class Exp(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\exp\left(#1\right)"
     ufunc = np.exp
+    math_code = "math.exp({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.exp(x)
@@ -31,9 +37,29 @@ class Log(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\log\left(#1\right)"
     ufunc = np.log
+    math_code = "math.log({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.log(x)
+
+    def rewrite(self):
+        """``log(sigmoid(z))`` is ``-softplus(-z)``, ``log(1 - sigmoid(z))`` is ``-softplus(z)``
+        and ``log(softmax(z))`` is `LogSoftmax`.
+
+        Each is the same value where the written form is finite, up to
+        rounding, and finite where it underflows: ``log(sigmoid(-1000))`` is
+        -1000, not -inf (with a divide-by-zero warning), and its gradient is
+        ``sigmoid(-z)`` = 1, not nan.
+        """
+        x = self.child
+        if type(x) is Sigmoid:
+            return Negate(Softplus(Negate(x.child)))
+        if type(x) is Subtract and is_number(x.lhs, 1.0) and type(x.rhs) is Sigmoid:
+            return Negate(Softplus(x.rhs.child))
+        if type(x) is Softmax:
+            return LogSoftmax(x.child, axis=x.axis)
+        return None
 
     def vjp(self, g, x, out):
         return g / x
@@ -46,6 +72,8 @@ class Sqrt(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\sqrt{#1}"
     ufunc = np.sqrt
+    math_code = "math.sqrt({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.sqrt(x)
@@ -61,6 +89,8 @@ class Abs(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\left|#1\right|"
     ufunc = np.absolute
+    math_code = "abs({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.absolute(x)
@@ -76,6 +106,8 @@ class Sign(UnaryOp):
     vjp_uses_out = False
     vjp_uses_operands = False
     ufunc = np.sign
+    math_code = "(1.0 if {0} > 0.0 else (-1.0 if {0} < 0.0 else 0.0))"
+    math_finite = True
 
     def forward(self, x):
         return np.sign(x)
@@ -91,6 +123,8 @@ class Sin(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\sin\left(#1\right)"
     ufunc = np.sin
+    math_code = "math.sin({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.sin(x)
@@ -106,6 +140,8 @@ class Cos(UnaryOp):
     vjp_uses_out = False
     latex_template = r"\cos\left(#1\right)"
     ufunc = np.cos
+    math_code = "math.cos({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.cos(x)
@@ -121,6 +157,8 @@ class Tanh(UnaryOp):
     vjp_uses_operands = False
     latex_template = r"\tanh\left(#1\right)"
     ufunc = np.tanh
+    math_code = "math.tanh({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.tanh(x)

@@ -1,0 +1,397 @@
+"""Lowering a plan to straight-line code: one statement per node, then the reverse pass.
+
+`Lowering` walks an `exprdiff.core.plan.Execution` (the rewritten graph's
+plan) and adds to a `exprdiff.lowering.program.Program`:
+
+* the **forward pass**: one assignment per operation, from the operation's
+  own template (`exprdiff.lowering.templates`), or a call of its
+  ``forward`` method when it has none;
+* the **reverse pass**, only for the operands that lead to the Parameters
+  asked for, in the interpreter's order: each rule's contribution (an
+  elementwise rule is run on nodes, as the symbolic layer does, and the
+  nodes it builds are lowered like the forward pass; other rules have
+  templates or are called as methods), summed to its operand's shape
+  exactly as the interpreter sums it, and accumulated.
+
+Specialised to shapes (a `exprdiff.lowering.probe.Probe`), the code sums a
+broadcast gradient only where broadcasting happened and drops what is
+exactly the identity (a product with the all-ones seed, ``x/1``, ``x**1``);
+operations on values known while generating are computed then, by the
+same functions, so the results are the interpreter's bit for bit.  In
+generic code (no probe: `to_python`) shapes are looked at when it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from exprdiff.core.interpreter import root_adjoint
+from exprdiff.core.values import fit_shape, fit_to_shape, shape_of
+from exprdiff.lowering.probe import Probe, leading_to, operand_positions
+from exprdiff.lowering.program import UNKNOWN, Program, Val
+from exprdiff.lowering.templates import (
+    Backend,
+    forward_template,
+    helpers_of,
+    residual_template,
+    vjp_template,
+)
+
+__all__ = ["Lowering", "NotLowerable"]
+
+_FOLD_SIZE = 100_000  # constants up to this many elements are computed while generating
+
+
+class NotLowerable(NotImplementedError):
+    """An operation has no code for this backend (and methods may not be called)."""
+
+
+class Lowering:
+    """The forward and reverse code of one execution plan, for one backend and signature."""
+
+    def __init__(self, execution: Any, root: Any, backend: Backend, program: Program, *,
+                 kinds: Probe | None, methods: bool) -> None:
+        self.plan = execution.plan
+        self.graph = execution.graph or root
+        # the root itself is passed in (caching code with the root makes no cycle); a
+        # rewritten graph's root is bound by name
+        self.graph_is_argument = execution.graph is None
+        self.nodes = self.plan.nodes(self.graph)
+        self.kids = operand_positions(self.plan)
+        self.backend, self.program, self.kinds, self.methods = backend, program, kinds, methods
+        for name, module in backend.modules.items():
+            program.namespace[name] = module
+        self.helpers: dict[str, Any] = {}
+        self.leads: list[bool] = [False] * len(self.nodes)
+        #: plain-float code: the values that could be infinite or NaN without an exception
+        self.checked: list[Val] = []
+
+    def emitted(self, node: Any, val: Val) -> Val:
+        """Record a new value (for plain-float code's checksum) and return it."""
+        if self.backend.name == "math" and not type(node).math_finite and val.const is None:
+            self.checked.append(val)
+        return val
+
+    # -- forward -----------------------------------------------------------
+    def forward(self, leaves: dict[int, Val], wanted: set) -> list[Val]:
+        """A `Val` for every plan position; ``leaves`` holds the Inputs' and Parameters'."""
+        self.leads = leading_to(self.kids, wanted)
+        vals: list[Val] = []
+        for i, node in enumerate(self.nodes):
+            kids = self.kids[i]
+            if not kids:
+                if type(node).leaf_kind == "constant":
+                    vals.append(self.constant(node.value))
+                else:
+                    vals.append(leaves[i])
+                continue
+            vals.append(self.operation(i, node, [vals[k] for k in kids]))
+        return vals
+
+    def constant(self, value: Any) -> Val:
+        """A Constant's value as the interpreter has it (scalars as NumPy float64)."""
+        if self.backend.name == "math":
+            if isinstance(value, np.ndarray) or not np.isfinite(value):
+                raise NotLowerable("plain-float code needs finite scalar constants")
+            return self.program.constant(float(value), None)
+        if isinstance(value, np.ndarray):
+            return self.program.constant(value, value.shape)
+        return self.program.constant(np.float64(value), None)
+
+    def kind(self, i: int) -> Any:
+        return self.kinds.values[i] if self.kinds is not None else UNKNOWN
+
+    def operation(self, i: int, node: Any, operands: list[Val]) -> Val:
+        shapes = [self.kind(k) for k in self.kids[i]] if self.kinds is not None else None
+        shape = self.kind(i)
+        self.helpers.update((h.__name__, h) for h in helpers_of(node, self.backend))
+        if self.leads[i] and self.uses_residual(i, node):
+            template = residual_template(node, self.backend)
+            val = self.program.emit(template, operands, shape=shape, targets=2)
+            val.residual.shape = None if self.backend.name == "math" else UNKNOWN
+            return self.emitted(node, val)
+        template = forward_template(node, self.backend, shapes)
+        fresh = not type(node).returns_view
+        if template is None:
+            template = self.method_call(node, "forward", fields(len(operands)))
+            fresh = False
+        elif template == "{0}":
+            return operands[0]
+        return self.emitted(node, self.program.emit(template, operands, shape=shape, fresh=fresh))
+
+    def uses_residual(self, i: int, node: Any) -> bool:
+        if residual_template(node, self.backend) is None:
+            return False
+        shapes = self.rule_shapes(i, None) if self.kinds is not None else None
+        return any(
+            "{residual}" in (vjp_template(node, slot, self.backend, shapes) or "")
+            for slot, k in enumerate(self.kids[i]) if self.leads[k]
+        )
+
+    def method_call(self, node: Any, method: str, args: list[str]) -> str:
+        """A call of the node's own method (for operations without a template)."""
+        if not self.methods or self.backend.name != "numpy":
+            raise NotLowerable(
+                f"{type(node).__name__} has no {self.backend.code}_code template for this "
+                f"code: give the class one, such as {self.backend.code}_code = \"np.cbrt({{0}})\""
+            )
+        if node is self.graph:
+            name = "_root" if self.graph_is_argument else "_graph"
+        else:
+            name = self.program.bind(node, "n")
+        return f"{name}.{method}({', '.join(args)})"
+
+    # -- reverse -----------------------------------------------------------
+    def reverse(self, vals: list[Val]) -> list[Val | None]:
+        """The adjoint of every position leading to a wanted Parameter (None elsewhere)."""
+        adjoints: list[Val | None] = [None] * len(vals)
+        adjoints[-1] = self.seed(vals[-1])
+        leads = self.leads
+        for i in range(len(vals) - 1, -1, -1):
+            kids = self.kids[i]
+            if not kids or not leads[i]:
+                continue
+            g = adjoints[i]
+            for slot, k in enumerate(kids):
+                if not leads[k]:
+                    continue
+                part = self.contribution(i, slot, g, vals)
+                part = self.fit(part, k, vals[k], (i, slot))
+                adjoints[k] = part if adjoints[k] is None else self.add(adjoints[k], part)
+        return adjoints
+
+    def seed(self, out: Val) -> Val:
+        """The gradient the reverse pass starts from: ones shaped like the root's value."""
+        if self.kinds is None:
+            self.helpers[root_adjoint.__name__] = root_adjoint
+            return self.program.emit("root_adjoint({0})", [out], shape=UNKNOWN)
+        seed = self.kinds.seed
+        if self.backend.name == "math":
+            seed = float(seed)
+        elif isinstance(seed, np.ndarray):
+            seed.setflags(write=False)  # shared by every call: never written
+        return self.program.constant(seed, out.shape)
+
+    def rule_shapes(self, i: int, g: Val | None) -> list:
+        shapes = [self.kind(k) for k in self.kids[i]]
+        return [*shapes, g.shape if g is not None else self.kind(i)]
+
+    def contribution(self, i: int, slot: int, g: Val, vals: list[Val]) -> Val:
+        """The gradient operand ``slot`` of position ``i`` receives, before fitting its shape."""
+        node = self.nodes[i]
+        operands = [vals[k] for k in self.kids[i]]
+        out = vals[i]
+        shapes = self.rule_shapes(i, g) if self.kinds is not None else None
+        shape = self.kinds.contributions.get((i, slot), UNKNOWN) if self.kinds else UNKNOWN
+        template = vjp_template(node, slot, self.backend, shapes)
+        if template is not None:
+            return self.emitted(node, self.rule(template, g, operands, out, shape, fresh=True))
+        if type(node).elementwise:
+            traced = trace_rule(self, node, slot, g, operands, out)
+            if traced is not None:
+                return traced
+        form = type(node).vjp_form  # called as the interpreter calls it
+        if form == 2:
+            text = self.method_call(node, "vjp_rhs" if slot else "vjp_lhs",
+                                    ["{g}", "{0}", "{1}", "{out}"])
+        elif form == 1:
+            text = self.method_call(node, "vjp", ["{g}", "{0}", "{out}"])
+        else:
+            inner = "".join("{" + str(j) + "}, " for j in range(len(operands)))
+            text = self.method_call(node, "partial", [str(slot), "{g}", f"({inner})", "{out}"])
+        return self.rule(text, g, operands, out, shape, fresh=False)
+
+    def rule(self, template: str, g: Val, operands: list[Val], out: Val, shape: Any,
+             fresh: bool) -> Val:
+        extra = [g, out] + ([out.residual] if out.residual is not None else [])
+        fields = {"g": "{" + str(len(operands)) + "}", "out": "{" + str(len(operands) + 1) + "}",
+                  "residual": "{" + str(len(operands) + 2) + "}"}
+        code = template.replace("{g}", fields["g"]).replace("{out}", fields["out"])
+        code = code.replace("{residual}", fields["residual"])
+        used = [*operands, *extra]
+        return self.program.emit(code, used, shape=shape, fresh=fresh)
+
+    # -- shapes, exactly as the interpreter fits them ------------------------------
+    def fit(self, part: Val, k: int, like: Val, where: tuple) -> Val:
+        """``part`` summed down to operand ``k``'s shape, as `_backpropagate` does it."""
+        if self.kinds is None:
+            self.helpers.update((h.__name__, h) for h in (fit_gradient, fit_to_shape, shape_of))
+            return self.program.emit("fit_gradient({0}, {1})", [part, like], shape=UNKNOWN)
+        target = self.kinds.values[k]
+        got = self.kinds.contributions.get(where, part.shape)
+        if isinstance(target, tuple):
+            if got is None or got != target:
+                return self.fit_to_shape(part, got if got is not None else (), target)
+            return part
+        if isinstance(got, tuple):
+            return self.apply("{0}.sum()", [part], None, lambda v: v.sum())
+        return part
+
+    def fit_to_shape(self, part: Val, got: tuple, shape: tuple) -> Val:
+        if got == shape:
+            return part
+        extra = len(got) - len(shape)
+        if extra >= 0:
+            if extra:
+                axis = tuple(range(extra)) if extra > 1 else 0
+                part = self.apply(f"np.add.reduce({{0}}, axis={axis!r})", [part], got[extra:],
+                                  lambda v: np.add.reduce(v, axis=axis))
+                got = got[extra:]
+            axes = tuple(a for a, size in enumerate(shape) if size == 1 and got[a] != 1)
+            if axes:
+                part = self.apply(f"np.add.reduce({{0}}, axis={axes!r}, keepdims=True)", [part],
+                                  shape, lambda v: np.add.reduce(v, axis=axes, keepdims=True))
+                got = shape
+            if got == shape:
+                return part
+        return self.apply(f"np.broadcast_to({{0}}, {shape!r})", [part], shape,
+                          lambda v: np.broadcast_to(v, shape), fresh=False)
+
+    def add(self, a: Val, b: Val) -> Val:
+        total = self.apply("{0} + {1}", [a, b], _broadcast([a.shape, b.shape]),
+                           lambda x, y: x + y)
+        if self.backend.name == "math" and total.const is None:
+            self.checked.append(total)
+        return total
+
+    def apply(self, code: str, operands: list[Val], shape: Any, compute, fresh: bool = True
+              ) -> Val:
+        """Emit ``code``, or compute it now when every operand is known (same function)."""
+        if all(operand.const is not None for operand in operands):
+            value = fold(compute, [operand.const for operand in operands])
+            if value is not None:
+                return self.program.constant(value, _kind(value))
+        return self.program.emit(code, operands, shape=shape, fresh=fresh)
+
+
+def fields(count: int) -> list[str]:
+    """Template fields for ``count`` operands: ``["{0}", "{1}", ...]``."""
+    return ["{" + str(j) + "}" for j in range(count)]
+
+
+def fit_gradient(grad: Any, like: Any) -> Any:
+    """A rule's contribution summed to its operand's shape, as the interpreter does it.
+
+    Generic generated code calls this (specialised code has the sums written out).
+
+    >>> fit_gradient(np.ones((2, 3)), np.zeros(3))
+    array([2., 2., 2.])
+    """
+    if type(like) is np.ndarray:
+        if type(grad) is not np.ndarray or grad.shape != like.shape:
+            return fit_to_shape(grad, like.shape)
+        return grad
+    if type(grad) is np.ndarray:
+        return grad.sum()
+    return grad
+
+
+def fold(compute, values: list) -> Any:
+    """``compute(*values)`` if it runs without a floating-point warning and is finite, else None."""
+    try:
+        with np.errstate(all="raise"):
+            value = compute(*values)
+    except Exception:  # noqa: BLE001 - it then runs when the code runs, as written
+        return None
+    if type(value) is np.ndarray:
+        if value.dtype != np.float64 or value.size > _FOLD_SIZE or not np.isfinite(value).all():
+            return None
+        value.setflags(write=False)
+        return value
+    if isinstance(value, (float, np.floating)) and np.isfinite(value):
+        return value
+    return None
+
+
+def _kind(value: Any) -> Any:
+    return value.shape if type(value) is np.ndarray else None
+
+
+def _broadcast(shapes: list) -> Any:
+    """The shape of an elementwise result: None if every operand is a scalar."""
+    if any(shape is UNKNOWN for shape in shapes):
+        return UNKNOWN
+    arrays = [shape for shape in shapes if shape is not None]
+    return np.broadcast_shapes(*arrays) if arrays else None
+
+
+def _is_one(val: Val) -> bool:
+    """A value known to be 1 everywhere, of a type whose product leaves the other's type."""
+    const = val.const
+    if type(const) is float:
+        return const == 1.0
+    return type(const) is np.ndarray and bool((const == 1.0).all())
+
+
+def trace_rule(lowering: Lowering, node: Any, slot: int, g: Val, operands: list[Val],
+               out: Val) -> Val | None:
+    """Lower an elementwise rule by running it on nodes; None if it cannot run on nodes."""
+    placeholder = node.placeholder("_g")
+    try:
+        part = node.partial(slot, placeholder, node.children, node)
+    except Exception:  # noqa: BLE001 - a rule written for numbers only: call it instead
+        return None
+    mapped: dict[int, Val] = {id(placeholder): g, id(node): out}
+    for child, val in zip(node.children, operands):
+        mapped[id(child)] = val
+    if not hasattr(part, "children"):
+        if isinstance(part, (int, float, np.floating)):
+            return lowering.program.constant(float(part), None)
+        return None
+    return _emit_trace(lowering, part, mapped)
+
+
+def _emit_trace(lowering: Lowering, root: Any, mapped: dict) -> Val | None:
+    """Emit the nodes of a traced rule bottom up, stopping at the ones already computed."""
+    stack = [(root, False)]
+    while stack:
+        item, ready = stack.pop()
+        if id(item) in mapped:
+            continue
+        children = item.children
+        if not children:
+            if type(item).leaf_kind != "constant":
+                return None  # a leaf the rule reached by itself: not lowerable this way
+            value = item.value  # a number the rule wrote: a Python float, as in the rule
+            if isinstance(value, np.ndarray):
+                mapped[id(item)] = lowering.program.constant(value, value.shape)
+            else:
+                mapped[id(item)] = lowering.program.constant(float(value), None)
+            continue
+        if not ready:
+            stack.append((item, True))
+            stack.extend((child, False) for child in children if id(child) not in mapped)
+            continue
+        mapped[id(item)] = _emit_traced_node(lowering, item, [mapped[id(c)] for c in children])
+    return mapped[id(root)]
+
+
+def _emit_traced_node(lowering: Lowering, node: Any, operands: list[Val]) -> Val:
+    shape = _broadcast([operand.shape for operand in operands])
+    if all(operand.const is not None for operand in operands):
+        value = fold(node.forward, [operand.const for operand in operands])
+        if value is not None:
+            return lowering.program.constant(value, _kind(value))
+    ufunc = type(node).ufunc
+    if lowering.kinds is not None and shape is not UNKNOWN:
+        a = operands[0]
+        b = operands[1] if len(operands) > 1 else None
+        if ufunc is np.multiply:
+            if _is_one(a) and b.shape == shape:
+                return b
+            if _is_one(b) and a.shape == shape:
+                return a
+        elif ufunc in (np.true_divide, np.power) and _is_one(b) and a.shape == shape:
+            return a
+    shapes = [operand.shape for operand in operands] if lowering.kinds is not None else None
+    template = forward_template(node, lowering.backend, shapes)
+    lowering.helpers.update((h.__name__, h) for h in helpers_of(node, lowering.backend))
+    if template is None:
+        template = lowering.method_call(node, "forward", fields(len(operands)))
+    return lowering.emitted(node, lowering.program.emit(template, operands, shape=shape))
+
+
+# generic code uses these too; re-exported for the exporter's helper list
+GENERIC_HELPERS = (fit_gradient, fit_to_shape, fit_shape, shape_of, root_adjoint)
