@@ -18,6 +18,7 @@ from exprdiff.fit.training import FitResult, NonFiniteLossError, optimize
 from exprdiff.keep.export import to_python
 from exprdiff.keep.serialization import load, save
 from exprdiff.keep.sympy_bridge import from_sympy, to_sympy
+from exprdiff.lowering.compiled_function import Compiled, compiled
 from exprdiff.ops import (
     Abs,
     Add,
@@ -69,6 +70,7 @@ __all__ = [
     "BinaryOp",
     "ClassScore",
     "Clip",
+    "Compiled",
     "Constant",
     "Cos",
     "Divide",
@@ -107,6 +109,7 @@ __all__ = [
     "UnaryOp",
     "as_node",
     "check_grads",
+    "compiled",
     "diff",
     "evaluate_derivatives",
     "evaluate_hessian",

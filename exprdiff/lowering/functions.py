@@ -22,12 +22,18 @@ from typing import Any
 
 import numpy as np
 
+from exprdiff.core.values import as_value
 from exprdiff.lowering.codegen import Lowering
+from exprdiff.lowering.plain_floats import QUIET, errstate_token, quiet_underflow
 from exprdiff.lowering.probe import Probe
-from exprdiff.lowering.program import Program, Val
+from exprdiff.lowering.program import UNKNOWN, Program, Val
 from exprdiff.lowering.templates import MATH, NUMPY, Backend
 
-__all__ = ["MISS", "Generated", "engine_function"]
+__all__ = ["MISS", "Generated", "engine_function", "read_value", "result_gradient",
+           "result_value"]
+
+
+_F8 = np.dtype(np.float64)
 
 
 class _Miss:
@@ -54,11 +60,51 @@ class Generated:
         return self.function(params, inputs, root)
 
 
-def engine_function(execution: Any, root: Any, probe: Probe, signature: tuple,
+def read_value(value: Any, node: Any) -> Any:
+    """A leaf's value as the interpreter reads it: a float64 array, or a NumPy float64.
+
+    Generic compiled code (no signature) reads its leaves with this.
+
+    >>> read_value(2, "x"), read_value([1, 2], "x")
+    (np.float64(2.0), array([1., 2.]))
+    """
+    if type(value) is not float and not (type(value) is np.ndarray and value.dtype is _F8
+                                         and value.ndim):
+        value = as_value(value, node)
+    return np.float64(value) if type(value) is float else value
+
+
+def result_value(value: Any) -> Any:
+    """The root's value as the interpreter returns it: a float when scalar, else the array.
+
+    >>> result_value(np.float64(2.5)), result_value(np.ones(2))
+    (2.5, array([1., 1.]))
+    """
+    if type(value) is np.ndarray:
+        return value if value.ndim else float(value)
+    return float(value)
+
+
+def result_gradient(g: Any, like: Any) -> Any:
+    """A Parameter's gradient as the interpreter returns it, as the caller's own array.
+
+    ``like`` is the Parameter's value; ``g`` None means no contribution (zero).
+
+    >>> result_gradient(None, np.float64(1.0)), result_gradient(np.ones(2), np.zeros(2))
+    (0.0, array([1., 1.]))
+    """
+    if type(like) is not np.ndarray:
+        return 0.0 if g is None else float(g)
+    if g is None:
+        return np.zeros_like(like)
+    return np.array(g, dtype=np.float64)
+
+
+def engine_function(execution: Any, root: Any, probe: Probe | None, signature: tuple | None,
                     wrt: list | None, backend: Backend = NUMPY,
                     fallback: Callable | None = None, name: str = "_compiled", *,
                     raw: bool = False) -> Generated:
-    """The compiled function of ``execution`` for ``signature``.
+    """The compiled function of ``execution`` for ``signature`` (generic without a probe).
 
     ``wrt`` lists ``(plan position, Parameter)`` for the gradients to return
     (None: the value only).  ``fallback(params, inputs, root)`` computes the
@@ -71,11 +117,17 @@ def engine_function(execution: Any, root: Any, probe: Probe, signature: tuple,
     if execution.graph is not None:
         program.namespace["_graph"] = execution.graph
     reads, guards, converts, leaves = [], [], [], {}
-    kinds = iter(signature)
+    kinds = iter(signature) if probe is not None else None
     for positions, where in ((plan.parameters, "params"), (plan.inputs, "inputs")):
         for i, node in positions:
             key = program.bind(node or root, "k")
-            local, kind = f"_a{i}", next(kinds)
+            local = f"_a{i}"
+            if kinds is None:  # generic code: converted as the interpreter converts
+                reads.append(f"{local} = {where}[{key}]")
+                converts.append(f"{local} = read_value({local}, {key})")
+                leaves[i] = program.argument(local, UNKNOWN)
+                continue
+            kind = next(kinds)
             reads.append(f"{local} = {where}[{key}]")
             if kind is None:
                 guards.append(f"type({local}) is not _float")
@@ -89,22 +141,33 @@ def engine_function(execution: Any, root: Any, probe: Probe, signature: tuple,
     values = lowering.forward(leaves, wanted)
     adjoints = lowering.reverse(values) if wanted else None
     returned: set[int] = set()
-    result = values[-1].text if raw else _result_text(program, values[-1], probe.values[-1],
-                                                          returned)
+    if raw:
+        result = values[-1].text
+    elif probe is None:
+        result = f"result_value({values[-1].text})"
+    else:
+        result = _result_text(program, values[-1], probe.values[-1], returned)
     kept = [values[-1]]
     if wrt is not None:
         entries = []
         for i, node in wrt:
             g = adjoints[i] if adjoints is not None else None
-            entries.append(f"{program.bind(node, 'k')}: "
-                           f"{_gradient_text(program, g, probe.values[i], returned)}")
+            if probe is None:
+                text = f"result_gradient({g.text if g is not None else 'None'}, {leaves[i].text})"
+                if g is not None:
+                    kept.append(leaves[i])
+            else:
+                text = _gradient_text(program, g, probe.values[i], returned)
+            entries.append(f"{program.bind(node, 'k')}: {text}")
             if g is not None:
                 kept.append(g)
         result = f"{result}, {{{', '.join(entries)}}}"
     body = program.lines(kept)
     namespace = program.namespace
     namespace.update(_float=float, _ndarray=np.ndarray, _float64=np.dtype(np.float64),
-                     _f64=np.float64, _MISS=MISS, _copy=np.array, _zeros=np.zeros)
+                     _f64=np.float64, _MISS=MISS, _copy=np.array, _zeros=np.zeros,
+                     read_value=read_value, result_value=result_value,
+                     result_gradient=result_gradient)
     namespace.update(lowering.helpers)
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
@@ -113,10 +176,14 @@ def engine_function(execution: Any, root: Any, probe: Probe, signature: tuple,
         lines += [f"    if {' or '.join(f'({g})' for g in guards)}:", "        return _MISS"]
     lines += [f"    {line}" for line in converts]
     if backend is MATH:
-        namespace["_fallback"] = fallback
+        namespace.update(_fallback=fallback, _token=errstate_token, _QUIET=QUIET,
+                         _quiet_underflow=quiet_underflow)
         checked = [leaves[i] for i in sorted(leaves)] + lowering.checked
         check = " + ".join(val.text for val in checked) or "0.0"
-        lines += ["    try:"]
+        lines += ["    _state = _token()",
+                  "    if _state is not _QUIET[0] and not _quiet_underflow(_state):",
+                  "        return _fallback(params, inputs, _root)  # underflow would warn",
+                  "    try:"]
         lines += [f"        {line}" for line in body] or ["        pass"]
         lines += [f"        _check = {check}",
                   "    except (ZeroDivisionError, OverflowError, ValueError):",

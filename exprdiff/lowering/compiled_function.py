@@ -1,0 +1,160 @@
+"""`compiled`: an expression's compiled code as a callable whose source can be read.
+
+The engine compiles by itself (`exprdiff.lowering.dispatch`); `compiled`
+is for seeing what it runs, or for compiling a gradient with respect to
+some Parameters only.  It rewrites and lowers the expression at once
+(generic code, for any shapes: the code `to_python` exports), and on each
+call runs code specialised to the call's shapes, compiled on first use and
+kept (`exprdiff.lowering.cache`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from exprdiff.core import interpreter
+from exprdiff.core.plan import execution_plan, plan_for
+from exprdiff.lowering import switch
+from exprdiff.lowering.cache import CodeCache
+from exprdiff.lowering.dispatch import compile_for
+from exprdiff.lowering.functions import MISS, Generated, engine_function
+from exprdiff.lowering.signature import read_leaves
+
+__all__ = ["Compiled", "compiled"]
+
+
+class Compiled:
+    """The compiled code of one expression (see `compiled`)."""
+
+    def __init__(self, expr: Any, wrt: list | None) -> None:
+        self.expr = expr
+        self.wrt = wrt
+        self._execution = execution = execution_plan(expr)
+        graph = execution.graph or expr
+        where = {node or graph: i for i, node in execution.plan.parameters}
+        self._positions = None if wrt is None else [(where.get(p), p) for p in wrt]
+        self._cache = CodeCache()
+        self._last: Generated | None = None
+        positions = self._positions
+        if positions is not None and any(i is None for i, _ in positions):
+            positions = None  # a rewrite removed a Parameter: its gradient is 0 (interpreted)
+            self._generic = None
+        else:
+            self._generic = engine_function(execution, expr, None, None, positions,
+                                            fallback=self._interpreted)
+
+    @property
+    def source(self) -> str:
+        """The source of the code that ran last (before any call: the generic code)."""
+        code = self._last or self._generic
+        return code.source if code is not None else ""
+
+    @property
+    def generic_source(self) -> str:
+        """The code for any shapes, read when it runs: what `to_python` exports."""
+        return self._generic.source if self._generic is not None else ""
+
+    def source_for(self, params: Mapping | None = None, inputs: Mapping | None = None) -> str:
+        """The source of the code specialised to these values' shapes (compiled if needed)."""
+        code = self._specialised(params, inputs)
+        return code.source if code is not None else self.generic_source
+
+    def __call__(self, params: Mapping | None = None, inputs: Mapping | None = None) -> Any:
+        """The expression's value, or with ``wrt`` ``(value, {parameter: gradient})``."""
+        if switch.mode() == "off":
+            return self._interpreted(params, inputs, self.expr)
+        code = self._specialised(params, inputs)
+        if code is None:
+            return self._interpreted(params, inputs, self.expr)
+        leaves = read_leaves(self._execution.plan, self._execution.graph or self.expr,
+                             params, inputs)
+        try:
+            result = code(leaves.params, leaves.inputs, self.expr)
+        except Exception:  # noqa: BLE001 - the interpreter raises the explained error
+            return self._interpreted(params, inputs, self.expr)
+        return self._interpreted(params, inputs, self.expr) if result is MISS else result
+
+    def _specialised(self, params: Mapping | None, inputs: Mapping | None) -> Generated | None:
+        execution = self._execution
+        if execution.plan.root_step is None:
+            return None
+        leaves = read_leaves(execution.plan, execution.graph or self.expr, params, inputs)
+        if leaves is None:
+            return None
+        key = leaves.signature
+        code = self._cache.get(key)
+        if code is None and key not in self._cache.failed:
+            kind = "value" if self.wrt is None else "gradient"
+            positions = self._positions
+            if positions is not None and any(i is None for i, _ in positions):
+                return None
+            code = compile_for(execution, self.expr, leaves, kind, switch.mode(),
+                               self._fallback_for, wrt=positions)
+            if code is None:
+                self._cache.failed.add(key)
+                return None
+            self._cache.store(key, code)
+        if code is not None:
+            self._last = code
+        return code
+
+    def _fallback_for(self, root: Any, params: Any, inputs: Any) -> Any:
+        return self._interpreted(params, inputs, root)
+
+    def _interpreted(self, params: Any, inputs: Any, root: Any) -> Any:
+        if self.wrt is None:
+            return interpreter.evaluate(self.expr, params, inputs)
+        value, grads = interpreter.value_and_gradient(self.expr, params, inputs)
+        return value, {p: grads[p] for p in self.wrt}
+
+    def __repr__(self) -> str:
+        wrt = "" if self.wrt is None else f", wrt={self.wrt!r}"
+        return f"compiled({self.expr!r}{wrt})"
+
+
+def compiled(expr: Any, wrt: Iterable[Any] | None = None) -> Compiled:
+    """The compiled code of ``expr``: call it as the expression, and read its ``.source``.
+
+    Without ``wrt`` calling it gives the value, as ``expr(params, inputs)``
+    does; with ``wrt`` (Parameters of ``expr``) it gives ``(value,
+    {parameter: gradient})``, the gradient only for those.  The expression
+    is rewritten and lowered now; each call then runs code specialised to
+    its values' shapes (compiled once per shape signature, a few kept), with
+    the interpreter's results: see the guide's chapter on compiled evaluation.
+    ``.source`` is the code that ran last, ``.generic_source`` the code for
+    any shapes (what `exprdiff.to_python` exports).
+
+    >>> from exprdiff import Input, Parameter, compiled
+    >>> w, x = Parameter("w"), Input("x")
+    >>> f = compiled(w * x + w, wrt=[w])
+    >>> f({w: 3.0}, {x: [1.0, 2.0]})
+    (array([6., 9.]), {Parameter('w'): 5.0})
+    >>> print(f.source)  # doctest: +ELLIPSIS
+    def _compiled(params, inputs, _root):
+        try:
+            _a0 = params[_k0]
+            _a1 = inputs[_k1]
+        except (KeyError, TypeError):
+            return _MISS
+        if (type(_a0) is not _float) or (type(_a1) is not _ndarray or ... != (2,)):
+            return _MISS
+        _a0 = _f64(_a0)
+        _2 = _a0 * _a1
+        _3 = _2 + _a0
+        del _2
+        _4 = _a1.sum()
+        _5 = _c1 + _4
+        return _3, {_k0: float(_5)}
+    <BLANKLINE>
+    """
+    wrt_list = None
+    if wrt is not None:
+        wrt_list = list(wrt)
+        present = set(plan_for(expr).nodes(expr))
+        for param in wrt_list:
+            if type(param).leaf_kind != "parameter":
+                raise TypeError(f"wrt must list Parameter nodes, got {param!r}")
+            if param not in present:
+                raise ValueError(f"wrt lists {param!r}, which does not occur in the expression")
+    return Compiled(expr, wrt_list)
