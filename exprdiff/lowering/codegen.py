@@ -133,9 +133,16 @@ class Lowering:
     def method_call(self, node: Any, method: str, args: list[str]) -> str:
         """A call of the node's own method (for operations without a template)."""
         if not self.methods or self.backend.name != "numpy":
+            kind, code = type(node).__name__, self.backend.code
+            if method == "forward":
+                raise NotLowerable(
+                    f"cannot write {self.backend.title} code for {kind}: give the class a "
+                    f"{code}_code template, such as {code}_code = \"np.cbrt({{0}})\""
+                )
             raise NotLowerable(
-                f"{type(node).__name__} has no {self.backend.code}_code template for this "
-                f"code: give the class one, such as {self.backend.code}_code = \"np.cbrt({{0}})\""
+                f"cannot write the gradient of {kind} as {self.backend.title} code: its rules "
+                f"are not elementwise, so give the class {code}_vjp_code templates "
+                f"(one per operand, over {{g}}, {{out}}, {{0}}, ...)"
             )
         if node is self.graph:
             name = "_root" if self.graph_is_argument else "_graph"

@@ -29,8 +29,8 @@ from exprdiff.lowering.probe import Probe
 from exprdiff.lowering.program import UNKNOWN, Program, Val
 from exprdiff.lowering.templates import MATH, NUMPY, Backend
 
-__all__ = ["MISS", "Generated", "engine_function", "read_value", "result_gradient",
-           "result_value"]
+__all__ = ["MISS", "Generated", "engine_function", "lower_body", "read_value",
+           "result_gradient", "result_value"]
 
 
 _F8 = np.dtype(np.float64)
@@ -100,6 +100,24 @@ def result_gradient(g: Any, like: Any) -> Any:
     return np.array(g, dtype=np.float64)
 
 
+def lower_body(execution: Any, root: Any, program: Program, probe: Probe | None,
+               leaves: dict, wrt: list | None, backend: Backend, *, methods: bool) -> tuple:
+    """``(lowering, values, adjoints)``: the forward and reverse statements, added to ``program``.
+
+    ``leaves`` maps each Input's and Parameter's plan position to its `Val`
+    (how the value was read is the caller's business); ``adjoints`` is None
+    without ``wrt``.
+    """
+    lowering = Lowering(execution, root, backend, program, kinds=probe, methods=methods)
+    if execution.graph is not None:
+        program.namespace["_graph"] = execution.graph
+    wanted = {i for i, _ in wrt} if wrt else set()
+    values = lowering.forward(leaves, wanted)
+    adjoints = lowering.reverse(values) if wanted else None
+    program.namespace.update(lowering.helpers)
+    return lowering, values, adjoints
+
+
 def engine_function(execution: Any, root: Any, probe: Probe | None, signature: tuple | None,
                     wrt: list | None, backend: Backend = NUMPY,
                     fallback: Callable | None = None, name: str = "_compiled", *,
@@ -113,9 +131,6 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     """
     plan = execution.plan
     program = Program()
-    lowering = Lowering(execution, root, backend, program, kinds=probe, methods=True)
-    if execution.graph is not None:
-        program.namespace["_graph"] = execution.graph
     reads, guards, converts, leaves = [], [], [], {}
     kinds = iter(signature) if probe is not None else None
     for positions, where in ((plan.parameters, "params"), (plan.inputs, "inputs")):
@@ -137,9 +152,8 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
                 guards.append(f"type({local}) is not _ndarray or {local}.dtype is not _float64 "
                               f"or {local}.shape != {kind!r}")
             leaves[i] = program.argument(local, kind)
-    wanted = {i for i, _ in wrt} if wrt else set()
-    values = lowering.forward(leaves, wanted)
-    adjoints = lowering.reverse(values) if wanted else None
+    lowering, values, adjoints = lower_body(execution, root, program, probe, leaves, wrt,
+                                            backend, methods=True)
     returned: set[int] = set()
     if raw:
         result = values[-1].text
@@ -168,7 +182,6 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
                      _f64=np.float64, _MISS=MISS, _copy=np.array, _zeros=np.zeros,
                      read_value=read_value, result_value=result_value,
                      result_gradient=result_gradient)
-    namespace.update(lowering.helpers)
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
     lines += ["    except (KeyError, TypeError):", "        return _MISS"]

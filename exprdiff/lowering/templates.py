@@ -49,15 +49,16 @@ class Backend:
     code: str
     modules: dict[str, ModuleType] = field(default_factory=dict)
     ufuncs: bool = False
+    title: str = ""
 
     def attribute(self, kind: type, suffix: str) -> Any:
         return getattr(kind, f"{self.code}_{suffix}", None)
 
 
 #: NumPy arrays and float64 scalars (the engine's semantics)
-NUMPY = Backend("numpy", "numpy", {"np": np}, ufuncs=True)
+NUMPY = Backend("numpy", "numpy", {"np": np}, ufuncs=True, title="NumPy")
 #: plain Python floats and the `math` module (compiled scalar code)
-MATH = Backend("math", "math", {"math": math, "np": np})
+MATH = Backend("math", "math", {"math": math, "np": np}, title="plain-float")
 
 
 def setting_texts(node: Any, program: Any | None = None) -> dict[str, str]:
