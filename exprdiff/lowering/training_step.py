@@ -1,0 +1,113 @@
+"""The whole training step of `optimize` as one generated function.
+
+For a per-sample loss, a batch signature and an optimizer's update code
+(`exprdiff.fit.optimizers.UpdateCode`), `training_step` generates
+
+    step(P, X, S, rate, size, t) -> (batch_total, new_P, new_S)
+
+that runs the loss's forward and reverse pass (the same code as
+`exprdiff.lowering.functions.engine_function`), sums the batch's loss,
+checks the loss and every gradient for NaN and infinity (in the order
+`optimize` checks them) and applies the update to every parameter, with
+no dict in sight: ``P`` holds the parameters' values in the loss's order
+(scalars as NumPy float64s), ``X`` the batch's input arrays, ``S`` the
+optimizer's state.  When a check fails it returns ``(batch_total, None,
+k)``: ``k`` is -1 for the loss, else the position of the first parameter
+whose gradient is not finite.  The caller keeps ``P`` and ``S`` between
+steps and reports losses, calls callbacks and stops exactly as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from exprdiff.lowering.functions import Generated, lower_body
+from exprdiff.lowering.probe import Probe
+from exprdiff.lowering.program import Program
+from exprdiff.lowering.templates import NUMPY, Backend
+
+__all__ = ["all_finite", "training_step"]
+
+
+def all_finite(g: np.ndarray) -> bool:
+    """Whether every element of an array is finite (one sum; an overflowing sum looks again).
+
+    >>> all_finite(np.ones(3)), all_finite(np.array([1.0, np.nan]))
+    (True, False)
+    """
+    total = np.add.reduce(g, axis=None)
+    return bool(total - total == 0.0) or bool(np.isfinite(g).all())
+
+
+def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs: list,
+                  update: Any, backend: Backend = NUMPY) -> Generated:
+    """The generated step for one batch signature (see the module docstring).
+
+    ``params`` lists ``(plan position, Parameter)`` in the order of ``P``;
+    ``inputs`` the plan positions of the Inputs in the order of ``X``.
+    """
+    program = Program()
+    leaves = {}
+    unpack_p = []
+    for i, _ in params:
+        unpack_p.append(f"_a{i}")
+        leaves[i] = program.argument(f"_a{i}", probe.values[i])
+    unpack_x = []
+    for i in inputs:
+        unpack_x.append(f"_a{i}")
+        leaves[i] = program.argument(f"_a{i}", probe.values[i])
+    lowering, values, adjoints = lower_body(execution, loss, program, probe, leaves, params,
+                                            backend, methods=True)
+    root = values[-1]
+    kept = [root] + [adjoints[i] for i, _ in params if adjoints[i] is not None]
+    body = program.lines(kept)
+    namespace = program.namespace
+    namespace.update(_all_finite=all_finite, _add_reduce=np.add.reduce, _zeros=np.zeros)
+    namespace.update(update.constants)
+    lines = ["def _step(P, X, S, rate, size, t):"]
+    if unpack_p:
+        lines.append(f"    {', '.join(unpack_p)}, = P")
+    if unpack_x:
+        lines.append(f"    {', '.join(unpack_x)}, = X")
+    lines += [f"    {line}" for line in body]
+    if probe.values[-1] is None:
+        lines.append(f"    _total = float({root.text})")
+    else:
+        lines.append(f"    _total = float(_add_reduce({root.text}, axis=None))")
+    lines += ["    if _total - _total != 0.0:", "        return _total, None, -1"]
+    gradients = []
+    for k, (i, _) in enumerate(params):
+        g = adjoints[i]
+        kind = probe.values[i]
+        if g is None:
+            text = "0.0" if kind is None else f"_zeros({kind!r})"
+        else:
+            text = g.text
+            check = f"{text} - {text} != 0.0" if kind is None else f"not _all_finite({text})"
+            lines += [f"    if {check}:", f"        return _total, None, {k}"]
+        gradients.append(text)
+    width = len(update.initial)
+    if width and params:
+        lines.append(f"    {', '.join(f'_s{j}' for j in range(width * len(params)))}, = S")
+    lines += [f"    {line.format(t='t')}" for line in update.step_lines]
+    news, states = [], []
+    for k, (i, _) in enumerate(params):
+        fields = {"p": f"_a{i}", "g": f"({gradients[k]} / size)", "rate": "rate",
+                  "new": f"_n{k}"}
+        for j in range(width):
+            fields[f"state{j}"] = f"_s{k * width + j}"
+            fields[f"new_state{j}"] = f"_t{k * width + j}"
+            states.append(f"_t{k * width + j}")
+        mean = f"_m{k}"
+        lines.append(f"    {mean} = {fields['g']}")
+        fields["g"] = mean
+        lines += [f"    {line.format(**fields)}" for line in update.lines]
+        news.append(f"_n{k}")
+    new_p = f"({', '.join(news)}{',' if len(news) == 1 else ''})"
+    new_s = f"({', '.join(states)}{',' if len(states) == 1 else ''})"
+    lines.append(f"    return _total, {new_p}, {new_s}")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, "<exprdiff training step>", "exec"), namespace)  # noqa: S102
+    return Generated(source, namespace["_step"], namespace, backend)
