@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
+import sys
 import timeit
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+
+# measure the checkout these scripts live in, whatever else is installed
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def machine_load() -> str:
+    """The 1-, 5- and 15-minute load averages, to print beside every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def best_time(function: Callable[[], object], repeat: int = 7, number: int = 1) -> float:
@@ -47,7 +59,7 @@ def report(title: str, rows: list[tuple[str, float | None]], baseline: str,
     times = dict(rows)
     base = times[baseline]
     targets = targets or {}
-    print(title)
+    print(f"{title}  [{machine_load()}]")
     for name, seconds in rows:
         if seconds is None:
             print(f"  {name:<34} {'not installed, skipped':>24}")
