@@ -31,6 +31,7 @@ from exprdiff.lowering import switch
 from exprdiff.lowering.cache import CodeCache
 from exprdiff.lowering.codegen import NotLowerable
 from exprdiff.lowering.functions import MISS, Generated, engine_function
+from exprdiff.lowering.lanes import MAX_LANES
 from exprdiff.lowering.probe import probe
 from exprdiff.lowering.signature import read_leaves
 from exprdiff.lowering.templates import MATH, NUMPY
@@ -158,16 +159,29 @@ def compile_for(execution: Any, root: Any, leaves: Any, kind: str, mode: str,
         found = probe(execution, root, leaves.params, leaves.inputs, wanted)
     except Exception:  # noqa: BLE001 - the interpreter will raise it
         return None
-    scalars = all(k is None for k in found.values) and all(
-        k is None for k in found.contributions.values())
-    backends = [MATH, NUMPY] if scalars and mode == "on" and kind != _RAW else [NUMPY]
-    for backend in backends:
+    lanes = plain_float_lanes(found)
+    plain = lanes is not None and mode == "on" and kind != _RAW
+    for backend in [MATH, NUMPY] if plain else [NUMPY]:
         try:
             return engine_function(
                 execution, root, found, leaves.signature, wrt if kind != _VALUE else None,
                 backend, fallback=lambda p, i, r: fallback(r, p, i),
-                raw=kind == _RAW,
+                raw=kind == _RAW, lanes=lanes or None if backend is MATH else None,
             )
         except NotLowerable:
             continue
+    return None
+
+
+def plain_float_lanes(found: Any) -> int | None:
+    """0 if every value is a scalar, ``L`` if every array has shape ``(L,)`` with ``L`` at
+    most `MAX_LANES` (a tiny batch), else None: the plain-float path does not apply."""
+    shapes = {kind for kind in found.values if kind is not None}
+    shapes.update(kind for kind in found.contributions.values() if kind is not None)
+    if not shapes:
+        return 0
+    if len(shapes) == 1:
+        (shape,) = shapes
+        if len(shape) == 1 and 1 <= shape[0] <= MAX_LANES:
+            return shape[0]
     return None

@@ -121,6 +121,23 @@ class Program:
             self.statements.append((f"{val.text} = {text}", val.index, uses))
         return val
 
+    # -- sums and broadcasts (a program over lanes writes these out) ------------------
+    def sum_all(self, val: Val) -> Val:
+        """The sum of all elements of an array value, as ``ndarray.sum()`` computes it."""
+        return self.emit("{0}.sum()", [val], shape=None)
+
+    def reduce_leading(self, val: Val, axis: Any, shape: tuple) -> Val:
+        """The sum over leading axes (``axis`` is 0 or a tuple of them)."""
+        return self.emit(f"np.add.reduce({{0}}, axis={axis!r})", [val], shape=shape)
+
+    def broadcast(self, val: Val, shape: tuple) -> Val:
+        """A read-only view of ``val`` broadcast to ``shape``."""
+        return self.emit(f"np.broadcast_to({{0}}, {shape!r})", [val], shape=shape, fresh=False)
+
+    def text_of(self, val: Val) -> str:
+        """The value as one expression (a program over lanes makes an array of them)."""
+        return val.text
+
     def line(self, text: str, uses: list[Val]) -> None:
         """A statement that defines nothing (a check, a return)."""
         self.statements.append((text, -1, tuple(v.index for v in uses if v.index >= 0)))
