@@ -246,6 +246,16 @@ class Node:
         >>> (w * x)({w: 3.0}, {x: [1, 2]})
         array([3., 6.])
         """
+        plan = self._plan  # the fast path: the compiled code this root ran last (if any)
+        if plan is not None and plan.runtime is not None:
+            fast = plan.runtime.last_value
+            if fast is not None:
+                try:
+                    result = fast(params, inputs, self)
+                except Exception:  # noqa: BLE001 - the run stage explains it
+                    result = None
+                if result is not None:  # None: not these shapes
+                    return result
         return _run().evaluate(self, params, inputs)
 
     def grad(self, params: Values | None = None, inputs: Inputs | None = None) -> dict:
@@ -260,6 +270,16 @@ class Node:
         >>> (m * x).grad({m: 3.0}, {x: 5.0})
         {Parameter('m'): 5.0}
         """
+        plan = self._plan  # the fast path, as in `__call__`
+        if plan is not None and plan.runtime is not None:
+            fast = plan.runtime.last_gradient
+            if fast is not None:
+                try:
+                    result = fast(params, inputs, self)
+                except Exception:  # noqa: BLE001
+                    result = None
+                if result is not None:
+                    return result[1]
         return _run().gradient(self, params, inputs)
 
     # -- operators ---------------------------------------------------------

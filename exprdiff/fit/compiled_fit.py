@@ -22,7 +22,7 @@ from exprdiff.core.plan import execution_plan
 from exprdiff.fit.training_data import take
 from exprdiff.lowering import switch
 from exprdiff.lowering.codegen import NotLowerable
-from exprdiff.lowering.dispatch import AUTO_LIMIT, plain_float_lanes
+from exprdiff.lowering.dispatch import AUTO_LIMIT, code_cache_of, plain_float_lanes
 from exprdiff.lowering.probe import probe
 from exprdiff.lowering.templates import MATH
 from exprdiff.lowering.training_step import FALLBACK, training_step
@@ -59,29 +59,50 @@ def compiled_fit(fit: Any, rule: Any, sizes: Iterable[int],
     start = tuple(np.float64(v) if type(v) is float else v for v in fit.params.values())
     mode = switch.mode()
     finite_data = all(np.isfinite(fit.data[node]).all() for node in input_nodes)
+    cache = code_cache_of(fit.loss)
+    kinds = tuple(None if type(v) is np.float64 else v.shape for v in start)
+    update_key = (update.lines, update.step_lines, update.initial,
+                  tuple(sorted(update.constants.items())))
     steps, plain = {}, {}
     for size in set(sizes):
-        rows = None if size == fit.count else np.arange(size)
-        data = fit.data if rows is None else take(fit.data, rows)
-        values = dict(zip(trained, start))
-        try:
-            found = probe(execution, fit.loss, values, data, {i for i, _ in params})
-            steps[size] = training_step(execution, fit.loss, found, params, inputs, update).function
-        except Exception:  # noqa: BLE001 - the ordinary fit then runs (and reports it)
-            return None
-        lanes = plain_float_lanes(found)
-        if mode == "on" and finite_data and lanes is not None and all(
-            found.values[i] is None for i, _ in params
-        ):
-            try:
-                plain[size] = training_step(execution, fit.loss, found, params, inputs, update,
-                                            MATH, lanes).function
-            except NotLowerable:
-                pass
+        shapes = tuple((size, *fit.data[node].shape[1:]) for node in input_nodes)
+        key = ("step", kinds, shapes, update_key, mode == "on" and finite_data)
+        found_steps = cache.get(key)
+        if found_steps is None:
+            found_steps = _steps_for(execution, fit, size, trained, start, params, inputs,
+                                     update, mode == "on" and finite_data)
+            if found_steps is None:
+                return None
+            cache.store(key, found_steps)
+        steps[size], plain_step = found_steps
+        if plain_step is not None:
+            plain[size] = plain_step
     state = tuple(value for _ in params for value in update.initial)
     if plain:  # the plain-float steps work on Python floats
         start = tuple(float(v) if type(v) is np.float64 else v for v in start)
     return CompiledFit(fit, steps, plain, trained, input_nodes, start, state, check_rate)
+
+
+def _steps_for(execution: Any, fit: Any, size: int, trained: list, start: tuple,
+               params: list, inputs: list, update: Any, plain_floats: bool) -> tuple | None:
+    """``(NumPy step, plain-float step or None)`` for batches of ``size``, or None."""
+    rows = None if size == fit.count else np.arange(size)
+    data = fit.data if rows is None else take(fit.data, rows)
+    values = dict(zip(trained, start))
+    try:
+        found = probe(execution, fit.loss, values, data, {i for i, _ in params})
+        step = training_step(execution, fit.loss, found, params, inputs, update).function
+    except Exception:  # noqa: BLE001 - the ordinary fit then runs (and reports it)
+        return None
+    lanes = plain_float_lanes(found)
+    plain = None
+    if plain_floats and lanes is not None and all(found.values[i] is None for i, _ in params):
+        try:
+            plain = training_step(execution, fit.loss, found, params, inputs, update,
+                                  MATH, lanes).function
+        except NotLowerable:
+            pass
+    return step, plain
 
 
 class CompiledFit:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from exprdiff.core import interpreter
-from exprdiff.core.plan import execution_plan
+from exprdiff.core.plan import execution_plan, plan_for
 from exprdiff.lowering import switch
 from exprdiff.lowering.cache import CodeCache
 from exprdiff.lowering.codegen import NotLowerable
@@ -37,8 +37,8 @@ from exprdiff.lowering.signature import read_leaves
 from exprdiff.lowering.templates import MATH, NUMPY
 
 __all__ = [
-    "AUTO_LIMIT", "EAGER_NODES", "compile_for", "evaluate", "forward_value", "gradient",
-    "value_and_gradient",
+    "AUTO_LIMIT", "EAGER_NODES", "code_cache_of", "compile_for", "evaluate", "forward_value",
+    "gradient", "value_and_gradient",
 ]
 
 #: graphs up to this many nodes are compiled on the second call with the same shapes
@@ -104,7 +104,7 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
         i is None for i, _ in execution.parameters
     ):
         return run(root, params, inputs)
-    cache = _cache(root)
+    cache = code_cache_of(root)
     leaves = read_leaves(plan, execution.graph or root, params, inputs)
     if leaves is None:
         return run(root, params, inputs)
@@ -122,9 +122,9 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
             return run(root, params, inputs)
         cache.store(key, function)
     if kind == _VALUE:
-        cache.last_value = function
+        cache.last_value = function.fast
     elif kind == _GRADIENT:
-        cache.last_gradient = function
+        cache.last_gradient = function.fast
     try:
         result = function(leaves.params, leaves.inputs, root)
     except Exception:  # noqa: BLE001 - the interpreter raises the explained error
@@ -132,8 +132,9 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
     return run(root, params, inputs) if result is MISS else result
 
 
-def _cache(root: Any) -> CodeCache:
-    plan = root._plan
+def code_cache_of(root: Any) -> CodeCache:
+    """The `CodeCache` kept with ``root``'s plan (made on first use)."""
+    plan = plan_for(root)
     cache = plan.runtime
     if cache is None:
         cache = plan.runtime = CodeCache()

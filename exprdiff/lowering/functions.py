@@ -37,15 +37,9 @@ __all__ = ["MISS", "Generated", "checksum", "engine_function", "lower_body", "re
 _F8 = np.dtype(np.float64)
 
 
-class _Miss:
-    """Returned by compiled code for values it was not specialised to."""
-
-    def __repr__(self) -> str:
-        return "MISS"
-
-
-#: what compiled code returns when the values do not fit its signature
-MISS = _Miss()
+#: what compiled code returns when the values do not fit its signature (no value, gradient
+#: dict or tuple of values is ever None, so callers test ``is None``, the fastest test)
+MISS = None
 
 
 class Generated:
@@ -59,6 +53,11 @@ class Generated:
 
     def __call__(self, params: Any, inputs: Any, root: Any) -> Any:
         return self.function(params, inputs, root)
+
+    @property
+    def fast(self) -> Callable:
+        """The generated function itself (what `Node`'s fast path calls, without this frame)."""
+        return self.function
 
 
 def read_value(value: Any, node: Any) -> Any:
@@ -167,7 +166,7 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     elif probe is None:
         result = f"result_value({values[-1].text})"
     else:
-        result = _result_text(program, values[-1], probe.values[-1], returned)
+        result = _result_text(program, values[-1], probe.values[-1], returned, backend is MATH)
     kept = [values[-1]]
     if wrt is not None:
         entries = []
@@ -178,7 +177,7 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
                 if g is not None:
                     kept.append(leaves[i])
             else:
-                text = _gradient_text(program, g, probe.values[i], returned)
+                text = _gradient_text(program, g, probe.values[i], returned, backend is MATH)
             entries.append(f"{program.bind(node, 'k')}: {text}")
             if g is not None:
                 kept.append(g)
@@ -236,10 +235,10 @@ def _texts(program: Program, val: Val) -> list[str]:
     return texts(val) if texts is not None else [val.text]
 
 
-def _result_text(program: Program, val: Val, kind: Any, returned: set) -> str:
+def _result_text(program: Program, val: Val, kind: Any, returned: set, plain: bool) -> str:
     """The root's value as the interpreter returns it (a float when scalar)."""
     if kind is None or kind == ():
-        return f"float({val.text})"
+        return val.text if plain else f"float({val.text})"  # plain-float code has floats
     returned.add(id(val))
     text = program.text_of(val)
     if text != val.text or val.fresh and val.const is None:
@@ -247,10 +246,13 @@ def _result_text(program: Program, val: Val, kind: Any, returned: set) -> str:
     return f"_copy({val.text})"
 
 
-def _gradient_text(program: Program, g: Val | None, kind: Any, returned: set) -> str:
+def _gradient_text(program: Program, g: Val | None, kind: Any, returned: set,
+                   plain: bool) -> str:
     """A parameter's gradient as the interpreter returns it, never sharing an array."""
     if kind is None:
-        return "0.0" if g is None else f"float({g.text})"
+        if g is None:
+            return "0.0"
+        return g.text if plain else f"float({g.text})"
     if g is None:
         return f"_zeros({kind!r})"
     text = program.text_of(g)
