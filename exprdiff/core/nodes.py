@@ -104,6 +104,9 @@ class Node:
     #: the rule methods themselves (elementwise rules are lowered from the
     #: nodes they build, as the symbolic layer does)
     numpy_vjp_code: ClassVar[tuple[str, ...]] = ()
+    #: for operations with a ``numpy_residual_code``: the operand whose shape the
+    #: residual has (None: the value's)
+    residual_like: ClassVar[int | None] = None
     #: whether the value may be a view of an operand's array (`Transpose`), so
     #: that compiled code copies it before handing it to the caller
     returns_view: ClassVar[bool] = False

@@ -115,8 +115,12 @@ class Lowering:
         if self.leads[i] and self.uses_residual(i, node):
             template = residual_template(node, self.backend)
             val = self.program.emit(template, operands, shape=shape, targets=2)
-            # an elementwise operation's residual is shaped like its value
-            val.residual.shape = shape if type(node).elementwise else UNKNOWN
+            # an elementwise operation's residual is shaped like its value, others say
+            like = type(node).residual_like
+            if like is not None:
+                val.residual.shape = shapes[like] if shapes is not None else UNKNOWN
+            else:
+                val.residual.shape = shape if type(node).elementwise else UNKNOWN
             return self.emitted(node, val)
         template = forward_template(node, self.backend, shapes)
         fresh = not type(node).returns_view
@@ -218,13 +222,17 @@ class Lowering:
 
     def rule(self, template: str, g: Val, operands: list[Val], out: Val, shape: Any,
              fresh: bool) -> Val:
-        if self.kinds is not None and template.startswith("{g} * ") and _is_one(g):
+        if self.kinds is not None and _is_one(g):
             # ``ones * x`` is x exactly, when x already has the product's shape
             named = {"{out}": out, "{residual}": out.residual,
                      **{"{" + str(j) + "}": val for j, val in enumerate(operands)}}
-            other = named.get(template[len("{g} * "):])
-            if other is not None and other.shape == shape == g.shape:
-                return other
+            for prefix, expanded in (("{g} * ", False), ("np.expand_dims({g}, -1) * ", True)):
+                if template.startswith(prefix):
+                    other = named.get(template[len(prefix):])
+                    if other is not None and other.shape == shape and (
+                        expanded or g.shape == shape
+                    ):
+                        return other
         extra = [g, out] + ([out.residual] if out.residual is not None else [])
         fields = {"g": "{" + str(len(operands)) + "}", "out": "{" + str(len(operands) + 1) + "}",
                   "residual": "{" + str(len(operands) + 2) + "}"}
