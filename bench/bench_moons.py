@@ -157,8 +157,8 @@ def main() -> None:
 def check_scalar(fitted: list, reference: list) -> None:
     """The scalar-style network ends at the dense reference's weights (same numbers drawn)."""
     w0, b0, w1, b1, w2, b2 = reference
-    dense = np.concatenate([np.column_stack([w0.T, b0]).ravel(), np.column_stack([w1.T, b1]).ravel(),
-                            np.append(w2, b2)])
+    dense = np.concatenate([np.column_stack([w0.T, b0]).ravel(),
+                            np.column_stack([w1.T, b1]).ravel(), np.append(w2, b2)])
     if not np.allclose(fitted, dense, rtol=1e-9, atol=1e-12):
         raise AssertionError("the scalar-style network ends at other weights than the reference")
 
