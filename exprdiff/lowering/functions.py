@@ -185,14 +185,15 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     body = program.lines(kept)
     namespace = program.namespace
     namespace.update(_float=float, _ndarray=np.ndarray, _float64=np.dtype(np.float64),
-                     _f64=np.float64, _MISS=MISS, _copy=np.array, _zeros=np.zeros,
+                     _f64=np.float64, _copy=np.array, _zeros=np.zeros,
                      read_value=read_value, result_value=result_value,
                      result_gradient=result_gradient, _array=np.array)
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
-    lines += ["    except (KeyError, TypeError):", "        return _MISS"]
+    lines += ["    except (KeyError, TypeError):", "        return None  # not these values"]
     if guards:
-        lines += [f"    if {' or '.join(f'({g})' for g in guards)}:", "        return _MISS"]
+        lines += [f"    if {' or '.join(f'({g})' for g in guards)}:",
+                  "        return None  # values of other kinds or shapes"]
     lines += [f"    {line}" for line in converts]
     if backend is MATH:
         namespace.update(_fallback=fallback, _token=errstate_token, _QUIET=QUIET,
