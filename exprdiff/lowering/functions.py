@@ -214,7 +214,7 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     else:
         lines += [f"    {line}" for line in body]
     lines.append(f"    return {result}")
-    source = "\n".join(lines) + "\n"
+    source = program.rename("\n".join(lines) + "\n")
     exec(compile(source, f"<exprdiff compiled {name}>", "exec"), namespace)  # noqa: S102
     return Generated(source, namespace[name], namespace, backend)
 

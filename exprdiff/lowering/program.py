@@ -3,21 +3,25 @@
 A `Program` is a list of assignments in static single-assignment form, each
 computing one `Val` from earlier ones, plus the names the code refers to
 (helpers, constants, nodes) bound in the namespace it is executed in.  When
-the program is finished, `Program.lines` adds a ``del`` after the last use
-of every array, so the generated code keeps no more arrays alive than
-hand-written code would.
+the program is finished, `Program.lines` gives each value a local name that
+is reused once the value is dead (a register), so the generated code keeps
+no more arrays alive than hand-written code would, and Python compiles a
+few dozen locals rather than one per node; `Program.rename` applies those
+names to any other text that mentions the values.
 
 >>> program = Program()
 >>> a = program.argument("a", (3,))
 >>> b = program.emit("{0} * 2.0", [a], shape=(3,))
 >>> c = program.emit("{0} + {1}", [b, a], shape=(3,))
->>> program.lines([c])
-['_1 = a * 2.0', '_2 = _1 + a', 'del _1']
+>>> d = program.emit("{0} * {0}", [c], shape=(3,))
+>>> program.lines([d]), program.rename(d.text)
+(['_r0 = a * 2.0', '_r0 = _r0 + a', '_r0 = _r0 * _r0'], '_r0')
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -83,12 +87,18 @@ class Program:
         self.namespace: dict[str, Any] = {}
         self._bound: dict[int, str] = {}  # id(object) -> name, for objects bound by identity
         self._constants: dict[tuple, str] = {}
-        self._computed: dict[str, Val] = {}  # code -> its value: each computed once
+        self._computed: dict[tuple, Val] = {}  # code -> its value: each computed once
+        self._names: dict[str, str] = {}  # placeholder -> register, once `lines` ran
 
     # -- values ------------------------------------------------------------
+    #: whether emitted values get registers (placeholders renamed by `lines`/`rename`)
+    registers = True
+
     def _new(self, text: str | None, shape: Any, **known: Any) -> Val:
         index = len(self.vals)
-        val = Val(text if text is not None else f"_{index}", shape, index=index, **known)
+        if text is None:
+            text = f"\x01{index}\x02" if self.registers else f"_{index}"
+        val = Val(text, shape, index=index, **known)
         self.vals.append(val)
         return val
 
@@ -114,14 +124,16 @@ class Program:
         elimination (calls of an operation's own methods, emitted with
         ``fresh=False``, are not merged).
         """
-        text = code.format(*[operand.text for operand in operands])
+        texts = [operand.text for operand in operands]
+        key = (code, *texts)
         if targets == 1 and fresh:
-            known = self._computed.get(text)
+            known = self._computed.get(key)
             if known is not None:
                 return known
+        text = code.format(*texts)
         val = self._new(None, shape, fresh=fresh)
         if targets == 1 and fresh:
-            self._computed[text] = val
+            self._computed[key] = val
         uses = tuple(operand.index for operand in operands if operand.index >= 0)
         if targets == 2:
             residual = self._new(None, UNKNOWN if shape is UNKNOWN else None, fresh=fresh)
@@ -180,23 +192,52 @@ class Program:
 
     # -- output ------------------------------------------------------------
     def lines(self, kept: list[Val]) -> list[str]:
-        """The statements, with a ``del`` after the last use of each array not in ``kept``."""
+        """The statements, each value in a register: a local name reused once it is dead.
+
+        ``kept`` are the values read after the statements (the results); they
+        keep their registers to the end.
+        """
+        if not self.registers:
+            return [text for text, _, _ in self.statements if text]
         last_use: dict[int, int] = {}
-        for position, (_, _, uses) in enumerate(self.statements):
+        for position, (_, target, uses) in enumerate(self.statements):
+            if target >= 0:
+                last_use.setdefault(target, position)  # a value never read dies at once
             for index in uses:
                 last_use[index] = position
         keep = {val.index for val in kept}
-        defined = {target for _, target, _ in self.statements}
-        releases: dict[int, list[str]] = {}
+        dying: dict[int, list[int]] = {}
         for index, position in last_use.items():
-            val = self.vals[index]
-            if index in defined and index not in keep and (val.is_array or val.shape is UNKNOWN):
-                releases.setdefault(position, []).append(val.text)
-        out = []
-        for position, (text, _, _) in enumerate(self.statements):
-            if text:
-                out.append(text)
-            names = releases.get(position)
-            if names:
-                out.append("del " + ", ".join(names))
-        return out
+            if index not in keep:
+                dying.setdefault(position, []).append(index)
+        free: list[str] = []
+        names = self._names
+        count = 0
+        for position, (_, target, uses) in enumerate(self.statements):
+            if target >= 0:
+                for index in uses:  # operands dead after this statement lend their register
+                    if last_use.get(index) == position and index not in keep:
+                        name = names.get(f"\x01{index}\x02")
+                        if name is not None and name not in free:
+                            free.append(name)
+                if free:
+                    name = free.pop()
+                else:
+                    name, count = f"_r{count}", count + 1
+                names[f"\x01{target}\x02"] = name
+                if last_use[target] == position and target not in keep:
+                    free.append(name)  # never read: free at once
+            for index in dying.get(position, ()):
+                name = names.get(f"\x01{index}\x02")
+                if name is not None and name not in free and index not in uses:
+                    free.append(name)
+        return [self.rename(text) for text, _, _ in self.statements if text]
+
+    def rename(self, text: str) -> str:
+        """``text`` with the values' placeholders replaced by their registers (after `lines`)."""
+        if "\x01" not in text:
+            return text
+        return _PLACEHOLDER.sub(lambda match: self._names[match.group(0)], text)
+
+
+_PLACEHOLDER = re.compile("\x01[0-9]+\x02")

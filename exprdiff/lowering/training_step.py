@@ -150,6 +150,6 @@ def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs:
     new_p = f"({', '.join(news)}{',' if len(news) == 1 else ''})"
     new_s = f"({', '.join(states)}{',' if len(states) == 1 else ''})"
     lines.append(f"    return _total, {new_p}, {new_s}")
-    source = "\n".join(lines) + "\n"
+    source = program.rename("\n".join(lines) + "\n")
     exec(compile(source, "<exprdiff training step>", "exec"), namespace)  # noqa: S102
     return Generated(source, namespace["_step"], namespace, backend)
