@@ -70,21 +70,11 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
         _check(values, ('w', 'x'), 'model')
         _a0 = _read(values, 'w')
         _a1 = _read(values, 'x')
-        _2 = _a0 * _a1
-        _3 = np.tanh(_2)
-        _4 = root_adjoint(_3)
-        _5 = _3 ** 2.0
-        _6 = 1.0 - _5
-        del _5
-        _7 = _4 * _6
-        del _4, _6
-        _8 = fit_gradient(_7, _2)
-        del _2, _7
-        _9 = _8 * _a1
-        del _8
-        _10 = fit_gradient(_9, _a0)
-        del _9
-        return result_value(_3), {'w': result_gradient(_10, _a0)}
+        _r0 = _a0 * _a1
+        _r1 = np.tanh(_r0)
+        _r2 = root_adjoint(_r1)
+        _r2 = fit_gradient((fit_gradient((_r2 * (1.0 - (_r1 ** 2.0))), _r0) * _a1), _a0)
+        return result_value(_r1), {'w': result_gradient(_r2, _a0)}
     <BLANKLINE>
     >>> namespace = {}
     >>> exec(source, namespace)

@@ -182,6 +182,8 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
             if g is not None:
                 kept.append(g)
         result = f"{result}, {{{', '.join(entries)}}}"
+    if backend is MATH:
+        kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
     body = program.lines(kept)
     namespace = program.namespace
     namespace.update(_float=float, _ndarray=np.ndarray, _float64=np.dtype(np.float64),

@@ -3,8 +3,9 @@
 A `Program` is a list of assignments in static single-assignment form, each
 computing one `Val` from earlier ones, plus the names the code refers to
 (helpers, constants, nodes) bound in the namespace it is executed in.  When
-the program is finished, `Program.lines` gives each value a local name that
-is reused once the value is dead (a register), so the generated code keeps
+the program is finished, `Program.lines` writes a value that only the next
+statement reads into that statement, and gives each other value a local
+name that is reused once the value is dead (a register), so the code keeps
 no more arrays alive than hand-written code would, and Python compiles a
 few dozen locals rather than one per node; `Program.rename` applies those
 names to any other text that mentions the values.
@@ -14,8 +15,10 @@ names to any other text that mentions the values.
 >>> b = program.emit("{0} * 2.0", [a], shape=(3,))
 >>> c = program.emit("{0} + {1}", [b, a], shape=(3,))
 >>> d = program.emit("{0} * {0}", [c], shape=(3,))
->>> program.lines([d]), program.rename(d.text)
-(['_r0 = a * 2.0', '_r0 = _r0 + a', '_r0 = _r0 * _r0'], '_r0')
+>>> [program.rename(line) for line in program.lines([d])], program.rename(d.text)
+(['_r0 = (a * 2.0) + a', '_r0 = _r0 * _r0'], '_r0')
+>>> _is_call("np.cos(_1)"), _is_call("np.cos(_1) + f(_2)")
+(True, False)
 """
 
 from __future__ import annotations
@@ -199,6 +202,7 @@ class Program:
         """
         if not self.registers:
             return [text for text, _, _ in self.statements if text]
+        self.statements = self._inlined({val.index for val in kept})
         last_use: dict[int, int] = {}
         for position, (_, target, uses) in enumerate(self.statements):
             if target >= 0:
@@ -210,28 +214,67 @@ class Program:
         for index, position in last_use.items():
             if index not in keep:
                 dying.setdefault(position, []).append(index)
-        free: list[str] = []
+        free: list[str] = []  # registers of dead values, the last freed reused first
+        is_free: set[str] = set()
         names = self._names
         count = 0
+
+        def release(index: int) -> None:
+            name = names.get(f"\x01{index}\x02")
+            if name is not None and name not in is_free:
+                free.append(name)
+                is_free.add(name)
+
         for position, (_, target, uses) in enumerate(self.statements):
             if target >= 0:
                 for index in uses:  # operands dead after this statement lend their register
                     if last_use.get(index) == position and index not in keep:
-                        name = names.get(f"\x01{index}\x02")
-                        if name is not None and name not in free:
-                            free.append(name)
+                        release(index)
                 if free:
                     name = free.pop()
+                    is_free.discard(name)
                 else:
                     name, count = f"_r{count}", count + 1
                 names[f"\x01{target}\x02"] = name
                 if last_use[target] == position and target not in keep:
-                    free.append(name)  # never read: free at once
+                    release(target)  # never read: free at once
             for index in dying.get(position, ()):
-                name = names.get(f"\x01{index}\x02")
-                if name is not None and name not in free and index not in uses:
-                    free.append(name)
-        return [self.rename(text) for text, _, _ in self.statements if text]
+                if index not in uses:
+                    release(index)
+        return [text for text, _, _ in self.statements if text]  # `rename` gives the names
+
+    def _inlined(self, keep: set) -> list:
+        """The statements with each value that only the next statement reads written into it.
+
+        ``_1 = np.cos(_0)`` followed by ``_2 = _3 * _1`` becomes ``_2 = _3 * (np.cos(_0))``:
+        the same operations in the same order, half the assignments to compile and run.
+        """
+        statements = self.statements
+        reads: dict[int, int] = {}
+        for _, _, uses in statements:
+            for index in uses:
+                reads[index] = reads.get(index, 0) + 1
+        out: list = []
+        for text, target, uses in statements:
+            if out and target >= 0:
+                previous_text, previous_target, previous_uses = out[-1]
+                marker = f"\x01{previous_target}\x02"
+                head = f"{marker} = "
+                if (previous_target >= 0 and previous_target not in keep
+                        and reads.get(previous_target) == 1
+                        and previous_target in uses and previous_text.startswith(head)
+                        and len(previous_text) < _INLINE_LENGTH and text.count(marker) == 1
+                        and ", " + marker not in text.split(" = ", 1)[0]):
+                    code = previous_text[len(head):]
+                    if not _is_call(code):
+                        code = f"({code})"
+                    left, right = text.split(" = ", 1)
+                    text = f"{left} = {right.replace(marker, code)}"
+                    uses = tuple(i for i in uses if i != previous_target) + previous_uses
+                    out[-1] = (text, target, uses)
+                    continue
+            out.append((text, target, uses))
+        return out
 
     def rename(self, text: str) -> str:
         """``text`` with the values' placeholders replaced by their registers (after `lines`)."""
@@ -241,3 +284,18 @@ class Program:
 
 
 _PLACEHOLDER = re.compile("\x01[0-9]+\x02")
+_CALL = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*\(")
+
+
+def _is_call(code: str) -> bool:
+    """Whether ``code`` is one call, ``f(...)``, which needs no parentheses around it."""
+    match = _CALL.match(code)
+    if match is None or not code.endswith(")"):
+        return False
+    depth = 0
+    for position in range(match.end() - 1, len(code)):
+        depth += {"(": 1, ")": -1}.get(code[position], 0)
+        if depth == 0:
+            return position == len(code) - 1
+    return False
+_INLINE_LENGTH = 160  # statements longer than this are not written into the next one

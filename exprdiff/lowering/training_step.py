@@ -82,6 +82,8 @@ def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs:
                                             backend, methods=True)
     root = values[-1]
     kept = [root] + [adjoints[i] for i, _ in params if adjoints[i] is not None]
+    if backend is MATH:
+        kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
     body = program.lines(kept)
     namespace = program.namespace
     namespace.update(_all_finite=all_finite, _add_reduce=np.add.reduce, _zeros=np.zeros)
