@@ -169,11 +169,12 @@ class CompiledFit:
     def _step(self, size: int, rows: Any, arrays: tuple, rate: float) -> tuple:
         """One step: the plain-float code where it applies, NumPy's where it must decide."""
         plain = self.plain.get(size)
-        if plain is not None:
-            floats = self.floats if rows is None else tuple(a.tolist() for a in arrays)
-            result = plain(self.values, floats, self.state, rate, size, self.t)
-            if result is not FALLBACK:
-                return result
+        if plain is None:
+            return self.steps[size](self.values, arrays, self.state, rate, size, self.t)
+        floats = self.floats if rows is None else tuple(a.tolist() for a in arrays)
+        result = plain(self.values, floats, self.state, rate, size, self.t)
+        if result is not FALLBACK:
+            return result
         values = tuple(np.float64(v) if type(v) is float else v for v in self.values)
         state = tuple(np.float64(v) if type(v) is float else v for v in self.state)
         result = self.steps[size](values, arrays, state, rate, size, self.t)

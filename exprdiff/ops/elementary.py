@@ -164,4 +164,4 @@ class Tanh(UnaryOp):
         return np.tanh(x)
 
     def vjp(self, g, x, out):
-        return g * (1 - out**2)
+        return g * (1 - out * out)  # a product: correctly rounded, and no power call
