@@ -253,28 +253,39 @@ class Program:
         register: dict[int, str] = {}
         count = 0
         out = []
+        vals = self.vals
         for position, (kind, target, code, uses, _) in enumerate(statements):
+            dead = []  # registers of arrays read for the last time here
             for index in uses:  # operands dead after this statement lend their registers
                 if last_use[index] == position and index not in keep:
                     name = register.pop(index, None)
                     if name is not None:
                         free.append(name)
+                        if _big(vals[index]):
+                            dead.append(name)
             if kind == 2:
                 out.append(code)
-                continue
-            defined = (target, target + 1) if kind == 1 else (target,)
-            for index in defined:
-                if free:
-                    name = free.pop()
-                else:
-                    name, count = f"_r{count}", count + 1
-                register[index] = name
-                names[f"\x01{index}\x02"] = name
-            left = ", ".join(f"\x01{index}\x02" for index in defined)
-            out.append(f"{left} = {code}")
-            for index in defined:
-                if last_use[index] == position and index not in keep:
-                    free.append(register.pop(index))  # never read: free at once
+            else:
+                defined = (target, target + 1) if kind == 1 else (target,)
+                for index in defined:
+                    if free:
+                        name = free.pop()
+                    else:
+                        name, count = f"_r{count}", count + 1
+                    register[index] = name
+                    names[f"\x01{index}\x02"] = name
+                left = ", ".join(f"\x01{index}\x02" for index in defined)
+                out.append(f"{left} = {code}")
+                taken = {register[index] for index in defined}
+                dead = [name for name in dead if name not in taken]
+                for index in defined:
+                    if last_use[index] == position and index not in keep:
+                        name = register.pop(index)  # never read: free at once
+                        free.append(name)
+                        if _big(vals[index]):
+                            dead.append(name)
+            if dead:  # an array nobody reads again goes now, not when its register is reused
+                out.append("del " + ", ".join(dead))
         return out
 
     def _inlined(self, keep: set) -> list:
@@ -311,6 +322,11 @@ class Program:
 
 
 _PLACEHOLDER = re.compile("\x01[0-9]+\x02")
+
+
+def _big(val: Val) -> bool:
+    """Whether a value may be an array worth freeing at once (not a scalar)."""
+    return val.shape is UNKNOWN or (type(val.shape) is tuple and val.shape != ())
 _CALLS: dict[str, bool] = {}  # template -> whether it is one call (see `_is_call`)
 _CALL = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*\(")
 

@@ -127,11 +127,11 @@ def softmax_cross_entropy_parts(logits, labels):
     if classes is None:
         return lse - class_score(logits, labels), None  # class_score raises, naming the shapes
     # probabilities - onehot, the one subtracted where it is (the same numbers, less work)
-    if probabilities.ndim == 2:  # the usual batch of rows: plain indexing is faster
-        rows = np.arange(probabilities.shape[0])
-        picked = classes[:, 0]
-        probabilities[rows, picked] -= 1.0
-        return lse - logits[rows, picked], probabilities
+    if probabilities.ndim == 2:  # the usual batch of rows: flat indexing is faster
+        count, width = probabilities.shape
+        flat = np.arange(count) * width + classes[:, 0]
+        probabilities.reshape(-1)[flat] -= 1.0  # a fresh C-ordered array: a view
+        return lse - np.take(logits, flat), probabilities
     np.put_along_axis(probabilities, classes,
                       np.take_along_axis(probabilities, classes, -1) - 1.0, -1)
     return lse - np.take_along_axis(logits, classes, -1)[..., 0], probabilities
