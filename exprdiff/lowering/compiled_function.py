@@ -64,46 +64,54 @@ class Compiled:
 
     def source_for(self, params: Mapping | None = None, inputs: Mapping | None = None) -> str:
         """The source of the code specialised to these values' shapes (compiled if needed)."""
-        code = self._specialised(params, inputs)
+        leaves = self._leaves(params, inputs)
+        code = self._specialised(leaves, eager=True) if leaves is not None else None
         return code.source if code is not None else self.generic_source
 
     def __call__(self, params: Mapping | None = None, inputs: Mapping | None = None) -> Any:
-        """The expression's value, or with ``wrt`` ``(value, {parameter: gradient})``."""
+        """The expression's value, or with ``wrt`` ``(value, {parameter: gradient})``.
+
+        The first call with given shapes runs the generic code; from the
+        second on, code specialised to those shapes.
+        """
         if switch.mode() == "off":
             return self._interpreted(params, inputs, self.expr)
-        code = self._specialised(params, inputs)
+        leaves = self._leaves(params, inputs)
+        if leaves is None:
+            return self._interpreted(params, inputs, self.expr)  # it explains what is wrong
+        code = self._specialised(leaves, eager=False) or self._generic
         if code is None:
             return self._interpreted(params, inputs, self.expr)
-        leaves = read_leaves(self._execution.plan, self._execution.graph or self.expr,
-                             params, inputs)
+        self._last = code
         try:
             result = code(leaves.params, leaves.inputs, self.expr)
         except Exception:  # noqa: BLE001 - the interpreter raises the explained error
             return self._interpreted(params, inputs, self.expr)
         return self._interpreted(params, inputs, self.expr) if result is MISS else result
 
-    def _specialised(self, params: Mapping | None, inputs: Mapping | None) -> Generated | None:
+    def _leaves(self, params: Mapping | None, inputs: Mapping | None) -> Any:
         execution = self._execution
         if execution.plan.root_step is None:
             return None
-        leaves = read_leaves(execution.plan, execution.graph or self.expr, params, inputs)
-        if leaves is None:
-            return None
+        return read_leaves(execution.plan, execution.graph or self.expr, params, inputs)
+
+    def _specialised(self, leaves: Any, eager: bool) -> Generated | None:
+        """The code for these values' signature: compiled on its second call (or ``eager``)."""
         key = leaves.signature
-        code = self._cache.get(key)
-        if code is None and key not in self._cache.failed:
-            kind = "value" if self.wrt is None else "gradient"
-            positions = self._positions
-            if positions is not None and any(i is None for i, _ in positions):
-                return None
-            code = compile_for(execution, self.expr, leaves, kind, switch.mode(),
-                               self._fallback_for, wrt=positions)
-            if code is None:
-                self._cache.failed.add(key)
-                return None
-            self._cache.store(key, code)
-        if code is not None:
-            self._last = code
+        cache = self._cache
+        code = cache.get(key)
+        if code is not None or key in cache.failed or not eager and cache.count(key) < 2:
+            return code
+        positions = self._positions
+        if positions is not None and any(i is None for i, _ in positions):
+            return None
+        kind = "value" if self.wrt is None else "gradient"
+        code = compile_for(self._execution, self.expr, leaves, kind, switch.mode(),
+                           self._fallback_for, wrt=positions)
+        if code is None:
+            cache.failed.add(key)
+        else:
+            cache.store(key, code)
         return code
 
     def _fallback_for(self, root: Any, params: Any, inputs: Any) -> Any:
@@ -136,7 +144,8 @@ def compiled(expr: Any, wrt: Iterable[Any] | None = None) -> Compiled:
     >>> from exprdiff import Input, Parameter, compiled
     >>> w, x = Parameter("w"), Input("x")
     >>> f = compiled(w * x + w, wrt=[w])
-    >>> value, grads = f({w: 3.0}, {x: np.arange(10.0)})
+    >>> value, grads = f({w: 3.0}, {x: np.arange(10.0)})  # generic code
+    >>> value, grads = f({w: 3.0}, {x: np.arange(10.0)})  # code for these shapes
     >>> value[:3], grads
     (array([3., 6., 9.]), {Parameter('w'): 55.0})
     >>> print(f.source)  # doctest: +ELLIPSIS
