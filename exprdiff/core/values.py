@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["as_value", "fit_mask", "fit_shape", "fit_to_shape", "scalar_or_array", "select",
-           "shape_of", "short_repr", "where_value"]
+           "shape_of", "short_repr", "summed_to", "where_value"]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
@@ -82,6 +82,24 @@ def _out_of_range(value: object, owner: object) -> ValueError:
         f"{_describe(owner)}: the value {short_repr(value)} is out of the float64 range "
         "(magnitudes up to about 1.8e308)"
     )
+
+
+def summed_to(derivative: Any, value: Any, like: Any) -> Any:
+    """A pointwise derivative broadcast to ``value``'s shape and summed to ``like``'s: a
+    float for a scalar ``like`` (as `Node.grad` gives a scalar Parameter's gradient).
+
+    >>> summed_to(np.array([1.0, 2.0]), np.zeros(2), 0.5), summed_to(3.0, np.zeros(4), 0.5)
+    (3.0, 12.0)
+    """
+    if type(like) is not np.ndarray or not like.ndim:  # a scalar Parameter
+        if type(derivative) is not np.ndarray:  # the same at every element
+            return float(derivative) * (value.size if type(value) is np.ndarray else 1)
+        if type(value) is not np.ndarray or derivative.shape == value.shape:
+            return float(np.add.reduce(derivative, axis=None))
+        full = np.broadcast_to(derivative, np.broadcast_shapes(derivative.shape, value.shape))
+        return float(full.sum())
+    full = np.broadcast_to(derivative, np.broadcast_shapes(np.shape(derivative), np.shape(value)))
+    return np.array(fit_shape(full, like), dtype=np.float64)
 
 
 def fit_shape(grad: Any, like: Any) -> Any:
