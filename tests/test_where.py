@@ -221,3 +221,17 @@ def test_bad_where_calls_say_what_is_wrong():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert Where(x > 0, x, 0.0)({x: -1.0}) == 0.0
+
+
+@pytest.mark.parametrize("size", [3, 4095, 4096, 10_000])
+def test_where_value_is_np_where_below_and_above_the_bit_mask_size(size):
+    """where_value gives np.where's bits whether it clears bits (large) or calls it (small):
+    NaN, infinities and signed zeros included."""
+    from exprdiff.core.values import select, where_value
+
+    rng = np.random.default_rng(size)
+    values = rng.choice([-0.0, 0.0, np.nan, np.inf, -np.inf, 1.5, -2.5], size=size)
+    condition = rng.random(size) > 0.5
+    for got, want in ((where_value(condition, values, 0.0), np.where(condition, values, 0.0)),
+                      (select(condition, values, holds=False), np.where(condition, 0.0, values))):
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))

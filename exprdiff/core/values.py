@@ -164,15 +164,17 @@ def where_value(condition: Any, x: Any, y: Any) -> Any:
     gives them), a 0-d result as a NumPy scalar.
 
     Where one of ``x`` and ``y`` is the number 0.0 (a derivative rule's zero), the
-    condition a boolean array and the other a float64 array, it clears the bits of the
-    elements not chosen instead: ``np.where``'s loop branches on each element, and on a
-    condition without pattern most of those branches are mispredicted, which makes it
-    several times slower.
+    condition a boolean array (of 4096 elements or more) and the other a float64 array,
+    it clears the bits of the elements not chosen instead: ``np.where``'s loop branches
+    on each element, and on a condition without pattern most of those branches are
+    mispredicted, which makes it several times slower.
 
     >>> where_value(np.array([True, False]), np.array([2.0, np.nan]), 0.0)
     array([2., 0.])
     """
-    if type(condition) is np.ndarray and condition.dtype == np.bool_ and condition.ndim:
+    # below 4096 elements np.where's per-element branches cost less than the bit mask's five
+    # calls (a literal: exported code copies this function without the module around it)
+    if type(condition) is np.ndarray and condition.dtype == np.bool_ and condition.size >= 4096:
         for value, zero, holds in ((x, y, True), (y, x, False)):
             if (type(zero) is float and zero == 0.0 and not np.signbit(zero)
                     and type(value) is np.ndarray and value.dtype == np.float64):
