@@ -118,7 +118,7 @@ class Lowering:
     # -- forward -----------------------------------------------------------
     def forward(self, leaves: dict[int, Val], wanted: set) -> list[Val]:
         """A `Val` for every plan position; ``leaves`` holds the Inputs' and Parameters'."""
-        self.leads = leading_to(self.kids, wanted)
+        self.leads = leading_to(self.kids, wanted, self.nodes)
         vals: list[Val] = []
         for i, node in enumerate(self.nodes):
             kids = self.kids[i]
