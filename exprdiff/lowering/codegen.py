@@ -219,6 +219,8 @@ class Lowering:
             if not kids or not leads[i]:
                 continue
             g = adjoints[i]
+            if g is None:  # reached only through conditions: no gradient flows here
+                continue
             mask = None if masks is None or masks[i] is _UNSET else masks[i]
             for slot, k in enumerate(kids):
                 if not leads[k]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from exprdiff.core.gradient_dict import GradientDict
 from exprdiff.core.values import as_value, summed_to
 from exprdiff.lowering.codegen import Lowering
 from exprdiff.lowering.lanes import LanedProgram
@@ -195,7 +196,8 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
             entries.append(f"{program.bind(node, 'k')}: {text}")
             if g is not None:
                 kept.append(g)
-        result = f"{result}, {{{', '.join(entries)}}}"
+        # a GradientDict, as the interpreter's (a dict that a notebook shows as a table)
+        result = f"{result}, _gradients({{{', '.join(entries)}}})"
     if backend is MATH:
         kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
     body = program.lines(kept)
@@ -203,7 +205,8 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     namespace.update(_float=float, _ndarray=np.ndarray, _float64=np.dtype(np.float64),
                      _f64=np.float64, _copy=np.array, _zeros=np.zeros,
                      read_value=read_value, result_value=result_value,
-                     result_gradient=result_gradient, _array=np.array)
+                     result_gradient=result_gradient, _array=np.array,
+                     _gradients=GradientDict)
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
     lines += ["    except (KeyError, TypeError):", "        return None  # not these values"]

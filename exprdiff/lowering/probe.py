@@ -89,6 +89,8 @@ def _reverse(plan: Any, graph: Any, values: list, seed: Any, wanted: set,
         if not kids[i] or not leads[i]:
             continue
         node, g, out = nodes[i], grads[i], values[i]
+        if g is None:  # reached only through conditions: no gradient flows here
+            continue
         grads[i] = values[i] = None  # as the interpreter frees them: memory stays as low
         operands = tuple(values[k] for k in kids[i])
         for slot, k in enumerate(kids[i]):
