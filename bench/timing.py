@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
+import sys
 import timeit
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+
+# measure the checkout these scripts live in, whatever else is installed
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def machine_load() -> str:
+    """The 1-, 5- and 15-minute load averages, to print beside every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def best_time(function: Callable[[], object], repeat: int = 7, number: int = 1) -> float:
@@ -47,7 +59,7 @@ def report(title: str, rows: list[tuple[str, float | None]], baseline: str,
     times = dict(rows)
     base = times[baseline]
     targets = targets or {}
-    print(title)
+    print(f"{title}  [{machine_load()}]")
     for name, seconds in rows:
         if seconds is None:
             print(f"  {name:<34} {'not installed, skipped':>24}")
@@ -58,7 +70,7 @@ def report(title: str, rows: list[tuple[str, float | None]], baseline: str,
 
 def compare(title: str, start: list, *, numpy: Callable, exprdiff: Callable,
             torch: Callable | None = None, jax: Callable | None = None, target: str,
-            exact: dict, close: dict, repeat: int = 9) -> None:
+            exact: dict, close: dict, repeat: int = 9, cold: Callable | None = None) -> None:
     """Check that every framework ends at the NumPy reference's weights, then time and report.
 
     ``numpy``, ``torch`` and ``jax`` train from the ``start`` weights (``torch``
@@ -69,6 +81,8 @@ def compare(title: str, start: list, *, numpy: Callable, exprdiff: Callable,
     reference = numpy(start)
     check_same("exprdiff", exprdiff(), reference, **exact)
     runs: dict = {"hand-written NumPy": lambda: numpy(start), "exprdiff, dense builder": exprdiff}
+    if cold is not None:  # a new expression each time: planning and compiling included
+        runs["exprdiff, new expression (compiles)"] = cold
     for name, label, trainer in (("torch", "PyTorch eager (1 thread)", torch),
                                  ("jax", "JAX, jit-compiled step", jax)):
         module = optional(name) if trainer is not None else None

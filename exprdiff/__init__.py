@@ -30,6 +30,7 @@ from exprdiff.fit.training import FitResult, NonFiniteLossError, optimize
 from exprdiff.keep.export import to_python
 from exprdiff.keep.serialization import load, save
 from exprdiff.keep.sympy_bridge import from_sympy, to_sympy
+from exprdiff.lowering.compiled_function import Compiled, compiled
 
 # the operations (exprdiff.ops.BUILTIN_OPS), module by module so type checkers see them
 from exprdiff.ops.activations import *  # noqa: F403
@@ -73,6 +74,7 @@ __all__ = [
     "Adam",
     "BackpropStep",
     "BinaryOp",
+    "Compiled",
     "Constant",
     "FitResult",
     "GradCheck",
@@ -92,6 +94,7 @@ __all__ = [
     "backprop_frames",
     "backprop_steps",
     "check_grads",
+    "compiled",
     "diff",
     "draw",
     "evaluate_derivatives",

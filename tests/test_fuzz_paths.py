@@ -33,6 +33,7 @@ test of its own, never a wider tolerance.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -83,12 +84,14 @@ from exprdiff import (
     SumOfSquares,
     Tanh,
     Transpose,
+    compiled,
     evaluate_derivatives,
     gradients,
     simplify,
     to_python,
     topological_order,
 )
+from exprdiff.core import interpreter
 from exprdiff.core.plan import nodes_leading_to
 from exprdiff.core.values import fit_shape
 from exprdiff.keep.serialization import dumps, loads
@@ -125,6 +128,12 @@ TOLERANCES = {
     "jax": "spread of the engine",
     # SymPy evaluates exactly (30 digits): the difference is the engine's own error
     "sympy": "spread of the engine",
+    # compiled plain-float code uses the math module, whose elementary functions may differ
+    # from NumPy's in the last bits (PLAIN_FLOAT_ULPS each): bounded by the spread
+    "plain floats": "spread of the engine (non-finite values: bit for bit, NumPy's code runs)",
+    # plan-time rewrites replace patterns by stable fused forms (log(sigmoid(z)) is
+    # -softplus(-z)): the same value up to rounding wherever the written form is finite
+    "rewrites": "spread of the engine; finite wherever the graph as written is finite",
     # central differences: truncation O(h**2) and rounding O(eps/h), estimated from
     # two steps h and h/4; a point where they disagree is not smooth at that scale
     "finite differences": "Richardson estimate of the difference error, at least 1e-6 relative",
@@ -161,9 +170,27 @@ def assert_same(a, b, what: str) -> None:
     assert same.all(), f"{what}: {a!r} vs {b!r}"
 
 
+@contextlib.contextmanager
+def compiled_mode(mode: str):
+    """``EXPRDIFF_COMPILED=mode`` for the calls inside (restored after)."""
+    previous = os.environ.get("EXPRDIFF_COMPILED")
+    os.environ["EXPRDIFF_COMPILED"] = mode
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["EXPRDIFF_COMPILED"]
+        else:
+            os.environ["EXPRDIFF_COMPILED"] = previous
+
+
 def engine_run(expr, params, inputs):
-    """Value, gradient and warning categories of the engine (warnings off the record)."""
-    with warnings.catch_warnings(record=True) as caught:
+    """Value, gradient and warning categories of the engine (warnings off the record).
+
+    The exact paths compare NumPy's semantics: the engine runs with
+    ``EXPRDIFF_COMPILED=numpy`` (compiled code once it pays, NumPy on scalars
+    too); `check_plain_floats` compares the plain-float path, within its bound."""
+    with warnings.catch_warnings(record=True) as caught, compiled_mode("numpy"):
         warnings.simplefilter("always")
         value = expr(params, inputs)
         grads = expr.grad(params, inputs)
@@ -192,7 +219,7 @@ def exported_run(case: Case, params, inputs):
 def loaded_run(case: Case, params, inputs):
     expr, loaded_params = loads(dumps(case.expr, params))
     leaves = {node.label: node for node in topological_order(expr) if isinstance(node, Input)}
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), compiled_mode("numpy"):
         return expr(loaded_params, {leaves[x.label]: v for x, v in inputs.items()}), \
             by_label(expr.grad(loaded_params, {leaves[x.label]: v for x, v in inputs.items()}))
 
@@ -200,12 +227,47 @@ def loaded_run(case: Case, params, inputs):
 def copied_run(case: Case, params, inputs, how: str):
     twin, twin_params, twin_inputs = (copy.deepcopy((case.expr, params, inputs)) if how == "deepcopy"
                                       else pickle.loads(pickle.dumps((case.expr, params, inputs))))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), compiled_mode("numpy"):
         return twin(twin_params, twin_inputs), by_label(twin.grad(twin_params, twin_inputs))
 
 
+def compiled_runs(case: Case, params, inputs, mode: str) -> list:
+    """``[(value, gradient by label, warnings)]`` of `compiled` code under ``EXPRDIFF_COMPILED
+    = mode``: its first call (generic code) and its second (code specialised to the shapes)."""
+    with compiled_mode(mode):
+        function = compiled(case.expr, wrt=list(case.params))
+        runs = []
+        for _ in range(2):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                value, grads = function(params, inputs)
+            runs.append((value, by_label(grads), sorted({w.category.__name__ for w in caught})))
+        return runs
+
+
+def interpreted_run(case: Case, params, inputs, rewrites: bool = True):
+    """Value, gradient by label (in the order of ``case.params``) and warnings, interpreted."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value, grads = interpreter.value_and_gradient(case.expr, params, inputs,
+                                                      rewrites=rewrites)
+    return value, {p.label: grads[p] for p in case.params}, \
+        sorted({w.category.__name__ for w in caught})
+
+
+def check_compiled(case: Case, params, inputs, where: str) -> None:
+    """Compiled NumPy code (generic, then specialised) gives the interpreter's bits and warnings."""
+    value, grads, warned = interpreted_run(case, params, inputs)
+    for k, (value_c, grads_c, warned_c) in enumerate(compiled_runs(case, params, inputs, "numpy")):
+        call = ("first", "second")[k]
+        assert_same(value_c, value, f"{where}: compiled value ({call} call)")
+        assert_same(grads_c, grads, f"{where}: compiled gradient ({call} call)")
+        assert warned_c == warned, f"{where}: compiled warnings {warned_c} vs {warned}"
+
+
 def check_exact_paths(case: Case, params, inputs, where: str) -> None:
-    """Export, save/load, deepcopy and pickle compute the engine's bits."""
+    """Compiled code, export, save/load, deepcopy and pickle compute the engine's bits."""
+    check_compiled(case, params, inputs, where)
     value, grads, _ = engine_run(case.expr, params, inputs)
     value_e, grads_e = exported_run(case, params, inputs)
     assert_same(value_e, value, f"{where}: to_python value")
@@ -632,6 +694,50 @@ def _sympy_number(result):
     return None
 
 
+# -- compiled plain-float code and the plan-time rewrites -------------------------------------------
+def assert_close_or_same(reference, other, spread, what: str) -> None:
+    """Within the tolerance where ``reference`` is finite, the same bits where it is not."""
+    r = np.asarray(reference)
+    assert type(other) is type(reference), f"{what}: {type(other).__name__} vs {type(reference)}"
+    assert np.shape(other) == r.shape, f"{what}: shape {np.shape(other)} vs {r.shape}"
+    if r.dtype == np.bool_:
+        assert_same(other, reference, what)
+        return
+    with np.errstate(invalid="ignore"):  # inf - inf where both are infinite: compared below
+        assert_close(reference, other, spread, what)
+    a = np.asarray(other)
+    wild = ~np.isfinite(r)
+    assert (np.isnan(a[wild]) == np.isnan(r[wild])).all() and \
+        (a[wild & ~np.isnan(r)] == r[wild & ~np.isnan(r)]).all(), f"{what}: {a!r} vs {r!r}"
+
+
+def check_plain_floats(case: Case, params, inputs, spread, grad_spread) -> None:
+    """Compiled code with the math module on scalars (and tiny batches): within the engine's
+    spread ("plain floats"), NaN and inf where the engine has them, the same warnings."""
+    value, grads, warned = interpreted_run(case, params, inputs)
+    for value_p, grads_p, warned_p in compiled_runs(case, params, inputs, "on"):
+        assert_close_or_same(value, value_p, spread, "plain-float value")
+        for p in case.params:
+            assert_close_or_same(grads[p.label], grads_p[p.label], grad_spread[p],
+                                 f"plain-float gradient for {p}")
+        assert warned_p == warned, f"plain-float warnings {warned_p} vs {warned}"
+
+
+def check_rewrites(case: Case, params, inputs, value, grads, spread, grad_spread) -> None:
+    """The rewritten graph computes the graph as written, up to rounding, wherever that is
+    finite (and finite there too: a rewrite may only turn an overflow into the right answer)."""
+    with np.errstate(all="ignore"):
+        w_value, w_grads, _ = interpreted_run(case, params, inputs, rewrites=False)
+        assert_close(w_value, value, spread, "rewritten value")  # inf - inf: not compared
+    finite = np.isfinite(np.asarray(w_value, dtype=np.float64))
+    assert np.isfinite(np.asarray(value, dtype=np.float64))[finite].all(), \
+        f"a rewrite lost a finite value: {value!r} vs {w_value!r}"
+    for p in case.params:
+        with np.errstate(invalid="ignore"):
+            assert_close(w_grads[p.label], grads[p], grad_spread[p],
+                         f"rewritten gradient for {p}")
+
+
 # -- the fuzz tests ---------------------------------------------------------------------------------
 def check_tolerance_paths(case: Case, params, inputs, sample: bool) -> None:
     expr = case.expr
@@ -642,8 +748,10 @@ def check_tolerance_paths(case: Case, params, inputs, sample: bool) -> None:
     value_error = SPREAD_FACTOR * (EPS / DELTA) * float(np.sum(spread)) \
         + 16 * EPS * float(np.sum(np.abs(value)))
     check_finite_differences(case, params, inputs, grads, value_error)
+    check_plain_floats(case, params, inputs, spread, grad_spread)
     if not within_range(expr, params, inputs):
         return
+    check_rewrites(case, params, inputs, value, grads, spread, grad_spread)
     check_simplify(case, params, inputs, value, grads, spread, grad_spread, rng)
     check_symbolic(case, params, inputs, grads, grad_spread, rng)
     if sample:

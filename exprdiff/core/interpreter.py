@@ -17,13 +17,12 @@ import numpy as np
 
 from exprdiff.core.errors import explain_failure, missing_value, not_a_parameter
 from exprdiff.core.gradient_dict import GradientDict
-from exprdiff.core.plan import Plan, backward_step, plan_for
+from exprdiff.core.plan import Execution, Plan, backward_step, execution_plan, plan_for
 from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of, summed
 
 __all__ = [
-    "evaluate", "gradient", "jacobian", "node_gradients", "reverse_pass_steps",
-    "value_and_gradient",
-    "values_and_adjoints",
+    "evaluate", "forward_value", "gradient", "jacobian", "node_gradients", "reverse_pass_steps",
+    "root_adjoint", "value_and_gradient", "values_and_adjoints",
 ]
 
 _NOTHING: Mapping = {}
@@ -31,14 +30,33 @@ _FLOAT64 = np.float64
 _FLOAT64_DTYPE = np.dtype(np.float64)
 
 
-def evaluate(root, params: Mapping | None, inputs: Mapping | None) -> Any:
-    """Value of ``root``: a float when scalar, else a float64 array the caller owns."""
-    plan = plan_for(root)
-    values = _forward(root, plan, params, inputs)
+def evaluate(root, params: Mapping | None, inputs: Mapping | None, *,
+             rewrites: bool = True) -> Any:
+    """Value of ``root``, interpreted: a float when scalar, else a float64 array the caller owns.
+
+    Runs the plan of the rewritten graph (`exprdiff.core.plan.execution_plan`),
+    as every path does; `exprdiff.lowering.dispatch` calls this when it does
+    not run compiled code.  ``rewrites=False`` runs the graph as written
+    instead (for comparing with the rewritten one).
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> evaluate(w * w, {w: 3.0}, None)
+    9.0
+    """
+    execution = _execution(root, rewrites)
+    plan = execution.plan
+    values = _forward(execution.graph_of(root), plan, params, inputs, shown=root)
     out = _as_result(values[-1])
     if type(out) is np.ndarray:
         out = _handed_out(out, _callers_arrays(plan, values))
     return out
+
+
+def forward_value(root, params: Mapping | None, inputs: Mapping | None) -> Any:
+    """The root's value as its operation returns it (a tuple for a multi-output node)."""
+    execution = execution_plan(root)
+    return _forward(execution.graph_of(root), execution.plan, params, inputs, shown=root)[-1]
 
 
 def gradient(root, params: Mapping | None, inputs: Mapping | None,
@@ -49,25 +67,28 @@ def gradient(root, params: Mapping | None, inputs: Mapping | None,
 
 def value_and_gradient(root: Any, params: Mapping | None = None,
                        inputs: Mapping | None = None, cotangent: Any = None, *,
-                       _value: bool = True) -> tuple[Any, dict]:
-    """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward pass.
+                       rewrites: bool = True, _value: bool = True) -> tuple[Any, dict]:
+    """``root``'s value and its gradient dict (as `Node.grad` gives it), from one forward
+    pass, interpreted.
 
     Training needs both; this saves the second forward pass (JAX's
     ``value_and_grad``).  ``cotangent`` (default: ones) weighs the value's
     elements: the gradient is that of ``sum(cotangent * value)``.
+    ``rewrites`` as for `evaluate`.
 
     >>> from exprdiff import Parameter
     >>> w = Parameter("w")
     >>> value_and_gradient(w * w, {w: 3.0}, None)
     (9.0, {Parameter('w'): 6.0})
     """
-    plan = plan_for(root)
-    values = _forward(root, plan, params, inputs, plan.gradient_steps)
+    execution = _execution(root, rewrites)
+    plan, graph = execution.plan, execution.graph_of(root)
+    values = _forward(graph, plan, params, inputs, plan.gradient_steps, shown=root)
     out = values[-1]
     steps = plan.backward
     if plan.root_step is not None and plan.root_slots:
         # the root's step is made per call: the plan holds no reference to its root
-        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+        steps = [backward_step(plan.size - 1, graph, plan.root_step[2], plan.root_slots), *steps]
     if steps or cotangent is not None:
         grads = _root_adjoint(values, cotangent)
     else:  # nothing to run backwards (a condition's root, say): no root adjoint to make
@@ -87,11 +108,16 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
     taken = None  # the arrays already handed to the caller, made when first needed
     free: set = set()  # gradient views handed out as they are (`_disjoint_views`)
     out = _as_result(out) if _value else None  # `gradient` hands out no value
-    for i, node in plan.parameters:
+    for i, node in execution.parameters:
+        key = root if node is None else node
+        if i is None:  # a rewrite removed it: the expression does not depend on it
+            value = as_value(params[key], key)
+            result[key] = np.zeros_like(value) if type(value) is np.ndarray else 0.0
+            continue
         g = grads[i]
         value = values[i]
         if type(value) is not np.ndarray:
-            result[root if node is None else node] = 0.0 if g is None else float(g)
+            result[key] = 0.0 if g is None else float(g)
             continue
         if taken is None:
             taken = _callers_arrays(plan, values)
@@ -99,10 +125,17 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
             if type(out) is np.ndarray:
                 out = _handed_out(out, taken)
         g = np.zeros_like(value) if g is None else g
-        result[root if node is None else node] = _handed_out(g, taken, free)
+        result[key] = _handed_out(g, taken, free)
     if taken is None and type(out) is np.ndarray:
         out = _handed_out(out, _callers_arrays(plan, values))
     return out, result
+
+
+def _execution(root, rewrites: bool) -> Execution:
+    if rewrites:
+        return execution_plan(root)
+    plan = plan_for(root)
+    return Execution(plan, None, plan.parameters)
 
 
 def jacobian(
@@ -124,13 +157,14 @@ def jacobian(
     array([[3., 0.],
            [0., 4.]])
     """
-    plan = plan_for(root)
-    values = _forward(root, plan, params, inputs, plan.retaining_steps)
+    execution = execution_plan(root)  # the rewritten graph, as every path runs it
+    plan, graph = execution.plan, execution.graph_of(root)
+    values = _forward(graph, plan, params, inputs, plan.retaining_steps, shown=root)
     out = values[-1]
     shape = shape_of(out)
     steps = plan.backward
     if plan.root_step is not None and plan.root_slots:
-        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+        steps = [backward_step(plan.size - 1, graph, plan.root_step[2], plan.root_slots), *steps]
     rows = {i: np.zeros((int(np.prod(shape)), *shape_of(values[i]))) for i, _ in plan.parameters}
     for k in range(int(np.prod(shape))):
         grads: list = [None] * len(values)
@@ -145,9 +179,13 @@ def jacobian(
             if grads[i] is not None:
                 rows[i][k] = grads[i]
     result = {}
-    for i, node in plan.parameters:
-        full = rows[i].reshape(shape + shape_of(values[i]))
-        result[root if node is None else node] = full if full.ndim else float(full)
+    for i, node in execution.parameters:
+        key = root if node is None else node
+        if i is None:  # a rewrite removed it: the value does not depend on it
+            full = np.zeros(shape + np.shape(as_value(params[key], key)))
+        else:
+            full = rows[i].reshape(shape + shape_of(values[i]))
+        result[key] = full if full.ndim else float(full)
     return result
 
 
@@ -159,10 +197,12 @@ def node_gradients(
     Returns a new dict mapping each distinct node (operations, Parameters,
     Inputs and Constants alike) to its adjoint, shaped like that node's value
     (a float for a scalar): the "grad" of the tutorials' computation-graph
-    boxes.  Where the derivative with respect to a Constant does not exist as
-    a real number (the exponent 2 in ``x**2`` at ``x < 0``) its entry is nan;
-    no warning is raised for Constants, since nothing is differentiated with
-    respect to them in `Node.grad`.
+    boxes.  It runs the graph as written, without the plan-time rewrites
+    (which may fuse or merge the very nodes it reports on).  Where the
+    derivative with respect to a Constant does not exist as a real number
+    (the exponent 2 in ``x**2`` at ``x < 0``) its entry is nan; no warning
+    is raised for Constants, since nothing is differentiated with respect to
+    them in `Node.grad`.
 
     >>> from exprdiff import Input, Parameter
     >>> a, x = Parameter("a"), Input("x")
@@ -298,6 +338,18 @@ def _sole_view(array: np.ndarray) -> bool:
     return type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3
 
 
+def root_adjoint(out: Any) -> Any:
+    """The gradient a reverse pass starts from: ones shaped like the root's value ``out``.
+
+    A float64 scalar for a scalar, not a Python float: every rule then
+    computes by NumPy's rules.
+
+    >>> root_adjoint(2.5), root_adjoint(np.zeros(2))
+    (np.float64(1.0), array([1., 1.]))
+    """
+    return np.ones(out.shape) if type(out) is np.ndarray else np.float64(1.0)
+
+
 def _disjoint_views(grads: list, plan: Plan) -> set:
     """The ids of Parameters' gradients that are views of one fresh array that only they hold,
     no two overlapping (the slices of one gradient that `Concatenate` and `Stack` hand their
@@ -330,8 +382,7 @@ def _root_adjoint(values: list, cotangent: Any = None) -> list:
     adjoints: list = [None] * len(values)
     out = values[-1]
     if cotangent is None:
-        # a float64 scalar, not a Python float: every rule then computes by NumPy's rules
-        adjoints[-1] = np.ones(out.shape) if type(out) is np.ndarray else _FLOAT64(1.0)
+        adjoints[-1] = root_adjoint(out)
         return adjoints
     weights = as_value(cotangent, "the cotangent")
     shape = shape_of(out)
@@ -465,12 +516,14 @@ def _backpropagate_selected(steps: list, values: list, grads: list, is_operation
 
 
 def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
-             steps: list | None = None) -> list:
+             steps: list | None = None, shown: Any = None) -> list:
     """Every value of the plan (released ones replaced by their shapes, see `Plan`);
-    ``steps`` defaults to ``plan.evaluate_steps``.
+    ``steps`` defaults to ``plan.evaluate_steps``; ``shown`` is the root as the
+    user wrote it, named by error messages (default ``root``).
 
     The forward hot loop, deliberately unrolled like `_backpropagate`.
     """
+    shown = root if shown is None else shown
     steps = plan.evaluate_steps if steps is None else steps
     # a plain evaluation reads no value again once released, scalars included; a
     # gradient call keeps scalars, whose shapes (and sums) the reverse pass reads
@@ -486,7 +539,7 @@ def _forward(root, plan: Plan, params: Mapping | None, inputs: Mapping | None,
             try:
                 value = given[node]
             except (KeyError, TypeError):
-                value = _read(given, node, where, root, params, inputs)
+                value = _read(given, node, where, shown, params, inputs)
             if type(value) is not float and (
                 type(value) is not ndarray or value.dtype is not _FLOAT64_DTYPE or not value.ndim
             ):

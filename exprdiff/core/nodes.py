@@ -154,6 +154,8 @@ class Node:
     latex_coefficient_template: ClassVar[str] = ""
 
     # -- how it is kept (`exprdiff.keep`) --------------------------------------------
+    #: whether the class defines `rewrite` rules (set for each class)
+    has_rewrites: ClassVar[bool] = False
     #: NumPy source of the value, for exported code (`exprdiff.keep.export`): a
     #: template over the operands ``{0}``, ``{1}`` and the settings by name
     #: (``"np.sum({0}, axis={axis})"``); None means ``np.<ufunc>({0}, ...)``
@@ -182,6 +184,33 @@ class Node:
     #: the convenience method of `Node` that builds this operation (``"exp"``:
     #: ``x.exp()`` is ``Exp(x)``); the built-in operations fill these
     method_name: ClassVar[str] = ""
+    #: the value over Python floats with the `math` module, for compiled code
+    #: on scalars (`exprdiff.lowering.scalar_code`): a template like
+    #: ``numpy_code`` (``"math.exp({0})"``); None means that path is not taken
+    math_code: ClassVar[str | None] = None
+    #: module-level functions ``math_code`` calls
+    math_helpers: ClassVar[tuple] = ()
+    #: whether ``math_code`` on finite operands gives a finite value or raises
+    #: (``math.exp`` raises OverflowError); False for ``+``, whose overflow is a
+    #: silent inf that compiled scalar code must check for
+    math_finite: ClassVar[bool] = False
+    #: NumPy source of the derivative rules, one template per operand slot
+    #: over ``{g}``, ``{out}``, the operands ``{0}``, ``{1}`` and the settings,
+    #: for operations whose rules cannot run on nodes (not elementwise); they
+    #: must compute what the rule methods compute.  Empty: compiled code calls
+    #: the rule methods themselves (elementwise rules are lowered from the
+    #: nodes they build, as the symbolic layer does)
+    numpy_vjp_code: ClassVar[tuple[str, ...]] = ()
+    #: for an operation that ``selects``: NumPy source of `selected` per operand slot,
+    #: over the operands ``{0}``, ``{1}``... (None: everywhere); empty: compiled code
+    #: calls the method
+    numpy_selected_code: ClassVar[tuple[str | None, ...]] = ()
+    #: for operations with a ``numpy_residual_code``: the operand whose shape the
+    #: residual has (None: the value's)
+    residual_like: ClassVar[int | None] = None
+    #: whether the value may be a view of an operand's array (`Transpose`), so
+    #: that compiled code copies it before handing it to the caller
+    returns_view: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -198,6 +227,7 @@ class Node:
         # the bases call their rules directly unless a subclass overrides `partial`
         direct = getattr(cls, "partial", None) is getattr(cls, "_direct_partial", None)
         cls.vjp_form = getattr(cls, "_direct_form", 0) if direct else 0
+        cls.has_rewrites = cls.rewrite is not Node.rewrite
 
     @classmethod
     def from_numpy(cls, function: Callable, *args: Any, **kwargs: Any) -> Node:
@@ -340,6 +370,63 @@ class Node:
         kind = type(self)
         return (kind, (self.value,) if kind.leaf_kind == "constant" else (self.name,))
 
+    # -- rewriting (`exprdiff.lowering.rewrites`) ---------------------------
+    def rewrite(self) -> Node | None:
+        """A node computing the same value more simply or more stably, or None.
+
+        Called when an expression is planned, on each operation after its
+        operands have been rewritten; every evaluation path (the
+        interpreter, compiled code, `to_python`) runs the rewritten graph, so
+        they never disagree.  Operations override it with their own rules
+        (``Log`` turns ``log(sigmoid(z))`` into ``-softplus(-z)``).
+
+        >>> from exprdiff import Parameter
+        >>> w = Parameter("w")
+        >>> print((w * 1.0).rewrite())
+        w
+        """
+        return None
+
+    def placeholder(self, name: str) -> Node:
+        """A fresh `Input` named ``name``: code generators run rules on it (they cannot
+        import the node classes).
+
+        >>> from exprdiff import Parameter
+        >>> Parameter("w").placeholder("g")
+        Input('g')
+        """
+        return Input(name)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        """A node of the same class and settings over other operands (used by rewriting).
+
+        >>> from exprdiff import Input, Parameter, Sin
+        >>> w, x = Parameter("w"), Input("x")
+        >>> print(Sin(w).with_children((x,)))
+        sin(x)
+        """
+        if not self.children:
+            raise TypeError(f"{type(self).__name__} is a leaf: it has no operands to replace")
+        fields = _child_fields(type(self))
+        if fields == ("operands",):  # a NaryOp holds its operands as one tuple
+            if len(children) != len(self.children):
+                raise ValueError(f"{type(self).__name__} has {len(self.children)} operands, "
+                                 f"got {len(children)}")
+            children = (tuple(children),)
+        elif fields is None or len(fields) != len(children):
+            raise NotImplementedError(f"{type(self).__name__} cannot be rebuilt over new operands")
+        new = object.__new__(type(self))
+        for name in _all_slots(type(self)):
+            if hasattr(self, name) and name not in ("_plan", "__weakref__"):
+                object.__setattr__(new, name, getattr(self, name))
+        if hasattr(self, "__dict__"):
+            for name, value in vars(self).items():
+                object.__setattr__(new, name, value)
+        for name, child in zip(fields, children, strict=True):
+            object.__setattr__(new, name, child)
+        object.__setattr__(new, "_plan", None)
+        return new
+
     # -- evaluation and differentiation -----------------------------------
     def __call__(self, params: Values | None = None, inputs: Inputs | None = None) -> Any:
         """Evaluate the expression.
@@ -355,7 +442,17 @@ class Node:
         >>> (w * x)({w: 3.0}, {x: [1, 2]})
         array([3., 6.])
         """
-        return interpreter.evaluate(self, params, inputs)
+        plan = self._plan  # the fast path: the compiled code this root ran last (if any)
+        if plan is not None and plan.runtime is not None:
+            fast = plan.runtime.last_value
+            if fast is not None:
+                try:
+                    result = fast(params, inputs, self)
+                except Exception:  # noqa: BLE001 - the run stage explains it
+                    result = None
+                if result is not None:  # None: not these shapes
+                    return result
+        return _run().evaluate(self, params, inputs)
 
     def grad(
         self, params: Values | None = None, inputs: Inputs | None = None, *,
@@ -378,7 +475,19 @@ class Node:
         >>> (m * x).grad({m: 3.0}, {x: [1.0, 2.0]}, cotangent=[10.0, 1.0])
         {Parameter('m'): 12.0}
         """
-        return interpreter.gradient(self, params, inputs, cotangent)
+        if cotangent is not None:  # weighted gradients are interpreted
+            return interpreter.gradient(self, params, inputs, cotangent)
+        plan = self._plan  # the fast path, as in `__call__`
+        if plan is not None and plan.runtime is not None:
+            fast = plan.runtime.last_gradient
+            if fast is not None:
+                try:
+                    result = fast(params, inputs, self)
+                except Exception:  # noqa: BLE001
+                    result = None
+                if result is not None:
+                    return result[1]
+        return _run().gradient(self, params, inputs)
 
     # ``w.grad`` used as a number (micrograd's habit) explains itself; see `GradMethod`
     grad = habits.GradDescriptor(grad)
@@ -818,6 +927,22 @@ def _method(name: str) -> type[Node]:
     return _OPERATION_FOR_METHOD[name]
 
 
+_RUN_STAGE: list = []
+
+
+def _run() -> Any:
+    """The run stage, `exprdiff.lowering.dispatch` (compiled code or the interpreter).
+
+    Imported on first use: the nodes are the lowest layer, and the run stage
+    reads them only through their methods, so this is the one edge up.
+    """
+    if not _RUN_STAGE:
+        from exprdiff.lowering import dispatch
+
+        _RUN_STAGE.append(dispatch)
+    return _RUN_STAGE[0]
+
+
 def _apply(ufunc: np.ufunc, *operands: object) -> Node:
     # Operators return NotImplemented for operands that are not numbers, so
     # Python raises its usual "unsupported operand type(s)" TypeError.
@@ -890,6 +1015,19 @@ def as_node(value: object) -> Node:
     Constant(2.0)
     """
     return value if isinstance(value, Node) else Constant(value)
+
+
+def _all_slots(cls: type) -> list[str]:
+    return [name for klass in cls.__mro__ for name in klass.__dict__.get("__slots__", ())]
+
+
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The slots holding a class's operands: ``child`` or ``lhs``/``rhs`` (None: unknown)."""
+    for klass in cls.__mro__:
+        fields = klass.__dict__.get("_child_fields")
+        if fields is not None:
+            return fields
+    return None
 
 
 # -- leaves ------------------------------------------------------------------
@@ -1012,6 +1150,7 @@ class UnaryOp(Node):
     __slots__ = ("child",)
     arity = 1
     precedence = PREFIX  # a prefix symbol binds like unary minus
+    _child_fields = ("child",)
 
     def __init__(self, child: object) -> None:
         self._init(child=as_node(child))
@@ -1062,6 +1201,7 @@ class BinaryOp(Node):
 
     __slots__ = ("lhs", "rhs")
     arity = 2
+    _child_fields = ("lhs", "rhs")
 
     def __init__(self, lhs: object, rhs: object) -> None:
         self._init(lhs=as_node(lhs), rhs=as_node(rhs))
@@ -1118,6 +1258,7 @@ class NaryOp(Node):
     """
 
     __slots__ = ("operands",)
+    _child_fields = ("operands",)
     arity: ClassVar[int | None] = None
 
     def __init__(self, *operands: object) -> None:

@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Plan", "backward_step", "nodes_leading_to", "plan_for", "topological_order"]
+__all__ = [
+    "Execution", "Plan", "backward_step", "execution_plan", "nodes_leading_to", "plan_for",
+    "topological_order",
+]
 
 _FLOAT64 = np.float64
 
@@ -101,10 +104,12 @@ class Plan:
     __slots__ = ("_order", "size", "template", "constants", "parameters", "inputs",
                  "root_step", "evaluate_steps", "_root_reads", "_steps", "_root_slots",
                  "_backward", "_gradient_steps", "_retaining_steps", "_root_kind",
-                 "_selects", "_is_operation")
+                 "_selects", "_is_operation", "execution", "runtime")
 
     def __init__(self, root: Any) -> None:
         order, index = _ordered(root)
+        self.execution = None  # see `execution_plan`
+        self.runtime = None  # per-root state of the run stage (`exprdiff.lowering.dispatch`)
         self.size = len(order)
         self._collect_leaves(order)
         # operand positions as tuples of the dict's own int objects, shared by every step
@@ -319,13 +324,66 @@ def _ordered(root: Any) -> tuple[list, dict]:
 
 
 def plan_for(root: Any) -> Plan:
-    """The cached plan of ``root``, built on first use.
+    """The cached plan of ``root`` as it was built, created on first use.
 
     Concurrent first calls may each build a plan; they are equal and the
-    last one stays, so this is safe without a lock.
+    last one stays, so this is safe without a lock.  Evaluation runs
+    `execution_plan` instead, the plan of the rewritten graph.
     """
     plan = root._plan
     if plan is None:
         plan = Plan(root)
         object.__setattr__(root, "_plan", plan)
     return plan
+
+
+class Execution:
+    """What every evaluation path runs for a root: the plan of its rewritten graph.
+
+    ``plan`` is the `Plan` to run; ``graph`` the rewritten root it belongs
+    to, or None when no rewrite applied (the plan is then the root's own and
+    the root is supplied by the caller, as usual); ``parameters`` lists, in
+    the order of the root's own plan, ``(position, parameter)`` for each
+    Parameter of the expression as written: its position in the plan's
+    values (None if a rewrite removed it) and the node (None for the root).
+    """
+
+    __slots__ = ("plan", "graph", "parameters")
+
+    def __init__(self, plan: Plan, graph: Any, parameters: list) -> None:
+        self.plan, self.graph, self.parameters = plan, graph, parameters
+
+    def graph_of(self, root: Any) -> Any:
+        """The root the plan runs: the rewritten graph, or ``root`` itself when none applied."""
+        return root if self.graph is None else self.graph
+
+
+def execution_plan(root: Any) -> Execution:
+    """The `Execution` of ``root``: its graph after the plan-time rewrites, planned.
+
+    The rewrites (`exprdiff.lowering.rewrites`: common subexpressions,
+    folding, each operation's rules) run once, and the result is cached with
+    ``root``'s plan; the interpreter, compiled code and `to_python` all run it.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> execution = execution_plan(w * 1.0 + w)
+    >>> str(execution.graph), execution.plan.size
+    ('w + w', 2)
+    """
+    plan = plan_for(root)
+    execution = plan.execution
+    if execution is None:
+        from exprdiff.lowering.rewrites import rewritten  # the planner's rewrite pass
+
+        graph = rewritten(root, plan.nodes(root))
+        if graph is root:
+            execution = Execution(plan, None, plan.parameters)
+        else:
+            graph_plan = plan_for(graph)
+            graph_plan.execution = Execution(graph_plan, None, graph_plan.parameters)
+            where = {(graph if node is None else node): i for i, node in graph_plan.parameters}
+            parameters = [(where.get(node), node) for _, node in plan.parameters]
+            execution = Execution(graph_plan, graph, parameters)
+        plan.execution = execution
+    return execution

@@ -20,11 +20,34 @@ A rule of your own must therefore give its state fresh containers in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from exprdiff.core.nodes import Node
 
-__all__ = ["Adam", "GradientDescent", "Momentum", "OPTIMIZERS", "Optimizer", "make_optimizer"]
+__all__ = [
+    "Adam", "GradientDescent", "Momentum", "OPTIMIZERS", "Optimizer", "UpdateCode",
+    "make_optimizer",
+]
+
+
+@dataclass(frozen=True)
+class UpdateCode:
+    """An optimizer's update as source, for the compiled training step of `optimize`.
+
+    ``lines`` compute one parameter's new value ``{new}`` from its value
+    ``{p}``, its mean gradient ``{g}`` and ``{rate}``, reading and writing
+    the parameter's state ``{state0}``, ``{state1}``... (new values
+    ``{new_state0}``...), which start as ``initial``; ``step_lines`` run
+    once per step, before them (``{t}`` is the 1-based step count);
+    ``constants`` are the names they use, bound to these values.  The lines
+    must compute exactly what `Optimizer.step` computes.
+    """
+
+    lines: tuple[str, ...]
+    initial: tuple[Any, ...] = ()
+    step_lines: tuple[str, ...] = ()
+    constants: dict[str, Any] = field(default_factory=dict)
 
 
 class Optimizer:
@@ -51,6 +74,19 @@ class Optimizer:
     def step(self, params: Mapping, grads: Mapping, learning_rate: float) -> dict:
         """Return new values for the parameters in ``grads``; ``params`` is not changed."""
         raise NotImplementedError(f"{type(self).__name__} defines no step()")
+
+    def update_code(self) -> UpdateCode | None:
+        """The update as source for `optimize`'s compiled step, or None (then `update` runs).
+
+        A subclass that changes `step` or `update` gets None unless it says
+        otherwise, so a compiled fit never runs another rule than its own.
+        """
+        return None
+
+    def _own_update(self, owner: type) -> bool:
+        """Whether this rule's `step` and `update` are ``owner``'s, as its code mirrors them."""
+        kind = type(self)
+        return kind.step is owner.step and kind.update is Optimizer.update
 
     def update(
         self, loss: Node, params: Mapping, inputs: Mapping, grads: Mapping, learning_rate: float
@@ -81,6 +117,11 @@ class GradientDescent(Optimizer):
 
     def step(self, params: Mapping, grads: Mapping, learning_rate: float) -> dict:
         return {p: params[p] - learning_rate * g for p, g in grads.items()}
+
+    def update_code(self) -> UpdateCode | None:
+        if not self._own_update(GradientDescent):
+            return None
+        return UpdateCode(lines=("{new} = {p} - {rate} * {g}",))
 
 
 class Momentum(Optimizer):
@@ -116,6 +157,15 @@ class Momentum(Optimizer):
             self._velocity[p] = v
             new[p] = params[p] - learning_rate * v
         return new
+
+    def update_code(self) -> UpdateCode | None:
+        if not self._own_update(Momentum):
+            return None
+        return UpdateCode(
+            lines=("{new_state0} = {g} if {state0} is None else _momentum * {state0} + {g}",
+                   "{new} = {p} - {rate} * {new_state0}"),
+            initial=(None,), constants={"_momentum": self.momentum},
+        )
 
 
 class Adam(Optimizer):
@@ -169,6 +219,19 @@ class Adam(Optimizer):
                 (s / correction2) ** 0.5 + self.eps
             )
         return new
+
+    def update_code(self) -> UpdateCode | None:
+        if not self._own_update(Adam):
+            return None
+        return UpdateCode(
+            lines=("{new_state0} = _beta1 * {state0} + (1.0 - _beta1) * {g}",
+                   "{new_state1} = _beta2 * {state1} + (1.0 - _beta2) * ({g} * {g})",
+                   "{new} = {p} - {rate} * ({new_state0} / _correction1) / "
+                   "(({new_state1} / _correction2) ** 0.5 + _eps)"),
+            initial=(0.0, 0.0),
+            step_lines=("_correction1 = 1.0 - _beta1**{t}", "_correction2 = 1.0 - _beta2**{t}"),
+            constants={"_beta1": self.beta1, "_beta2": self.beta2, "_eps": self.eps},
+        )
 
 
 

@@ -19,15 +19,17 @@ from typing import Any
 
 import numpy as np
 
+from exprdiff.core import interpreter
 from exprdiff.core.errors import missing_data_value
-from exprdiff.core.interpreter import value_and_gradient
 from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.plan import topological_order
 from exprdiff.core.values import as_value, shape_of, short_repr
+from exprdiff.fit.compiled_fit import compiled_fit
 from exprdiff.fit.optimizers import Optimizer, make_optimizer
 from exprdiff.fit.progress import progress_bar
 from exprdiff.fit.result_display import fit_html, fit_text
 from exprdiff.fit.training_data import as_arrays, take
+from exprdiff.lowering import dispatch, switch
 
 __all__ = ["FitResult", "NonFiniteLossError", "optimize"]
 
@@ -124,6 +126,7 @@ def optimize(
     callback: Callback | None = None,
     progress: bool = False,
     reduction: str = "mean",
+    compiled: bool = True,
 ) -> FitResult:
     """Minimise the mean of ``loss`` over ``training_data``; return the fitted parameters.
 
@@ -158,7 +161,10 @@ def optimize(
     larger ``patience``.  ``callback(epoch, params, loss)`` runs after every
     epoch (1-based epoch, the parameters after it, its mean loss);
     returning ``True`` stops the fit.  ``progress=True`` shows a tqdm
-    progress bar on stderr.
+    progress bar on stderr.  With the built-in optimizers each step runs as
+    one compiled function (forward, reverse, checks, update), giving the same
+    numbers; ``compiled=False`` (or ``EXPRDIFF_COMPILED=0``) runs the
+    interpreter and the optimizer's own ``update`` instead.
 
     Returns a `FitResult`: a new dict holding every entry of
     ``initial_params`` (the trained ones updated), plus ``losses``,
@@ -202,6 +208,10 @@ def optimize(
     rule.reset()
     fit = _Fit(loss, rule, learning_rate, data, count, params, initial_params)
     fit.summed = reduction == "sum"
+    if not compiled:
+        fit.run = interpreter  # value_and_gradient and evaluate, never compiled
+    elif epochs * _batch_count(count, batch_size) >= 2 and switch.mode() != "off":
+        fit = compiled_fit(fit, rule, _batch_sizes(count, batch_size), _check_rate) or fit
     batches = _batch_plan(count, batch_size, seed)
     bar = None
     stall = _Stall(tolerance or 0.0, patience)
@@ -254,6 +264,7 @@ class _Fit:
         self.base = base  # everything else the caller passed in initial_params
         self.losses: list[float] = []
         self.summed = False  # reduction="sum": sums instead of means
+        self.run = dispatch  # the run stage: value_and_gradient, evaluate
 
     def full(self, params: Mapping) -> dict:
         """``params`` merged over a copy of the caller's initial dict, scalars as floats."""
@@ -271,7 +282,7 @@ class _Fit:
             else:
                 inputs, size = take(self.data, rows), len(rows)
             try:
-                value, grads = value_and_gradient(self.loss, self.params, inputs)
+                value, grads = self.run.value_and_gradient(self.loss, self.params, inputs)
             except (ZeroDivisionError, OverflowError) as error:  # Python-float arithmetic
                 raise self._failure(f"computing the loss failed ({error})", epoch) from error
             batch_total = float(value.sum()) if type(value) is np.ndarray else value
@@ -296,7 +307,7 @@ class _Fit:
         epoch = len(self.losses) + 1
         try:
             with np.errstate(all="ignore"):
-                value = self.loss(self.params, self.data)
+                value = self.run.evaluate(self.loss, self.params, self.data)
         except (ZeroDivisionError, OverflowError) as error:
             raise self._failure(f"computing the loss failed ({error})", epoch) from error
         mean = self._reduced(float(np.sum(value)), self.count)
@@ -422,6 +433,17 @@ def _check_loss_shape(loss: Node, params: dict, data: dict, count: int) -> None:
             f"needs one loss value per sample (an array whose first axis has length {count}): "
             "give a per-sample loss, with no reduction over the samples"
         )
+
+
+def _batch_count(count: int, batch_size: int | None) -> int:
+    return 1 if batch_size is None or batch_size >= count else -(-count // batch_size)
+
+
+def _batch_sizes(count: int, batch_size: int | None) -> set[int]:
+    """The sizes of the batches `_batch_plan` makes."""
+    if batch_size is None or batch_size >= count:
+        return {count}
+    return {batch_size} | ({count % batch_size} if count % batch_size else set())
 
 
 def _batch_plan(count: int, batch_size: int | None, seed) -> Callable[[], Any]:

@@ -1,19 +1,17 @@
-"""Export an expression as the source of a standalone NumPy function.
+"""Export an expression as the source of a standalone NumPy function: the engine's own code.
 
-The generated module imports only NumPy.  Its function takes one keyword
-argument per leaf name and computes one line per distinct node, in the
-engine's order; with ``wrt`` it also runs reverse mode, one line per
-gradient contribution, built from each operation's own derivative rule
-(applied to nodes, as the symbolic layer does) and summed back to each
-operand's shape as the engine does.  Each operation's code comes from its
-``numpy_code`` template (``"{0} + {1}"``), else from its ``ufunc``
-(``np.tanh({0})``), see `exprdiff.core.nodes.Node`.
-
-The code computes what the engine computes, bit for bit: scalars are read
-as float64 scalars (so ``x/0`` is ``inf`` with NumPy's warning, never a
-`ZeroDivisionError`), an operation on number literals alone starts from
-``np.float64``, and powers are ``np.power`` calls (``**`` on float64
-scalars rounds differently from the ufunc arrays use).
+The body of the exported function is what the engine's code generator
+(`exprdiff.lowering.codegen`) writes for the expression's rewritten graph
+in its generic form, for any shapes: one line per distinct operation from
+the operation's own template, and with ``wrt`` the reverse pass, each
+contribution from the operation's own rule, summed to its operand's shape
+exactly as the engine sums it.  So the exported function computes what the
+engine computes, bit for bit, on scalars (as NumPy float64s, with NumPy's
+infinities, NaNs and warnings) and on batches.  Only the reading of the
+arguments (by name, as keywords) and the module around it are the
+exporter's; the generated module imports only NumPy and uses only names
+that start with an underscore or belong to its own helpers, which a
+function name may not shadow.
 """
 
 from __future__ import annotations
@@ -21,39 +19,28 @@ from __future__ import annotations
 import builtins
 import inspect
 import keyword
-import math
 from collections.abc import Iterable
 
 import numpy as np
 
 from exprdiff.core.names import named_leaves
-from exprdiff.core.nodes import Input, Node, Parameter, as_node
-from exprdiff.core.plan import nodes_leading_to, plan_for
-from exprdiff.core.values import (
-    fit_mask,
-    fit_shape,
-    fit_to_shape,
-    scalar_or_array,
-    select,
-    shape_of,
-    summed,
-    where_value,
-)
+from exprdiff.core.nodes import Node, Parameter
+from exprdiff.core.plan import execution_plan, plan_for
+from exprdiff.lowering.codegen import GENERIC_HELPERS, NotLowerable
+from exprdiff.lowering.functions import lower_body, result_gradient, result_value
+from exprdiff.lowering.program import UNKNOWN, Program
+from exprdiff.lowering.templates import NUMPY
 
 __all__ = ["to_python"]
 
-#: the engine's functions the generated code calls, copied into its source
-_ENGINE_HELPERS = (shape_of, fit_to_shape, summed, fit_shape, fit_mask, scalar_or_array,
-                   where_value, select)
-
 #: Python's builtin names: the generated helpers call some (float, type, sorted, ...),
-#: so neither the function nor a leaf's variable may take one
+#: so the function may not take one
 _BUILTINS = frozenset(dir(builtins))
 
 _PRELUDE = '''
 def _read(values, name):
     value = np.asarray(values[name], dtype=np.float64)
-    return value if value.ndim else value[()]  # a float64 scalar: NumPy's rules, as arrays
+    return value if value.ndim else np.float64(value)
 
 
 def _check(values, names, function):
@@ -64,20 +51,6 @@ def _check(values, names, function):
             f"{function}() takes the keyword arguments {', '.join(names)}; "
             f"missing: {missing}, unexpected: {unexpected}"
         )
-
-
-def _result(value):
-    if type(value) is np.ndarray and value.ndim:
-        return value
-    return bool(value) if np.asarray(value).dtype == np.bool_ else float(value)
-
-
-def _ones(value):
-    return np.ones(value.shape) if type(value) is np.ndarray else np.float64(1.0)
-
-
-def _gradient(g, like):
-    return np.array(g, dtype=np.float64) if type(like) is np.ndarray else float(g)
 '''
 
 
@@ -88,7 +61,9 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
     Parameters; leaves must have distinct names) and returns the value, a
     float when scalar; when ``wrt`` lists Parameters it returns
     ``(value, {parameter name: gradient})``, the gradient of the sum of the
-    value's elements as `Node.grad` gives it.  The source imports only NumPy.
+    value's elements as `Node.grad` gives it.  The source imports only NumPy,
+    and is the code the engine runs (for any shapes), so its results are the
+    engine's bit for bit.
 
     >>> from exprdiff import Input, Parameter, Tanh
     >>> w, x = Parameter("w"), Input("x")
@@ -97,22 +72,27 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
     def model(**values):
         \"\"\"tanh(w*x), computed with NumPy (generated by exprdiff).\"\"\"
         _check(values, ('w', 'x'), 'model')
-        w = _read(values, 'w')
-        x = _read(values, 'x')
-        _v2 = w * x
-        _v3 = np.tanh(_v2)
-        _g3 = _ones(_v3)
-        _g2 = fit_shape(_g3 * (1.0 - (power(_v3, 2.0))), _v2)
-        _g0 = fit_shape(_g2 * x, w)
-        return _result(_v3), {'w': _gradient(_g0, w)}
+        _a0 = _read(values, 'w')
+        _a1 = _read(values, 'x')
+        _r0 = _a0 * _a1
+        _r1 = np.tanh(_r0)
+        _r2 = root_adjoint(_r1)
+        _r2 = fit_gradient((fit_gradient((_r2 * (1.0 - power(_r1, 2.0))), _r0) * _a1), _a0)
+        del _r0
+        return result_value(_r1), {'w': result_gradient(_r2, _a0)}
     <BLANKLINE>
     >>> namespace = {}
     >>> exec(source, namespace)
     >>> namespace["model"](w=0.5, x=2.0)
     (0.7615941559557649, {'w': 0.8399486832280523})
     """
-    if not name.isidentifier() or keyword.iskeyword(name):
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"the function name must be a Python identifier, got {name!r}")
+    if name in _BUILTINS:
+        raise ValueError(
+            f"the function name {name!r} would shadow Python's builtin {name}, which the "
+            "generated module uses; choose another name"
+        )
     if name.startswith("_") or name in _reserved_names():
         raise ValueError(f"the function name {name!r} is taken by the generated module's helpers")
     if name in _BUILTINS:
@@ -122,24 +102,46 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
         )
     leaves = named_leaves(expr)
     wrt = list(wrt) if wrt is not None else None
-    nodes = plan_for(expr).nodes(expr)
-    writer = _Writer(nodes)
-    body = [f"_check(values, {tuple(leaves)!r}, {name!r})"]
-    for node in nodes:
-        if isinstance(node, (Input, Parameter)):
-            body.append(f"{writer.names[node]} = _read(values, {node.label!r})")
-        elif node.children:
-            text = writer.code(node, [writer.text(child) for child in node.children],
-                               all(writer.is_literal(child) for child in node.children))
-            body.append(f"{writer.names[node]} = {text}")
-    result = f"_result({writer.text(expr)})"
+    execution = execution_plan(expr)
+    graph = execution.graph_of(expr)
+    plan = execution.plan
+    where = {(graph if node is None else node): i for i, node in plan.parameters}
     if wrt is not None:
-        body.extend(writer.reverse(expr, _checked_wrt(wrt, nodes)))
-        grads = ", ".join(
-            f"{p.label!r}: _gradient({writer.gradient_of(p)}, {writer.names[p]})" for p in wrt
-        )
-        result += f", {{{grads}}}"
+        _check_wrt(wrt, plan_for(expr).nodes(expr))
+    program = Program()
+    body = [f"_check(values, {tuple(leaves)!r}, {name!r})"]
+    values = {}
+    for positions in (plan.parameters, plan.inputs):
+        for i, node in positions:
+            local = f"_a{i}"
+            body.append(f"{local} = _read(values, {(graph if node is None else node).label!r})")
+            values[i] = program.argument(local, UNKNOWN)
+    positions = None
+    if wrt is not None:
+        positions = [(where.get(p), p) for p in wrt]
+    try:
+        _, vals, adjoints = lower_body(
+            execution, expr, program, None, values,
+            [(i, p) for i, p in positions if i is not None] if positions else None,
+            NUMPY, methods=False)
+    except NotLowerable as error:
+        raise NotImplementedError(f"to_python {error}") from None
+    kept = [vals[-1]]
+    result = f"{result_value.__name__}({vals[-1].text})"
+    if positions is not None:
+        entries = []
+        for i, param in positions:
+            g = adjoints[i] if i is not None and adjoints is not None else None
+            like = values[i].text if i is not None else "0.0"
+            entries.append(f"{param.label!r}: {result_gradient.__name__}"
+                           f"({g.text if g is not None else 'None'}, {like})")
+            if g is not None:
+                kept.append(g)
+        result += f", {{{', '.join(entries)}}}"
+    body += program.lines(kept)
     body.append(f"return {result}")
+    helpers = _helpers(program)
+    nodes = plan.nodes(graph)
     doc = str(expr) if len(nodes) <= 50 else f"an expression of {len(nodes)} nodes"
     doc = _docstring_text(doc)
     lines = [
@@ -149,169 +151,65 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
         "",
         "import numpy as np",
         "",
-        *writer.constant_lines,
+        *_constant_lines(program),
         _PRELUDE,
-        *(f"\n{inspect.getsource(helper)}" for helper in writer.helpers()),
+        *(f"\n{inspect.getsource(helper)}" for helper in helpers),
         "",
         f"def {name}(**values):",
         f'    """{doc}, computed with NumPy (generated by exprdiff)."""',
         *(f"    {line}" for line in body),
     ]
-    return "\n".join(lines) + "\n"
+    return program.rename("\n".join(lines) + "\n")
 
 
-def _checked_wrt(wrt: list, nodes: list) -> list:
+def _check_wrt(wrt: list, nodes: list) -> None:
     present = set(nodes)
     for param in wrt:
         if not isinstance(param, Parameter):
             raise TypeError(f"wrt must list Parameter nodes, got {param!r}")
         if param not in present:
             raise ValueError(f"wrt lists {param!r}, which does not occur in the expression")
-    return wrt
 
 
-class _Writer:
-    """Names the nodes and writes NumPy code for them."""
+def _helpers(program: Program) -> list:
+    """The functions the code calls, each once, in a stable order."""
+    wanted = {result_value.__name__: result_value, result_gradient.__name__: result_gradient}
+    for value in program.namespace.values():
+        if inspect.isfunction(value):
+            wanted[value.__name__] = value
+    names = {h.__name__ for h in GENERIC_HELPERS}
+    ordered = [h for h in GENERIC_HELPERS if h.__name__ in wanted or h.__name__ in names]
+    return ordered + [f for n, f in sorted(wanted.items()) if n not in names]
 
-    def __init__(self, nodes: list) -> None:
-        reserved = _reserved_names()
-        self.names: dict = {}
-        self.constant_lines: list[str] = []
-        self.gradient_names: dict = {}
-        self._helpers: dict = {}
-        for i, node in enumerate(nodes):
-            if isinstance(node, (Input, Parameter)):
-                label = node.label
-                safe = (label.isidentifier() and not keyword.iskeyword(label)
-                        and not label.startswith("_") and label not in reserved
-                        and label not in _BUILTINS)
-                self.names[node] = label if safe else f"_v{i}"
-            elif node.children:
-                self.names[node] = f"_v{i}"
-            elif isinstance(node.value, np.ndarray):
-                self.names[node] = f"_c{i}"
-                self.constant_lines.append(f"_c{i} = {_array_literal(node.value)}")
 
-    def text(self, node: Node) -> str:
-        """A node's name, or the literal of a scalar Constant."""
-        name = self.names.get(node)
-        return name if name is not None else _literal(node.value)
+def _constant_lines(program: Program) -> list[str]:
+    """Module-level assignments for the constants the code names (exact literals)."""
+    lines = []
+    for key, value in program.namespace.items():
+        if not (key.startswith("_c") and key[2:].isdigit()):
+            continue
+        if isinstance(value, np.ndarray):
+            items = ", ".join(_float_text(float(v)) for v in value.ravel())
+            lines.append(f"{key} = np.array([{items}]).reshape({value.shape!r})")
+        else:
+            lines.append(f"{key} = np.float64({_float_text(float(value))})")
+    return lines
 
-    def is_literal(self, node: Node) -> bool:
-        """Whether ``node`` is written as a number literal (a Python float in the code)."""
-        return node not in self.names and not node.children
 
-    def code(self, node: Node, operands: list[str], literals: bool = False) -> str:
-        """NumPy code computing ``node`` from its operands' code.
-
-        ``literals`` says that every operand is a number literal: the first
-        then becomes a float64 scalar, so the operation computes by NumPy's
-        rules as the engine does (``2.0 / 0.0`` would raise).
-        """
-        kind = type(node)
-        if literals and operands:
-            operands = [f"np.float64({operands[0]})", *operands[1:]]
-        self._helpers.update((helper.__name__, helper) for helper in kind.numpy_helpers)
-        if kind.numpy_code is not None:
-            settings = {key: _setting_literal(getattr(node, key)) for key in kind.settings}
-            return kind.numpy_code.format(*operands, operands=", ".join(operands), **settings)
-        ufunc = kind.ufunc
-        if ufunc is None or getattr(np, ufunc.__name__, None) is not ufunc:
-            raise NotImplementedError(
-                f"to_python cannot write NumPy code for {kind.__name__}: give the class a "
-                "numpy_code template, such as numpy_code = \"np.cbrt({0})\""
-            )
-        return f"np.{ufunc.__name__}({', '.join(operands)})"
-
-    def helpers(self) -> list:
-        """The functions the written code calls, for copying into the source."""
-        extra = [h for name, h in self._helpers.items()
-                 if name not in {helper.__name__ for helper in _ENGINE_HELPERS}]
-        return [*_ENGINE_HELPERS, *extra]
-
-    def gradient_of(self, param: Parameter) -> str:
-        """The code of ``param``'s gradient: its ``_g`` variable, or zeros when no gradient
-        reaches it (it is used only under conditions)."""
-        return self.gradient_names.get(param, f"np.zeros(np.shape({self.names[param]}))")
-
-    def reverse(self, root: Node, wrt: list) -> list[str]:
-        """Reverse-mode lines: ``_g<i>`` is the gradient with respect to node i's value."""
-        nodes = plan_for(root).nodes(root)
-        needs = nodes_leading_to(nodes, set(wrt))
-        index = {node: i for i, node in enumerate(nodes)}
-        lines = [f"_g{len(nodes) - 1} = _ones({self.text(root)})"]
-        self.gradient_names[root] = f"_g{len(nodes) - 1}"
-        masks: dict = {}  # where each gradient is selected, as the engine tracks it
-        for node in reversed(nodes):
-            if not node.children or node not in needs or node not in self.gradient_names:
-                continue  # a leaf, or reached only through conditions (no derivative)
-            if not node.elementwise:
-                raise NotImplementedError(
-                    f"to_python cannot write the gradient of {type(node).__name__}: "
-                    "exported gradients need elementwise derivative rules"
-                )
-            g = Input(f"_g{index[node]}")
-            self.names[g] = g.name  # the placeholder for this node's gradient
-            mask = masks.get(node)
-            for slot, child in enumerate(node.children):
-                if child not in needs:
-                    continue
-                partial = self._inline(as_node(node.partial(slot, g, node.children, node)))
-                if mask is not None:
-                    partial = f"select({mask}, {partial})"
-                k = index[child]
-                text = f"fit_shape({partial}, {self.text(child)})"
-                first = child not in self.gradient_names
-                lines.append(f"_g{k} = {text}" if first else f"_g{k} = _g{k} + {text}")
-                self.gradient_names[child] = f"_g{k}"
-                if child.children:
-                    lines.extend(self._pass_mask(node, slot, mask, child, f"_m{k}", first, masks))
-            del self.names[g]
-        return lines
-
-    def _pass_mask(self, node: Node, slot: int, mask: str | None, child: Node, name: str,
-                   first: bool, masks: dict) -> list[str]:
-        """The lines tracking where ``child``'s gradient is selected, as the engine does."""
-        passed = mask
-        if type(node).selects:
-            chosen = node.selected(slot, node.children)
-            if chosen is not None:
-                code = self._inline(as_node(chosen))
-                passed = code if passed is None else f"np.logical_and({passed}, {code})"
-        if passed is not None:
-            passed = f"fit_mask({passed}, np.shape({self.text(child)}))"
-        if first:
-            masks[child] = None if passed is None else name
-            return [] if passed is None else [f"{name} = {passed}"]
-        if masks[child] is None or passed is None:
-            masks[child] = None
-            return []
-        return [f"{name} = np.logical_or({name}, {passed})"]
-
-    def _inline(self, root: Node) -> str:
-        """One expression for ``root``, stopping at nodes that already have a name."""
-        texts: dict = {}
-        stack = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            if node in texts:
-                continue
-            if node in self.names or not node.children:
-                texts[node] = (self.text(node), True)
-            elif ready:
-                operands = [text if atomic else f"({text})"
-                            for text, atomic in (texts[child] for child in node.children)]
-                literals = all(self.is_literal(child) for child in node.children)
-                texts[node] = (self.code(node, operands, literals), False)
-            else:
-                stack.append((node, True))
-                stack.extend((child, False) for child in node.children)
-        return texts[root][0]
+def _float_text(value: float) -> str:
+    if value != value:
+        return "np.nan"
+    if value in (np.inf, -np.inf):
+        return "np.inf" if value > 0 else "-np.inf"
+    return repr(value)
 
 
 def _reserved_names() -> set[str]:
-    """Names the function body uses besides its own ``_`` variables."""
-    names = {"np", "values", *(helper.__name__ for helper in _ENGINE_HELPERS)}
+    """Names the generated module defines or uses besides its ``_`` ones: a function name
+    may not shadow them (nor Python's builtins, which the helpers call)."""
+    names = {"np", "values", *dir(builtins)}
+    names.update(helper.__name__ for helper in GENERIC_HELPERS)
+    names.update((result_value.__name__, result_gradient.__name__))
     classes = [Node]
     while classes:
         kind = classes.pop()
@@ -328,21 +226,3 @@ def _docstring_text(text: str) -> str:
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                    .replace("\\", "\\\\") for c in text)
-
-
-def _setting_literal(value: object) -> str:
-    """Source for a setting's value: ``repr``, with non-finite floats as ``np.inf``/``np.nan``."""
-    if isinstance(value, float):
-        return _literal(value)
-    return repr(value)
-
-
-def _literal(value: float) -> str:
-    if math.isfinite(value):
-        return repr(value) if value >= 0 and not math.copysign(1, value) < 0 else f"({value!r})"
-    return {math.inf: "np.inf", -math.inf: "(-np.inf)"}.get(value, "np.nan")
-
-
-def _array_literal(value: np.ndarray) -> str:
-    items = ", ".join(_literal(float(v)) for v in value.ravel())
-    return f"np.array([{items}]).reshape({value.shape!r})"

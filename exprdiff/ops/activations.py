@@ -58,6 +58,21 @@ def stable_sigmoid(x):
     return np.divide(top, np.add(e, 1.0, out=e), out=top)
 
 
+def _sigmoid_math(x: float) -> float:
+    """`stable_sigmoid` over Python floats (compiled scalar code)."""
+    e = math.exp(-abs(x))
+    return (1.0 if x >= 0 else e) / (1.0 + e)
+
+
+def _softplus_math(x: float) -> float:
+    """``np.logaddexp(0.0, x)`` over Python floats, step for step (compiled scalar code)."""
+    if x == 0.0:
+        return 0.0 + 0.6931471805599453  # log(2), as NumPy adds it
+    if -x > 0:
+        return 0.0 + math.log1p(math.exp(x))
+    return x + math.log1p(math.exp(-x))
+
+
 class Sigmoid(UnaryOp):
     """``sigmoid(x) = 1 / (1 + exp(-x))``, stable for any magnitude of ``x``."""
 
@@ -68,6 +83,9 @@ class Sigmoid(UnaryOp):
     method_name = "sigmoid"
     numpy_helpers = (stable_sigmoid,)
     sympy_name = "sigmoid"
+    math_code = "_sigmoid_math({0})"
+    math_finite = True
+    math_helpers = (_sigmoid_math,)
 
     def forward(self, x):
         return stable_sigmoid(x)
@@ -93,6 +111,8 @@ class ReLU(UnaryOp):
     numpy_code = "np.maximum({0}, 0.0)"
     method_name = "relu"
     sympy_name = "relu"
+    math_code = "({0} if {0} > 0.0 else 0.0)"  # np.maximum(-0.0, 0.0) is 0.0
+    math_finite = True
 
     def forward(self, x):
         return np.maximum(x, 0.0)
@@ -116,6 +136,9 @@ class Softplus(UnaryOp):
     vjp_uses_out = False
     numpy_code = "np.logaddexp(0.0, {0})"
     sympy_name = "softplus"
+    math_code = "_softplus_math({0})"
+    math_finite = True
+    math_helpers = (_softplus_math,)
 
     def forward(self, x):
         return np.logaddexp(0.0, x)

@@ -105,16 +105,31 @@ def logsumexp(x, axis=-1, keepdims=False):
     >>> float(logsumexp(np.array([1000.0, 1000.0])))
     1000.6931471805599
     """
+    return logsumexp_parts(x, axis, keepdims)[0]
+
+
+def logsumexp_parts(x, axis=-1, keepdims=False):
+    """``(logsumexp(x, axis), exp(x - peak), their sum along axis)``, the last two kept dims.
+
+    What `logsumexp` computes on its way, for the operations that reuse the
+    exponentials (the softmax of `exprdiff.ops.fused.SoftmaxCrossEntropy`).
+
+    >>> value, shifted, total = logsumexp_parts(np.array([0.0, 0.0]))
+    >>> float(value), shifted.tolist(), total.tolist()
+    (0.6931471805599453, [1.0, 1.0], [2.0])
+    """
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or inf) slices
     # x - peak <= 0 can only overflow to -inf (1e308 beside -1e308), whose exp, 0, is
     # exact; log(0) = -inf for an all -inf slice
     with np.errstate(divide="ignore", over="ignore"):
-        total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
-    out = total + peak
+        shifted = np.exp(x - peak)
+        total = np.sum(shifted, axis=axis, keepdims=True)
+        log_total = np.log(total)
+    out = log_total + peak
     if not keepdims:
         out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
-    return out if out.ndim else out[()]
+    return (out if out.ndim else out[()]), shifted, total
 
 
 def softmax(x, axis=-1):
@@ -187,6 +202,53 @@ def matrix_product(a, b):
     return np.matmul(a, b)
 
 
+def _matmul(a, b):
+    """``a @ b`` as `MatMul` computes it (a `ValueError` naming both shapes on a mismatch)."""
+    try:
+        return matrix_product(a, b)
+    except ValueError:
+        raise ValueError(_matmul_mismatch(shape_of(a), shape_of(b))) from None
+
+
+# np.dot equals np.matmul for 1-D and 2-D operands and is several times
+# faster on transposed (Fortran-ordered) ones, so the 2-D paths use it.
+def _matmul_vjp_lhs(g, a, b):
+    """`MatMul`'s rule for its left operand."""
+    if b.ndim == 1:  # out[..., i] = sum_k a[..., i, k] b[k]
+        return g * b if a.ndim == 1 else g[..., None] * b
+    if a.ndim == 1:  # out[..., j] = sum_k a[k] b[..., k, j]
+        return np.dot(b, g) if b.ndim == 2 else np.matmul(b, g[..., None])[..., 0]
+    if b.ndim == 2 and g.ndim == 2:
+        return np.dot(g, b.T)
+    return np.matmul(g, np.swapaxes(b, -1, -2))
+
+
+def _matmul_vjp_rhs(g, a, b):
+    """`MatMul`'s rule for its right operand."""
+    if a.ndim == 1:
+        return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
+    if b.ndim == 1:
+        return np.dot(g, a) if a.ndim == 2 else np.matmul(g[..., None, :], a)[..., 0, :]
+    if a.ndim == 2 and g.ndim == 2:
+        return np.dot(a.T, g)
+    return np.matmul(np.swapaxes(a, -1, -2), g)
+
+
+def _matmul_mismatch(a: tuple, b: tuple) -> str:
+    if not a or not b:
+        return (
+            f"matrix product of shapes {a} and {b}: both operands must be arrays "
+            "with at least one axis (use * for scalars)"
+        )
+    inner_b, which = (b[0], "only") if len(b) == 1 else (b[-2], "second-to-last")
+    if a[-1] != inner_b:
+        return (
+            f"matrix product of shapes {a} and {b}: the left operand's last axis has "
+            f"{a[-1]} entries but the right operand's {which} axis has {inner_b}"
+        )
+    return f"matrix product of shapes {a} and {b}: the leading (stacked) axes do not broadcast"
+
+
 class MatMul(BinaryOp):
     """``a @ b``, NumPy's matrix product: 1-D operands and stacks of matrices included.
 
@@ -212,8 +274,10 @@ class MatMul(BinaryOp):
     latex_template = "#1 #2"
     ufunc = np.matmul
     elementwise = False
-    numpy_code = "matrix_product({0}, {1})"
-    numpy_helpers = (matrix_product,)
+    numpy_code = "_matmul({0}, {1})"
+    numpy_vjp_code = ("_matmul_vjp_lhs({g}, {0}, {1})", "_matmul_vjp_rhs({g}, {0}, {1})")
+    numpy_helpers = (_matmul, matrix_product, _matmul_vjp_lhs, _matmul_vjp_rhs, _matmul_mismatch,
+                     shape_of)
     numpy_functions = (np.dot,)
 
     @classmethod
@@ -234,45 +298,92 @@ class MatMul(BinaryOp):
         return cls(a, b)
 
     def forward(self, a, b):
-        try:
-            return matrix_product(a, b)
-        except ValueError:
-            raise ValueError(_matmul_mismatch(shape_of(a), shape_of(b))) from None
+        return _matmul(a, b)
 
-    # np.dot equals np.matmul for 1-D and 2-D operands and is several times
-    # faster on transposed (Fortran-ordered) ones, so the 2-D paths use it.
     def vjp_lhs(self, g, a, b, out):
-        if b.ndim == 1:  # out[..., i] = sum_k a[..., i, k] b[k]
-            return g * b if a.ndim == 1 else g[..., None] * b
-        if a.ndim == 1:  # out[..., j] = sum_k a[k] b[..., k, j]
-            return np.dot(b, g) if b.ndim == 2 else np.matmul(b, g[..., None])[..., 0]
-        if b.ndim == 2 and g.ndim == 2:
-            return np.dot(g, b.T)
-        return np.matmul(g, np.swapaxes(b, -1, -2))
+        return _matmul_vjp_lhs(g, a, b)
 
     def vjp_rhs(self, g, a, b, out):
-        if a.ndim == 1:
-            return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
-        if b.ndim == 1:
-            return np.dot(g, a) if a.ndim == 2 else np.matmul(g[..., None, :], a)[..., 0, :]
-        if a.ndim == 2 and g.ndim == 2:
-            return np.dot(a.T, g)
-        return np.matmul(np.swapaxes(a, -1, -2), g)
+        return _matmul_vjp_rhs(g, a, b)
+
+    def specialized_code(self, slot: int | None, shapes: list) -> str | None:
+        """The branch of `_matmul` or its rules that operands of these shapes take.
+
+        ``shapes`` are the operands' shapes (then ``g``'s for a rule), None for
+        a scalar; compiled code knows them, so it skips the tests.
+        """
+        a, b = (len(shape) if shape is not None else 0 for shape in shapes[:2])
+        if not (1 <= a <= 2 and 1 <= b <= 2):
+            return None
+        g = len(shapes[2]) if slot is not None and shapes[2] is not None else 0
+        if slot is None:
+            return "np.dot({0}, {1})"
+        if slot == 0:
+            if b == 1:
+                return "{g} * {1}" if a == 1 else "{g}[..., None] * {1}"
+            if a == 1:
+                return "np.dot({1}, {g})"
+            return "np.dot({g}, {1}.T)" if g == 2 else None
+        if a == 1:
+            return "{g} * {0}" if b == 1 else "{0}[:, None] * {g}[..., None, :]"
+        if b == 1:
+            return "np.dot({g}, {0})"
+        return "np.dot({0}.T, {g})" if g == 2 else None
 
 
-def _matmul_mismatch(a: tuple, b: tuple) -> str:
-    if not a or not b:
-        return (
-            f"matrix product of shapes {a} and {b}: both operands must be arrays "
-            "with at least one axis (use * for scalars)"
+def _mean_vjp(g, x, out, axis, keepdims=False):
+    """`Mean`'s rule."""
+    return _spread(g / (np.size(x) // max(np.size(out), 1)), x, axis, keepdims)
+
+
+def _sum_of_squares(x, axis, keepdims=False):
+    """`SumOfSquares`'s value."""
+    if type(x) is not np.ndarray and axis is None:
+        return x * x
+    return np.add.reduce(x * x, axis=axis, keepdims=keepdims)
+
+
+def _sum_of_squares_vjp(g, x, axis, keepdims=False):
+    """`SumOfSquares`'s rule."""
+    if axis is None and not keepdims:
+        return (2.0 * g) * x
+    return 2.0 * _spread(g, x, axis, keepdims) * x
+
+
+def _logsumexp_vjp(g, x, out, axis, keepdims=False):
+    """`LogSumExp`'s rule: the softmax along ``axis``, from the value."""
+    if axis is not None and not keepdims:
+        out, g = np.expand_dims(out, axis), np.expand_dims(g, axis)
+    with np.errstate(over="ignore"):  # as in logsumexp: x - out overflows only to -inf
+        return g * np.exp(x - out)
+
+
+def _softmax_vjp(g, out, axis):
+    """`Softmax`'s rule: the Jacobian-vector product diag(s) g - s (s . g), from the value s."""
+    return out * (g - np.sum(g * out, axis=axis, keepdims=True))
+
+
+def _class_score_vjp_lhs(g, logits, labels):
+    """`ClassScore`'s rule for the logits."""
+    if shape_of(labels) == shape_of(logits):
+        return np.expand_dims(g, -1) * labels
+    picked = np.zeros(logits.shape)  # g scattered into the labelled places
+    # the forward pass checked these very labels: they only need converting here
+    indices = np.asarray(labels).astype(np.int64)[..., None]
+    if logits.ndim == 2:  # a batch of rows: plain indexing, several times faster
+        picked[np.arange(logits.shape[0]), indices[:, 0]] = g
+    else:
+        np.put_along_axis(picked, indices, np.expand_dims(g, -1), -1)
+    return picked
+
+
+def _class_score_vjp_rhs(g, logits, labels):
+    """`ClassScore`'s rule for one-hot labels (integer labels have none)."""
+    if shape_of(labels) != shape_of(logits):
+        raise NotImplementedError(
+            "ClassScore: integer class labels have no gradient; make the labels an Input"
         )
-    inner_b, which = (b[0], "only") if len(b) == 1 else (b[-2], "second-to-last")
-    if a[-1] != inner_b:
-        return (
-            f"matrix product of shapes {a} and {b}: the left operand's last axis has "
-            f"{a[-1]} entries but the right operand's {which} axis has {inner_b}"
-        )
-    return f"matrix product of shapes {a} and {b}: the leading (stacked) axes do not broadcast"
+    return np.expand_dims(g, -1) * logits
 
 
 class _AxisOp(UnaryOp):
@@ -340,7 +451,9 @@ class Sum(_Reduction):
     """
 
     __slots__ = ()
-    numpy_code = "np.sum({0}, axis={axis}, keepdims={keepdims})"
+    numpy_code = "np.add.reduce({0}, axis={axis}, keepdims={keepdims})"
+    numpy_vjp_code = ("_spread({g}, {0}, {axis}, {keepdims})",)
+    numpy_helpers = (_spread, kept_axes)
     numpy_functions = (np.sum,)
     reduces = np.add
     method_name = "sum"
@@ -378,7 +491,8 @@ class Mean(_Reduction):
 
     __slots__ = ()
     numpy_code = "mean_along({0}, {axis}, {keepdims})"
-    numpy_helpers = (mean_along,)
+    numpy_vjp_code = ("_mean_vjp({g}, {0}, {out}, {axis}, {keepdims})",)
+    numpy_helpers = (mean_along, _mean_vjp, _spread, kept_axes)
     numpy_functions = (np.mean,)
     method_name = "mean"
 
@@ -386,7 +500,7 @@ class Mean(_Reduction):
         return mean_along(x, self.axis, self.keepdims)
 
     def vjp(self, g, x, out):
-        return _spread(g / (np.size(x) // max(np.size(out), 1)), x, self.axis, self.keepdims)
+        return _mean_vjp(g, x, out, self.axis, self.keepdims)
 
 
 class SumOfSquares(_Reduction):
@@ -404,19 +518,25 @@ class SumOfSquares(_Reduction):
     """
 
     __slots__ = ()
-    numpy_code = "np.sum({0} * {0}, axis={axis}, keepdims={keepdims})"
+    numpy_code = "_sum_of_squares({0}, {axis}, {keepdims})"
+    numpy_vjp_code = ("_sum_of_squares_vjp({g}, {0}, {axis}, {keepdims})",)
+    numpy_helpers = (_sum_of_squares, _sum_of_squares_vjp, _spread, kept_axes)
     vjp_uses_out = False
     function_name = "sum_of_squares"
 
     def forward(self, x):
-        if type(x) is not np.ndarray and self.axis is None:
-            return x * x
-        return np.add.reduce(x * x, axis=self.axis, keepdims=self.keepdims)
+        return _sum_of_squares(x, self.axis, self.keepdims)
 
     def vjp(self, g, x, out):
+        return _sum_of_squares_vjp(g, x, self.axis, self.keepdims)
+
+    def specialized_code(self, slot: int | None, shapes: list) -> str | None:
+        """Over all elements (the weight-decay case) the rule is one line."""
         if self.axis is None and not self.keepdims:
-            return (2.0 * g) * x
-        return 2.0 * _spread(g, x, self.axis, self.keepdims) * x
+            if slot is None:
+                return "{0} * {0}" if shapes[0] is None else "np.add.reduce({0} * {0}, axis=None)"
+            return "(2.0 * {g}) * {0}"
+        return None
 
 
 class LogSumExp(_Reduction):
@@ -434,7 +554,8 @@ class LogSumExp(_Reduction):
 
     __slots__ = ()
     numpy_code = "logsumexp({0}, {axis}, {keepdims})"
-    numpy_helpers = (logsumexp,)
+    numpy_vjp_code = ("_logsumexp_vjp({g}, {0}, {out}, {axis}, {keepdims})",)
+    numpy_helpers = (logsumexp, logsumexp_parts, _logsumexp_vjp)
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1,
                  keepdims: bool = False) -> None:
@@ -444,10 +565,7 @@ class LogSumExp(_Reduction):
         return logsumexp(x, self.axis, self.keepdims)
 
     def vjp(self, g, x, out):
-        if self.axis is not None and not self.keepdims:
-            out, g = np.expand_dims(out, self.axis), np.expand_dims(g, self.axis)
-        with np.errstate(over="ignore"):  # as in logsumexp: x - out overflows only to -inf
-            return g * np.exp(x - out)
+        return _logsumexp_vjp(g, x, out, self.axis, self.keepdims)
 
 
 class Softmax(_AxisOp):
@@ -461,7 +579,8 @@ class Softmax(_AxisOp):
 
     __slots__ = ()
     numpy_code = "softmax({0}, {axis})"
-    numpy_helpers = (softmax,)
+    numpy_vjp_code = ("_softmax_vjp({g}, {out}, {axis})",)
+    numpy_helpers = (softmax, _softmax_vjp)
     vjp_uses_operands = False
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
@@ -471,8 +590,7 @@ class Softmax(_AxisOp):
         return softmax(x, self.axis)
 
     def vjp(self, g, x, out):
-        # the Jacobian-vector product diag(s) g - s (s . g), from the value s
-        return out * (g - np.sum(g * out, axis=self.axis, keepdims=True))
+        return _softmax_vjp(g, out, self.axis)
 
 
 class Transpose(UnaryOp):
@@ -489,6 +607,7 @@ class Transpose(UnaryOp):
     numpy_code = "np.transpose({0}, {axes})"
     numpy_functions = (np.transpose,)
     method_name = "transpose"
+    returns_view = True
     vjp_uses_out = False
     settings = ("axes",)
     elementwise = False
@@ -511,6 +630,14 @@ class Transpose(UnaryOp):
         if type(x) is not np.ndarray and not self.axes:
             return x
         return np.transpose(x, self.axes)
+
+    def specialized_code(self, slot: int | None, shapes: list) -> str | None:
+        """The value for a known operand shape (the rule is left to `vjp`)."""
+        if slot is not None:
+            return None
+        if shapes[0] is None and not self.axes:
+            return "{0}"
+        return "np.transpose({0}, {axes})" if shapes[0] is not None else None
 
     def vjp(self, g, x, out):
         if type(x) is not np.ndarray:
@@ -539,7 +666,9 @@ class ClassScore(BinaryOp):
 
     __slots__ = ()
     numpy_code = "class_score({0}, {1})"
-    numpy_helpers = (class_indices, class_score)
+    numpy_vjp_code = ("_class_score_vjp_lhs({g}, {0}, {1})", "_class_score_vjp_rhs({g}, {0}, {1})")
+    numpy_helpers = (class_indices, class_score, _class_score_vjp_lhs, _class_score_vjp_rhs,
+                     shape_of)
     vjp_uses_out = False
     function_name = "class_score"
     elementwise = False
@@ -548,20 +677,7 @@ class ClassScore(BinaryOp):
         return class_score(logits, labels)
 
     def vjp_lhs(self, g, logits, labels, out):
-        if shape_of(labels) == shape_of(logits):
-            return np.expand_dims(g, -1) * labels
-        picked = np.zeros(logits.shape)  # g scattered into the labelled places
-        # the forward pass checked these very labels: they only need converting here
-        indices = np.asarray(labels).astype(np.int64)[..., None]
-        if logits.ndim == 2:  # a batch of rows: plain indexing, several times faster
-            picked[np.arange(logits.shape[0]), indices[:, 0]] = g
-        else:
-            np.put_along_axis(picked, indices, np.expand_dims(g, -1), -1)
-        return picked
+        return _class_score_vjp_lhs(g, logits, labels)
 
     def vjp_rhs(self, g, logits, labels, out):
-        if shape_of(labels) != shape_of(logits):
-            raise NotImplementedError(
-                "ClassScore: integer class labels have no gradient; make the labels an Input"
-            )
-        return np.expand_dims(g, -1) * logits
+        return _class_score_vjp_rhs(g, logits, labels)

@@ -35,6 +35,9 @@ class Clip(UnaryOp):
     settings = ("low", "high")
     numpy_code = "np.clip({0}, {low}, {high})"
     numpy_functions = (np.clip,)
+    # np.clip returns x itself when it equals a bound (the sign of a zero kept)
+    math_code = "({low} if {0} < {low} else ({high} if {0} > {high} else {0}))"
+    math_finite = True
 
     def __init__(self, child: object, low: float, high: float) -> None:
         low, high = _bound("low", low), _bound("high", high)

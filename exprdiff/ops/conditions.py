@@ -61,6 +61,8 @@ class Greater(_Comparison):
     __slots__ = ()
     symbol = ">"
     ufunc = np.greater
+    math_code = "({0} > {1})"
+    math_finite = True
     latex_template = "#1 > #2"
 
     @staticmethod
@@ -77,6 +79,8 @@ class GreaterEqual(_Comparison):
     __slots__ = ()
     symbol = ">="
     ufunc = np.greater_equal
+    math_code = "({0} >= {1})"
+    math_finite = True
     latex_template = r"#1 \geq #2"
 
     @staticmethod
@@ -93,6 +97,8 @@ class Less(_Comparison):
     __slots__ = ()
     symbol = "<"
     ufunc = np.less
+    math_code = "({0} < {1})"
+    math_finite = True
     latex_template = "#1 < #2"
 
     @staticmethod
@@ -109,6 +115,8 @@ class LessEqual(_Comparison):
     __slots__ = ()
     symbol = "<="
     ufunc = np.less_equal
+    math_code = "({0} <= {1})"
+    math_finite = True
     latex_template = r"#1 \leq #2"
 
     @staticmethod
@@ -127,6 +135,8 @@ class LogicalAnd(_Comparison):
     condition_slots = (0, 1)
     symbol = "&"
     ufunc = np.logical_and
+    math_code = "(bool({0}) and bool({1}))"
+    math_finite = True
     precedence = AND
     associativity = "both"
     latex_template = r"#1 \land #2"
@@ -146,6 +156,8 @@ class LogicalOr(_Comparison):
     condition_slots = (0, 1)
     symbol = "|"
     ufunc = np.logical_or
+    math_code = "(bool({0}) or bool({1}))"
+    math_finite = True
     precedence = OR
     associativity = "both"
     latex_template = r"#1 \lor #2"
@@ -168,6 +180,8 @@ class LogicalNot(UnaryOp):
     condition_slots = (0,)
     symbol = "~"
     ufunc = np.logical_not
+    math_code = "(not {0})"
+    math_finite = True
     latex_template = r"\lnot #1"
 
     @staticmethod
@@ -192,6 +206,8 @@ class Isnan(UnaryOp):
     vjp_uses_out = False
     vjp_uses_operands = False
     ufunc = np.isnan
+    math_code = "({0} != {0})"
+    math_finite = True
     latex_template = r"\operatorname{isnan}\left(#1\right)"
 
     @staticmethod

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from exprdiff.core.nodes import UnaryOp
+from exprdiff.ops.activations import Sigmoid, Softplus
+from exprdiff.ops.arithmetic import Negate, Subtract, is_number
+from exprdiff.ops.arrays import Softmax
+from exprdiff.ops.fused import LogSoftmax
 
 __all__ = ["Abs", "Arcsin", "Cos", "Exp", "Log", "Sign", "Sin", "Sqrt", "Tanh"]
 
@@ -18,6 +22,8 @@ class Exp(UnaryOp):
     ufunc = np.exp
     method_name = "exp"
     sympy_name = "exp"
+    math_code = "math.exp({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.exp(x)
@@ -35,9 +41,29 @@ class Log(UnaryOp):
     ufunc = np.log
     method_name = "log"
     sympy_name = "log"
+    math_code = "math.log({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.log(x)
+
+    def rewrite(self):
+        """``log(sigmoid(z))`` is ``-softplus(-z)``, ``log(1 - sigmoid(z))`` is ``-softplus(z)``
+        and ``log(softmax(z))`` is `LogSoftmax`.
+
+        Each is the same value where the written form is finite, up to
+        rounding, and finite where it underflows: ``log(sigmoid(-1000))`` is
+        -1000, not -inf (with a divide-by-zero warning), and its gradient is
+        ``sigmoid(-z)`` = 1, not nan.
+        """
+        x = self.child
+        if type(x) is Sigmoid:
+            return Negate(Softplus(Negate(x.child)))
+        if type(x) is Subtract and is_number(x.lhs, 1.0) and type(x.rhs) is Sigmoid:
+            return Negate(Softplus(x.rhs.child))
+        if type(x) is Softmax:
+            return LogSoftmax(x.child, axis=x.axis)
+        return None
 
     def vjp(self, g, x, out):
         return g / x
@@ -52,6 +78,8 @@ class Sqrt(UnaryOp):
     ufunc = np.sqrt
     method_name = "sqrt"
     sympy_name = "sqrt"
+    math_code = "math.sqrt({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.sqrt(x)
@@ -68,6 +96,8 @@ class Abs(UnaryOp):
     latex_template = r"\left|#1\right|"
     ufunc = np.absolute
     sympy_name = "Abs"
+    math_code = "abs({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.absolute(x)
@@ -84,6 +114,8 @@ class Sign(UnaryOp):
     vjp_uses_operands = False
     ufunc = np.sign
     sympy_name = "sign"
+    math_code = "(1.0 if {0} > 0.0 else (-1.0 if {0} < 0.0 else 0.0))"
+    math_finite = True
 
     def forward(self, x):
         return np.sign(x)
@@ -100,6 +132,8 @@ class Sin(UnaryOp):
     latex_template = r"\sin\left(#1\right)"
     ufunc = np.sin
     sympy_name = "sin"
+    math_code = "math.sin({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.sin(x)
@@ -116,6 +150,8 @@ class Cos(UnaryOp):
     latex_template = r"\cos\left(#1\right)"
     ufunc = np.cos
     sympy_name = "cos"
+    math_code = "math.cos({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.cos(x)
@@ -133,6 +169,8 @@ class Tanh(UnaryOp):
     ufunc = np.tanh
     method_name = "tanh"
     sympy_name = "tanh"
+    math_code = "math.tanh({0})"
+    math_finite = True
 
     def forward(self, x):
         return np.tanh(x)

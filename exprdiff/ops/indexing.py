@@ -136,6 +136,7 @@ class Index(UnaryOp):
     __slots__ = ("key", "_index", "_repeats", "_counted", "_negative")
     settings = ("key",)
     elementwise = False
+    returns_view = True  # compiled code copies it before handing it out
     vjp_uses_out = False
     vjp_uses_operands = False
     subscript = True

@@ -54,6 +54,9 @@ class Where(NaryOp):
     numpy_functions = (np.where,)
     numpy_code = "where_value({0}, {1}, {2})"
     numpy_helpers = (scalar_or_array, where_value)
+    numpy_selected_code = (None, "{0}", "np.logical_not({0})")  # as `selected`
+    math_code = "({1} if {0} else {2})"  # a number condition: nonzero is true, as in NumPy
+    math_finite = True
     latex_template = (r"\begin{cases} {#2} & \text{if } {#1} \\ {#3} & \text{otherwise} "
                       r"\end{cases}")
 

@@ -62,6 +62,7 @@ class Reshape(UnaryOp):
     __slots__ = ("newshape",)
     settings = ("newshape",)
     elementwise = False
+    returns_view = True  # compiled code copies it before handing it out
     vjp_uses_out = False
     vjp_uses_operands = False
     numpy_code = "scalar_or_array(np.reshape({0}, {newshape}))"
@@ -107,6 +108,7 @@ class ExpandDims(UnaryOp):
     __slots__ = ("axis",)
     settings = ("axis",)
     elementwise = False
+    returns_view = True  # compiled code copies it before handing it out
     vjp_uses_out = False
     vjp_uses_operands = False
     function_name = "expand_dims"
@@ -138,6 +140,7 @@ class Squeeze(UnaryOp):
     __slots__ = ("axis",)
     settings = ("axis",)
     elementwise = False
+    returns_view = True  # compiled code copies it before handing it out
     vjp_uses_out = False
     vjp_uses_operands = False
     numpy_code = "scalar_or_array(np.squeeze({0}, {axis}))"
@@ -167,6 +170,7 @@ class BroadcastTo(UnaryOp):
     __slots__ = ("newshape",)
     settings = ("newshape",)
     elementwise = False
+    returns_view = True  # compiled code copies it before handing it out
     vjp_uses_out = False
     vjp_uses_operands = False
     function_name = "broadcast_to"

@@ -45,7 +45,7 @@ import numpy as np
 from exprdiff.core.nodes import Constant, Input, Node, Parameter, as_node
 from exprdiff.core.plan import nodes_leading_to, topological_order
 from exprdiff.core.printing import to_str
-from exprdiff.core.values import fit_shape
+from exprdiff.core.values import fit_shape, summed_to
 from exprdiff.ops import Where
 from exprdiff.symbolic.simplification import simplify_pointwise
 
@@ -147,19 +147,57 @@ class _Bundle(Node):
     def forward(self, *values: Any) -> tuple:
         return values
 
+    #: compiled code returns the operands' values as a tuple (no call of `forward`)
+    packs_operands = True
 
-def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None) -> tuple:
-    from exprdiff.core.interpreter import _forward
-    from exprdiff.core.plan import plan_for
-
-    return _forward(bundle, plan_for(bundle), params, inputs or {})[-1]
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return _Bundle(children)
 
 
-def gradient_function(expr: Node) -> Callable[[Mapping, Mapping | None], dict]:
+class _GradientBundle(_Bundle):
+    """An expression, its pointwise derivatives and their Parameters, evaluated in one pass
+    to the value and each derivative summed like `Node.grad` (`summed_to`).
+
+    Compiled code writes the sums out (``sums_operands``), as it writes out the
+    reverse pass's: one number per scalar Parameter comes back, not an array.
+    """
+
+    __slots__ = ()
+    sums_operands = True
+
+    def forward(self, *values: Any) -> tuple:
+        count = (len(values) - 1) // 2
+        value = values[0]
+        return (value, *[summed_to(d, value, like)
+                         for d, like in zip(values[1:count + 1], values[count + 1:], strict=True)])
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return _GradientBundle(children)
+
+
+def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None,
+                     compiled: bool = True) -> tuple:
+    """The values of a bundle's roots, from one pass (compiled code once it pays)."""
+    if not _RUN:  # the run stage, imported on first use (it imports this layer's neighbours)
+        from exprdiff.core import interpreter
+        from exprdiff.lowering import dispatch
+
+        _RUN.extend((interpreter, dispatch))
+    return _RUN[compiled].forward_value(bundle, params, inputs or _NO_INPUTS)
+
+
+_RUN: list = []  # [interpreter, dispatch]
+_NO_INPUTS: dict = {}  # read only
+
+
+def gradient_function(expr: Node, *, compiled: bool = True
+                      ) -> Callable[[Mapping, Mapping | None], dict]:
     """A function computing ``expr.grad`` by evaluating `gradients` expressions.
 
     The derivative expressions are built and planned once; each call then
-    evaluates all of them (and ``expr``, for its shape) in one pass.
+    evaluates all of them (and ``expr``, for its shape) in one pass, as
+    compiled code from the second call with the same shapes
+    (``compiled=False``: always interpreted).
 
     >>> from exprdiff import Input, Parameter
     >>> w, x = Parameter("w"), Input("x")
@@ -168,12 +206,12 @@ def gradient_function(expr: Node) -> Callable[[Mapping, Mapping | None], dict]:
     {Parameter('w'): 18.0}
     """
     derivatives = gradients(expr)
-    bundle = _Bundle([expr, *derivatives.values()])
     params_order = list(derivatives)
+    bundle = _GradientBundle([expr, *derivatives.values(), *params_order])
 
     def grad(params: Mapping, inputs: Mapping | None = None) -> dict:
-        value, *values = _evaluate_bundle(bundle, params, inputs)
-        return {p: _summed(d, value, params[p]) for p, d in zip(params_order, values, strict=True)}
+        _, *sums = _evaluate_bundle(bundle, params, inputs, compiled)
+        return dict(zip(params_order, sums, strict=True))
 
     return grad
 
@@ -256,14 +294,17 @@ def hessian_function(
 
 def _summed(derivative: Any, value: Any, like: Any) -> Any:
     """A pointwise derivative broadcast to ``value``'s shape, summed to ``like``'s."""
-    if np.ndim(like) == 0:
+    # type checks first: np.ndim costs more than the sum of a small batch
+    scalar = type(like) is float or not isinstance(like, np.ndarray) and np.ndim(like) == 0 \
+        or isinstance(like, np.ndarray) and not like.ndim
+    if scalar:
         if type(derivative) is not np.ndarray:  # the same at every element
             return float(derivative) * (value.size if type(value) is np.ndarray else 1)
         if type(value) is not np.ndarray or derivative.shape == value.shape:
-            return float(derivative.sum())
+            return float(np.add.reduce(derivative, axis=None))
     shape = np.broadcast_shapes(np.shape(derivative), np.shape(value))
     full = np.broadcast_to(derivative, shape)
-    if np.ndim(like) == 0:
+    if scalar:
         return float(full.sum())
     return np.array(fit_shape(full, np.asarray(like, dtype=np.float64)), dtype=np.float64)
 
