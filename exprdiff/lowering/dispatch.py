@@ -87,8 +87,27 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
 
 
 def gradient(root: Any, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
-    """``root``'s gradient dict, as `Node.grad` returns it (compiled once it pays)."""
-    return value_and_gradient(root, params, inputs)[1]
+    """``root``'s gradient dict, as `Node.grad` returns it (compiled once it pays).
+
+    Interpreted, it hands out no value, so the root's value can be released before the
+    reverse pass (`interpreter.gradient`).
+    """
+    plan = root._plan
+    if plan is not None:
+        cache = plan.runtime
+        if cache is not None and cache.last_gradient is not None:
+            try:
+                result = cache.last_gradient(params, inputs, root)
+            except Exception:  # noqa: BLE001
+                return interpreter.gradient(root, params, inputs)
+            if result is not MISS:
+                return result[1]
+    return _slow(root, params, inputs, _GRADIENT, interpreter.value_and_gradient,
+                 interpret=_interpreted_gradient)[1]
+
+
+def _interpreted_gradient(root: Any, params: Any, inputs: Any) -> tuple[None, dict]:
+    return None, interpreter.gradient(root, params, inputs)
 
 
 def forward_value(root: Any, params: Mapping | None = None, inputs: Mapping | None = None) -> Any:
@@ -106,8 +125,14 @@ def forward_value(root: Any, params: Mapping | None = None, inputs: Mapping | No
     return _slow(root, params, inputs, _RAW, interpreter.forward_value)
 
 
-def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
-    """Find (or make) the compiled function for this call's signature, or interpret."""
+def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable,
+          interpret: Callable | None = None) -> Any:
+    """Find (or make) the compiled function for this call's signature, or interpret.
+
+    ``run`` is the interpreter's call that compiled code falls back on; ``interpret`` (default
+    ``run``) the one for a call that compiled code does not serve.
+    """
+    compiled_fallback, run = run, interpret or run
     execution = execution_plan(root)
     plan = execution.plan
     if plan.root_step is None or plan.size > AUTO_LIMIT or any(
@@ -126,7 +151,7 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
         mode = switch.mode()
         if mode == "off":
             return run(root, params, inputs)
-        function = compile_for(execution, root, leaves, kind, mode, run)
+        function = compile_for(execution, root, leaves, kind, mode, compiled_fallback)
         if function is None:
             cache.failed.add(key)
             return run(root, params, inputs)
