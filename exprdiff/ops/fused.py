@@ -22,6 +22,9 @@ from exprdiff.core.values import shape_of
 from exprdiff.ops.activations import sigmoid
 from exprdiff.ops.arrays import (
     _axis_setting,
+    _class_score_jax,
+    _class_score_torch,
+    _torch_dims,
     class_indices,
     class_score,
     logsumexp,
@@ -91,6 +94,12 @@ class SigmoidCrossEntropy(BinaryOp):
     math_helpers = (_sigmoid_cross_entropy_math, _sigmoid_cross_entropy_math_parts)
     math_vjp_code = ("{g} * {residual}", "-{g} * {0}")
     vjp_uses_out = False
+    # the NumPy formula, with a slope 1/2 for max(z, 0) and 0 for |z| at z = 0, so that
+    # JAX and autograd find sigmoid(z) - y there too
+    jax_code = ("jnp.maximum({0}, 0.0) - {0} * {1}"
+                " + jnp.log1p(jnp.exp(-jnp.where({0} == 0.0, 0.0, jnp.abs({0}))))")
+    torch_code = ("torch.maximum({0}, {0}.new_zeros(())) - {0} * {1}"
+                  " + torch.log1p(torch.exp(-torch.abs({0})))")
 
     def forward(self, z, y):
         return sigmoid_cross_entropy_parts(z, y)[0]
@@ -161,6 +170,10 @@ class SoftmaxCrossEntropy(BinaryOp):
     numpy_vjp_code = ("softmax_cross_entropy_vjp({g}, {0}, {residual})",
                       "np.expand_dims(-{g}, -1) * {0}")
     vjp_uses_out = False
+    jax_code = "jax.nn.logsumexp({0}, axis=-1) - _class_score_jax({0}, {1})"
+    jax_helpers = (_class_score_jax,)
+    torch_code = "torch.logsumexp({0}, dim=-1) - _class_score_torch({0}, {1})"
+    torch_helpers = (_class_score_torch,)
 
     def forward(self, logits, labels):
         return softmax_cross_entropy_parts(logits, labels)[0]
@@ -189,6 +202,13 @@ def log_softmax(x, axis=-1):
     return x - (total + peak)
 
 
+def _log_softmax_torch(x, axis):
+    """`log_softmax` in PyTorch, along one axis or several."""
+    if type(axis) is int:
+        return x.log_softmax(axis)
+    return x - x.logsumexp(_torch_dims(x, axis), keepdim=True)
+
+
 def log_softmax_vjp(g, out, axis):
     """The derivative rule of `LogSoftmax`: ``g - softmax * sum(g)`` along ``axis``."""
     return g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)
@@ -214,6 +234,9 @@ class LogSoftmax(UnaryOp):
     numpy_helpers = (log_softmax, log_softmax_vjp)
     numpy_vjp_code = ("log_softmax_vjp({g}, {out}, {axis})",)
     vjp_uses_operands = False
+    jax_code = "jax.nn.log_softmax({0}, axis={axis})"
+    torch_code = "_log_softmax_torch({0}, {axis})"
+    torch_helpers = (_log_softmax_torch, _torch_dims)
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
         self._init(child=as_node(child), axis=_axis_setting("LogSoftmax", "axis", axis))
