@@ -8,6 +8,9 @@
 0.7310585786300049
 """
 
+from exprdiff.backends.jax_backend import to_jax
+from exprdiff.backends.names import params_by_name, params_from_names
+from exprdiff.backends.torch_backend import to_torch
 from exprdiff.core.errors import MissingValueError
 from exprdiff.core.interpreter import node_gradients
 from exprdiff.core.nodes import BinaryOp, Constant, Input, Node, Parameter, UnaryOp, as_node
@@ -122,13 +125,17 @@ __all__ = [
     "newton",
     "node_gradients",
     "optimize",
+    "params_by_name",
+    "params_from_names",
     "render",
     "save",
     "simplify",
     "simplify_all",
     "to_dot",
+    "to_jax",
     "to_latex",
     "to_python",
     "to_sympy",
+    "to_torch",
     "topological_order",
 ]

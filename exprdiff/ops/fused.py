@@ -66,6 +66,34 @@ def _sigmoid_cross_entropy_math_parts(z: float, y: float) -> tuple[float, float]
     return loss, (1.0 if z >= 0 else e) / (1.0 + e) - y
 
 
+def _sigmoid_cross_entropy_jax(z, y):
+    """`SigmoidCrossEntropy` in JAX: the NumPy formula's value, ``softplus(z) - z*y``'s slopes.
+
+    ``max(z, 0) - z*y + log1p(exp(-|z|))`` keeps its precision where the loss
+    is tiny, but JAX's slopes of ``max`` and ``abs`` at 0 would make its second
+    derivative 0 there; ``softplus(z) - z*y`` has the rule's derivatives at
+    every order (``sigmoid(z) - y``, then ``sigmoid'(z)``).  The sum below has
+    the first's value (the second minus itself is exactly 0) and the second's
+    derivatives.
+    """
+    import jax  # only when JAX code runs
+
+    jnp, stop = jax.numpy, jax.lax.stop_gradient
+    value = jnp.maximum(z, 0.0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z)))
+    smooth = jnp.logaddexp(0.0, z) - z * y
+    return stop(value) + (smooth - stop(smooth))
+
+
+def _sigmoid_cross_entropy_torch(z, y):
+    """`SigmoidCrossEntropy` in PyTorch, as `_sigmoid_cross_entropy_jax` computes it."""
+    if not hasattr(y, "shape"):
+        y = z.new_tensor(y)
+    zd, yd = z.detach(), y.detach()
+    value = zd.clamp_min(0.0) - zd * yd + (-zd.abs()).exp().log1p()
+    smooth = zd.new_zeros(()).logaddexp(z) - z * y
+    return value + (smooth - smooth.detach())
+
+
 class SigmoidCrossEntropy(BinaryOp):
     """Binary cross-entropy of ``sigmoid(z)`` against a target ``y``, from the logit ``z``.
 
@@ -94,12 +122,10 @@ class SigmoidCrossEntropy(BinaryOp):
     math_helpers = (_sigmoid_cross_entropy_math, _sigmoid_cross_entropy_math_parts)
     math_vjp_code = ("{g} * {residual}", "-{g} * {0}")
     vjp_uses_out = False
-    # the NumPy formula, with a slope 1/2 for max(z, 0) and 0 for |z| at z = 0, so that
-    # JAX and autograd find sigmoid(z) - y there too
-    jax_code = ("jnp.maximum({0}, 0.0) - {0} * {1}"
-                " + jnp.log1p(jnp.exp(-jnp.where({0} == 0.0, 0.0, jnp.abs({0}))))")
-    torch_code = ("torch.maximum({0}, {0}.new_zeros(())) - {0} * {1}"
-                  " + torch.log1p(torch.exp(-torch.abs({0})))")
+    jax_code = "_sigmoid_cross_entropy_jax({0}, {1})"
+    jax_helpers = (_sigmoid_cross_entropy_jax,)
+    torch_code = "_sigmoid_cross_entropy_torch({0}, {1})"
+    torch_helpers = (_sigmoid_cross_entropy_torch,)
 
     def forward(self, z, y):
         return sigmoid_cross_entropy_parts(z, y)[0]
