@@ -72,11 +72,18 @@ def test_exported_dense_classifier_matches_the_engine():
                                loss(params, inputs), rtol=1e-13)
 
 
-def test_exported_gradients_refuse_array_ops_by_name():
-    """Exported gradients need elementwise rules: an array op is refused, named."""
+def test_exported_gradients_of_array_ops_come_from_their_templates():
+    """Exported gradients through an array op use its numpy_vjp_code (MatMul has them);
+    an array op without them (Transpose) is refused, named."""
     x, w = Input("x"), Parameter("w")
-    with pytest.raises(NotImplementedError, match=r"gradient of MatMul"):
-        to_python(Tanh(x @ w), wrt=[w])
+    namespace: dict = {}
+    exec(to_python(Tanh(x @ w), wrt=[w]), namespace)
+    values = {"x": np.ones((2, 3)), "w": np.full(3, 0.1)}
+    _, grads = namespace["model"](**values)
+    np.testing.assert_array_equal(grads["w"], Tanh(x @ w).grad({w: values["w"]},
+                                                               {x: values["x"]})[w])
+    with pytest.raises(NotImplementedError, match=r"gradient of Transpose"):
+        to_python(Tanh(Transpose(w) @ x), wrt=[w])
 
 
 def test_sympy_refuses_array_ops_by_name():

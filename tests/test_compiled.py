@@ -178,7 +178,7 @@ def test_exceptional_values_and_warnings_equal_the_interpreter(case, mode, monke
         assert got_warnings == want_warnings
 
 
-def test_the_engine_compiles_from_the_second_call_and_still_agrees():
+def test_the_engine_compiles_from_the_second_call_and_still_agrees(numpy_only):
     """Node.__call__ and Node.grad: the first call interprets, later ones run compiled code."""
     w, x = Parameter("w"), Input("x")
     expr = exprdiff.Tanh(w * x) * w + exprdiff.Sin(x)
@@ -190,7 +190,7 @@ def test_the_engine_compiles_from_the_second_call_and_still_agrees():
         assert_same(result, expected)
 
 
-def test_a_new_shape_compiles_again():
+def test_a_new_shape_compiles_again(numpy_only):
     """Code is specialised to shapes: a batch of another size gets code of its own."""
     w, x = Parameter("w"), Input("x")
     expr = exprdiff.Sigmoid(w * x)
@@ -214,7 +214,7 @@ def test_the_cache_is_bounded():
     assert len(expr._plan.runtime) == code_cache.MAX_ENTRIES
 
 
-def test_threads_with_different_shapes_at_once_are_safe():
+def test_threads_with_different_shapes_at_once_are_safe(numpy_only):
     """Eight threads evaluating one expression with their own batch sizes all get their answers."""
     w, x = Parameter("w"), Input("x")
     expr = exprdiff.Tanh(w * x) + w * w
@@ -271,7 +271,7 @@ def test_missing_and_bad_values_raise_the_interpreters_errors():
         (w * x + x)({w: np.ones(2)}, {x: np.ones(3)})
 
 
-def test_ints_lists_and_numpy_scalars_are_read_as_the_interpreter_reads_them():
+def test_ints_lists_and_numpy_scalars_are_read_as_the_interpreter_reads_them(numpy_only):
     """Values that need converting still reach compiled code (converted once)."""
     w, x = Parameter("w"), Input("x")
     expr = exprdiff.Exp(w * x)

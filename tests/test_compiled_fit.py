@@ -45,13 +45,43 @@ def assert_same_fit(fast, slow):
         np.testing.assert_array_equal(fast[param], slow[param])
 
 
+@pytest.fixture
+def numpy_only(monkeypatch):
+    """Compiled steps with NumPy on scalars and tiny batches too: bit for bit the interpreter's."""
+    monkeypatch.setenv("EXPRDIFF_COMPILED", "numpy")
+
+
 @pytest.mark.parametrize("optimizer", [GradientDescent, Momentum, Adam])
 @pytest.mark.parametrize("batch_size", [None, 3])
-def test_the_perceptron_fits_the_same_compiled(optimizer, batch_size):
+def test_the_perceptron_fits_the_same_compiled(optimizer, batch_size, numpy_only):
     """GD, momentum and Adam, full batch and mini-batches with a remainder: bit for bit."""
     fast, slow = both(BCE, START, AND, epochs=200, learning_rate=lambda e: 0.5 / e**0.5,
                       optimizer=optimizer, batch_size=batch_size, seed=3)
     assert_same_fit(fast, slow)
+
+
+@pytest.mark.parametrize("optimizer", [GradientDescent, Momentum, Adam])
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_the_perceptron_on_the_plain_float_path_fits_the_same_within_rounding(optimizer,
+                                                                             batch_size):
+    """Four samples are lanes of floats (math): the same fit within the ulp-level differences
+    of math's exp and log1p, which gradient descent does not amplify."""
+    fast, slow = both(BCE, START, AND, epochs=200, learning_rate=lambda e: 0.5 / e**0.5,
+                      optimizer=optimizer, batch_size=batch_size, seed=3)
+    np.testing.assert_allclose(fast.losses, slow.losses, rtol=1e-12)
+    assert fast.final_loss == pytest.approx(slow.final_loss, rel=1e-12)
+    for param in slow:
+        assert type(fast[param]) is float
+        assert fast[param] == pytest.approx(slow[param], rel=1e-12)
+
+
+def test_the_plain_float_path_falls_back_to_numpy_on_an_overflow():
+    """A step whose floats overflow is taken by NumPy's code, which then decides: the fit
+    continues exactly as the interpreted one (here the loss is finite again after it)."""
+    w, x = Parameter("w"), Input("x")
+    loss = Sigmoid(w * x * 1e308 * 10.0) + w * w  # the product overflows to inf at every step
+    fast, slow = both(loss, {w: 0.5}, {x: np.array([1.0, -1.0])}, epochs=20, learning_rate=0.1)
+    np.testing.assert_allclose(fast.losses, slow.losses, rtol=1e-12)
 
 
 def test_the_dense_moons_network_fits_the_same_compiled():

@@ -104,6 +104,9 @@ class Node:
     #: the rule methods themselves (elementwise rules are lowered from the
     #: nodes they build, as the symbolic layer does)
     numpy_vjp_code: ClassVar[tuple[str, ...]] = ()
+    #: for operations with a ``numpy_residual_code``: the operand whose shape the
+    #: residual has (None: the value's)
+    residual_like: ClassVar[int | None] = None
     #: whether the value may be a view of an operand's array (`Transpose`), so
     #: that compiled code copies it before handing it to the caller
     returns_view: ClassVar[bool] = False
@@ -260,6 +263,16 @@ class Node:
         >>> (w * x)({w: 3.0}, {x: [1, 2]})
         array([3., 6.])
         """
+        plan = self._plan  # the fast path: the compiled code this root ran last (if any)
+        if plan is not None and plan.runtime is not None:
+            fast = plan.runtime.last_value
+            if fast is not None:
+                try:
+                    result = fast(params, inputs, self)
+                except Exception:  # noqa: BLE001 - the run stage explains it
+                    result = None
+                if result is not None:  # None: not these shapes
+                    return result
         return _run().evaluate(self, params, inputs)
 
     def grad(self, params: Values | None = None, inputs: Inputs | None = None) -> dict:
@@ -274,6 +287,16 @@ class Node:
         >>> (m * x).grad({m: 3.0}, {x: 5.0})
         {Parameter('m'): 5.0}
         """
+        plan = self._plan  # the fast path, as in `__call__`
+        if plan is not None and plan.runtime is not None:
+            fast = plan.runtime.last_gradient
+            if fast is not None:
+                try:
+                    result = fast(params, inputs, self)
+                except Exception:  # noqa: BLE001
+                    result = None
+                if result is not None:
+                    return result[1]
         return _run().gradient(self, params, inputs)
 
     # -- operators ---------------------------------------------------------

@@ -12,7 +12,7 @@ numbers are the ordinary fit's bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -20,18 +20,24 @@ import numpy as np
 from exprdiff.core import interpreter
 from exprdiff.core.plan import execution_plan
 from exprdiff.fit.training_data import take
-from exprdiff.lowering.dispatch import AUTO_LIMIT
+from exprdiff.lowering import switch
+from exprdiff.lowering.codegen import NotLowerable
+from exprdiff.lowering.dispatch import AUTO_LIMIT, code_cache_of, plain_float_lanes
 from exprdiff.lowering.probe import probe
-from exprdiff.lowering.training_step import training_step
+from exprdiff.lowering.templates import MATH
+from exprdiff.lowering.training_step import FALLBACK, training_step
 
 __all__ = ["CompiledFit", "compiled_fit"]
 
 
-def compiled_fit(fit: Any, rule: Any, sizes: Iterable[int]) -> CompiledFit | None:
+def compiled_fit(fit: Any, rule: Any, sizes: Iterable[int],
+                 check_rate: Callable[[object, int], float]) -> CompiledFit | None:
     """A `CompiledFit` taking over ``fit`` (an ordinary one, not started), or None.
 
-    ``sizes`` are the batch sizes the fit will use (one step function each).
-    None when the optimizer gives no update code or the loss does not lower.
+    ``sizes`` are the batch sizes the fit will use (one step function each);
+    ``check_rate(rate, epoch)`` checks a scheduled learning rate as `optimize`
+    does.  None when the optimizer gives no update code or the loss does not
+    lower.
     """
     update = rule.update_code()
     if update is None:
@@ -51,31 +57,67 @@ def compiled_fit(fit: Any, rule: Any, sizes: Iterable[int]) -> CompiledFit | Non
         return None
     inputs = [i for i, _ in plan.inputs]
     start = tuple(np.float64(v) if type(v) is float else v for v in fit.params.values())
-    steps = {}
+    mode = switch.mode()
+    finite_data = all(np.isfinite(fit.data[node]).all() for node in input_nodes)
+    cache = code_cache_of(fit.loss)
+    kinds = tuple(None if type(v) is np.float64 else v.shape for v in start)
+    update_key = (update.lines, update.step_lines, update.initial,
+                  tuple(sorted(update.constants.items())))
+    steps, plain = {}, {}
     for size in set(sizes):
-        rows = None if size == fit.count else np.arange(size)
-        data = fit.data if rows is None else take(fit.data, rows)
-        values = dict(zip(trained, start))
-        try:
-            found = probe(execution, fit.loss, values, data, {i for i, _ in params})
-            steps[size] = training_step(execution, fit.loss, found, params, inputs, update).function
-        except Exception:  # noqa: BLE001 - the ordinary fit then runs (and reports it)
-            return None
+        shapes = tuple((size, *fit.data[node].shape[1:]) for node in input_nodes)
+        key = ("step", kinds, shapes, update_key, mode == "on" and finite_data)
+        found_steps = cache.get(key)
+        if found_steps is None:
+            found_steps = _steps_for(execution, fit, size, trained, start, params, inputs,
+                                     update, mode == "on" and finite_data)
+            if found_steps is None:
+                return None
+            cache.store(key, found_steps)
+        steps[size], plain_step = found_steps
+        if plain_step is not None:
+            plain[size] = plain_step
     state = tuple(value for _ in params for value in update.initial)
-    return CompiledFit(fit, steps, trained, input_nodes, start, state)
+    if plain:  # the plain-float steps work on Python floats
+        start = tuple(float(v) if type(v) is np.float64 else v for v in start)
+    return CompiledFit(fit, steps, plain, trained, input_nodes, start, state, check_rate)
+
+
+def _steps_for(execution: Any, fit: Any, size: int, trained: list, start: tuple,
+               params: list, inputs: list, update: Any, plain_floats: bool) -> tuple | None:
+    """``(NumPy step, plain-float step or None)`` for batches of ``size``, or None."""
+    rows = None if size == fit.count else np.arange(size)
+    data = fit.data if rows is None else take(fit.data, rows)
+    values = dict(zip(trained, start))
+    try:
+        found = probe(execution, fit.loss, values, data, {i for i, _ in params})
+        step = training_step(execution, fit.loss, found, params, inputs, update).function
+    except Exception:  # noqa: BLE001 - the ordinary fit then runs (and reports it)
+        return None
+    lanes = plain_float_lanes(found)
+    plain = None
+    if plain_floats and lanes is not None and all(found.values[i] is None for i, _ in params):
+        try:
+            plain = training_step(execution, fit.loss, found, params, inputs, update,
+                                  MATH, lanes).function
+        except NotLowerable:
+            pass
+    return step, plain
 
 
 class CompiledFit:
     """The fit state of `optimize` when each step is one generated function."""
 
-    def __init__(self, fit: Any, steps: dict, trained: list, inputs: list, start: tuple,
-                 state: tuple) -> None:
+    def __init__(self, fit: Any, steps: dict, plain: dict, trained: list, inputs: list,
+                 start: tuple, state: tuple, check_rate: Callable) -> None:
+        self.check_rate = check_rate
         self.loss, self.learning_rate, self.data, self.count = (
             fit.loss, fit.learning_rate, fit.data, fit.count)
         self.base, self.losses = fit.base, fit.losses
         self._fit = fit  # its messages and final evaluation
-        self.steps, self.trained = steps, trained
+        self.steps, self.plain, self.trained = steps, plain, trained
         self.arrays = tuple(fit.data[node] for node in inputs)
+        self.floats = tuple(a.tolist() for a in self.arrays) if plain else None
         self.values, self.finite_values, self.state, self.t = start, start, state, 0
 
     @property
@@ -90,8 +132,6 @@ class CompiledFit:
         return self._fit.full(params)
 
     def run_epoch(self, epoch: int, batches: Iterable) -> None:
-        from exprdiff.fit.training import _check_rate
-
         total = 0.0
         rate = self.learning_rate
         for rows in batches:
@@ -102,17 +142,17 @@ class CompiledFit:
             bad_rate = None
             if callable(rate):
                 try:
-                    step_rate = _check_rate(rate(epoch), epoch)
+                    step_rate = self.check_rate(rate(epoch), epoch)
                 except ValueError as error:  # raised after the loss checks, as before
                     step_rate, bad_rate = 0.0, error
             else:
                 step_rate = rate
             self.t += 1
             try:
-                batch_total, values, state = self.steps[size](
-                    self.values, arrays, self.state, step_rate, size, self.t)
+                result = self._step(size, rows, arrays, step_rate)
             except (ZeroDivisionError, OverflowError) as error:  # Python-float arithmetic
                 raise self._failure(f"computing the loss failed ({error})", epoch) from error
+            batch_total, values, state = result
             if values is None:
                 if state == -1:
                     raise self._failure(f"the mean loss is {batch_total / size}", epoch)
@@ -126,6 +166,22 @@ class CompiledFit:
             total += batch_total
         self.losses.append(total / self.count)
 
+    def _step(self, size: int, rows: Any, arrays: tuple, rate: float) -> tuple:
+        """One step: the plain-float code where it applies, NumPy's where it must decide."""
+        plain = self.plain.get(size)
+        if plain is not None:
+            floats = self.floats if rows is None else tuple(a.tolist() for a in arrays)
+            result = plain(self.values, floats, self.state, rate, size, self.t)
+            if result is not FALLBACK:
+                return result
+        values = tuple(np.float64(v) if type(v) is float else v for v in self.values)
+        state = tuple(np.float64(v) if type(v) is float else v for v in self.state)
+        result = self.steps[size](values, arrays, state, rate, size, self.t)
+        if plain is not None and result[1] is not None:  # back to Python floats
+            result = (result[0], tuple(_as_float(v) for v in result[1]),
+                      tuple(_as_float(v) for v in result[2]))
+        return result
+
     def final_loss(self) -> float:
         """One more evaluation at the fitted parameters (interpreted: a single call)."""
         self._fit.params = self.params
@@ -135,3 +191,7 @@ class CompiledFit:
     def _failure(self, what: str, epoch: int):
         self._fit.finite_params = self.finite_params
         return self._fit._failure(what, epoch)
+
+
+def _as_float(value: Any) -> Any:
+    return float(value) if type(value) is np.float64 else value

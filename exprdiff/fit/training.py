@@ -180,7 +180,7 @@ def optimize(
     if not compiled:
         fit.run = interpreter  # value_and_gradient and evaluate, never compiled
     elif epochs * _batch_count(count, batch_size) >= 2 and switch.mode() != "off":
-        fit = compiled_fit(fit, rule, _batch_sizes(count, batch_size)) or fit
+        fit = compiled_fit(fit, rule, _batch_sizes(count, batch_size), _check_rate) or fit
     batches = _batch_plan(count, batch_size, seed)
     bar = None
     stall = _Stall(tolerance or 0.0, patience)

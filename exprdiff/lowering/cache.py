@@ -35,7 +35,8 @@ class CodeCache:
         self._entries: dict[Hashable, Callable] = {}
         self._counts: dict[Hashable, int] = {}
         self.failed: set = set()  # keys whose lowering failed: the interpreter runs them
-        self.last_value: Callable | None = None  # the fast path's first guess
+        # the fast path's first guess: generated functions, called by `Node` directly
+        self.last_value: Callable | None = None
         self.last_gradient: Callable | None = None
 
     def get(self, key: Hashable) -> Callable | None:

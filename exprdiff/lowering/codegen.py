@@ -93,7 +93,12 @@ class Lowering:
     def constant(self, value: Any) -> Val:
         """A Constant's value as the interpreter has it (scalars as NumPy float64)."""
         if self.backend.name == "math":
-            if isinstance(value, np.ndarray) or not np.isfinite(value):
+            lanes = getattr(self.program, "count", None)
+            if isinstance(value, np.ndarray):
+                if value.shape != (lanes,) or not np.isfinite(value).all():
+                    raise NotLowerable("plain-float code needs finite scalars (or lanes)")
+                return self.program.constant(value, value.shape)
+            if not np.isfinite(value):
                 raise NotLowerable("plain-float code needs finite scalar constants")
             return self.program.constant(float(value), None)
         if isinstance(value, np.ndarray):
@@ -110,7 +115,12 @@ class Lowering:
         if self.leads[i] and self.uses_residual(i, node):
             template = residual_template(node, self.backend)
             val = self.program.emit(template, operands, shape=shape, targets=2)
-            val.residual.shape = None if self.backend.name == "math" else UNKNOWN
+            # an elementwise operation's residual is shaped like its value, others say
+            like = type(node).residual_like
+            if like is not None:
+                val.residual.shape = shapes[like] if shapes is not None else UNKNOWN
+            else:
+                val.residual.shape = shape if type(node).elementwise else UNKNOWN
             return self.emitted(node, val)
         template = forward_template(node, self.backend, shapes)
         fresh = not type(node).returns_view
@@ -175,7 +185,7 @@ class Lowering:
             self.helpers[root_adjoint.__name__] = root_adjoint
             return self.program.emit("root_adjoint({0})", [out], shape=UNKNOWN)
         seed = self.kinds.seed
-        if self.backend.name == "math":
+        if self.backend.name == "math" and not isinstance(seed, np.ndarray):
             seed = float(seed)
         elif isinstance(seed, np.ndarray):
             seed.setflags(write=False)  # shared by every call: never written
@@ -212,6 +222,17 @@ class Lowering:
 
     def rule(self, template: str, g: Val, operands: list[Val], out: Val, shape: Any,
              fresh: bool) -> Val:
+        if self.kinds is not None and _is_one(g):
+            # ``ones * x`` is x exactly, when x already has the product's shape
+            named = {"{out}": out, "{residual}": out.residual,
+                     **{"{" + str(j) + "}": val for j, val in enumerate(operands)}}
+            for prefix, expanded in (("{g} * ", False), ("np.expand_dims({g}, -1) * ", True)):
+                if template.startswith(prefix):
+                    other = named.get(template[len(prefix):])
+                    if other is not None and other.shape == shape and (
+                        expanded or g.shape == shape
+                    ):
+                        return other
         extra = [g, out] + ([out.residual] if out.residual is not None else [])
         fields = {"g": "{" + str(len(operands)) + "}", "out": "{" + str(len(operands) + 1) + "}",
                   "residual": "{" + str(len(operands) + 2) + "}"}
@@ -233,7 +254,11 @@ class Lowering:
                 return self.fit_to_shape(part, got if got is not None else (), target)
             return part
         if isinstance(got, tuple):
-            return self.apply("{0}.sum()", [part], None, lambda v: v.sum())
+            total = self.apply("{0}.sum()", [part], None, lambda v: v.sum(),
+                               emit=lambda: self.program.sum_all(part))
+            if self.backend.name == "math" and total.const is None:
+                self.checked.append(total)
+            return total
         return part
 
     def fit_to_shape(self, part: Val, got: tuple, shape: tuple) -> Val:
@@ -243,8 +268,11 @@ class Lowering:
         if extra >= 0:
             if extra:
                 axis = tuple(range(extra)) if extra > 1 else 0
+                reduced = part
                 part = self.apply(f"np.add.reduce({{0}}, axis={axis!r})", [part], got[extra:],
-                                  lambda v: np.add.reduce(v, axis=axis))
+                                  lambda v: np.add.reduce(v, axis=axis),
+                                  emit=lambda: self.program.reduce_leading(reduced, axis,
+                                                                           got[extra:]))
                 got = got[extra:]
             axes = tuple(a for a, size in enumerate(shape) if size == 1 and got[a] != 1)
             if axes:
@@ -254,7 +282,15 @@ class Lowering:
             if got == shape:
                 return part
         return self.apply(f"np.broadcast_to({{0}}, {shape!r})", [part], shape,
-                          lambda v: np.broadcast_to(v, shape), fresh=False)
+                          lambda v: np.broadcast_to(v, shape), fresh=False,
+                          emit=lambda: self.program.broadcast(part, shape))
+
+    def known(self, value: Any) -> Val:
+        """A value computed while generating, typed as the code's other values are
+        (plain-float code has Python floats, never NumPy scalars)."""
+        if self.backend.name == "math" and not isinstance(value, np.ndarray):
+            value = float(value)
+        return self.program.constant(value, _kind(value))
 
     def add(self, a: Val, b: Val) -> Val:
         total = self.apply("{0} + {1}", [a, b], _broadcast([a.shape, b.shape]),
@@ -263,13 +299,16 @@ class Lowering:
             self.checked.append(total)
         return total
 
-    def apply(self, code: str, operands: list[Val], shape: Any, compute, fresh: bool = True
-              ) -> Val:
-        """Emit ``code``, or compute it now when every operand is known (same function)."""
+    def apply(self, code: str, operands: list[Val], shape: Any, compute, fresh: bool = True,
+              emit=None) -> Val:
+        """Emit ``code`` (or call ``emit``), or compute it now when every operand is known
+        (with the same function, so with the same result)."""
         if all(operand.const is not None for operand in operands):
             value = fold(compute, [operand.const for operand in operands])
             if value is not None:
-                return self.program.constant(value, _kind(value))
+                return self.known(value)
+        if emit is not None:
+            return emit()
         return self.program.emit(code, operands, shape=shape, fresh=fresh)
 
 
@@ -369,7 +408,8 @@ def _emit_trace(lowering: Lowering, root: Any, mapped: dict) -> Val | None:
             continue
         if not ready:
             stack.append((item, True))
-            stack.extend((child, False) for child in children if id(child) not in mapped)
+            # operands pushed right to left, so the left is written first (as Python runs it)
+            stack.extend((child, False) for child in reversed(children) if id(child) not in mapped)
             continue
         mapped[id(item)] = _emit_traced_node(lowering, item, [mapped[id(c)] for c in children])
     return mapped[id(root)]
@@ -380,7 +420,7 @@ def _emit_traced_node(lowering: Lowering, node: Any, operands: list[Val]) -> Val
     if all(operand.const is not None for operand in operands):
         value = fold(node.forward, [operand.const for operand in operands])
         if value is not None:
-            return lowering.program.constant(value, _kind(value))
+            return lowering.known(value)
     ufunc = type(node).ufunc
     if lowering.kinds is not None and shape is not UNKNOWN:
         a = operands[0]

@@ -25,7 +25,14 @@ __all__ = ["Compiled", "compiled"]
 
 
 class Compiled:
-    """The compiled code of one expression (see `compiled`)."""
+    """The compiled code of one expression (made by `compiled`, which explains it).
+
+    >>> from exprdiff import Parameter, compiled
+    >>> w = Parameter("w")
+    >>> square = compiled(w * w, wrt=[w])
+    >>> square({w: 3.0}), isinstance(square, Compiled)
+    ((9.0, {Parameter('w'): 6.0}), True)
+    """
 
     def __init__(self, expr: Any, wrt: list | None) -> None:
         self.expr = expr
@@ -125,11 +132,13 @@ def compiled(expr: Any, wrt: Iterable[Any] | None = None) -> Compiled:
     ``.source`` is the code that ran last, ``.generic_source`` the code for
     any shapes (what `exprdiff.to_python` exports).
 
+    >>> import numpy as np
     >>> from exprdiff import Input, Parameter, compiled
     >>> w, x = Parameter("w"), Input("x")
     >>> f = compiled(w * x + w, wrt=[w])
-    >>> f({w: 3.0}, {x: [1.0, 2.0]})
-    (array([6., 9.]), {Parameter('w'): 5.0})
+    >>> value, grads = f({w: 3.0}, {x: np.arange(10.0)})
+    >>> value[:3], grads
+    (array([3., 6., 9.]), {Parameter('w'): 55.0})
     >>> print(f.source)  # doctest: +ELLIPSIS
     def _compiled(params, inputs, _root):
         try:
@@ -137,7 +146,7 @@ def compiled(expr: Any, wrt: Iterable[Any] | None = None) -> Compiled:
             _a1 = inputs[_k1]
         except (KeyError, TypeError):
             return _MISS
-        if (type(_a0) is not _float) or (type(_a1) is not _ndarray or ... != (2,)):
+        if (type(_a0) is not _float) or (type(_a1) is not _ndarray or ... != (10,)):
             return _MISS
         _a0 = _f64(_a0)
         _2 = _a0 * _a1

@@ -26,18 +26,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from exprdiff.core import interpreter
-from exprdiff.core.plan import execution_plan
+from exprdiff.core.plan import execution_plan, plan_for
 from exprdiff.lowering import switch
 from exprdiff.lowering.cache import CodeCache
 from exprdiff.lowering.codegen import NotLowerable
 from exprdiff.lowering.functions import MISS, Generated, engine_function
+from exprdiff.lowering.lanes import MAX_LANES
 from exprdiff.lowering.probe import probe
 from exprdiff.lowering.signature import read_leaves
 from exprdiff.lowering.templates import MATH, NUMPY
 
 __all__ = [
-    "AUTO_LIMIT", "EAGER_NODES", "compile_for", "evaluate", "forward_value", "gradient",
-    "value_and_gradient",
+    "AUTO_LIMIT", "EAGER_NODES", "code_cache_of", "compile_for", "evaluate", "forward_value",
+    "gradient", "value_and_gradient",
 ]
 
 #: graphs up to this many nodes are compiled on the second call with the same shapes
@@ -103,7 +104,7 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
         i is None for i, _ in execution.parameters
     ):
         return run(root, params, inputs)
-    cache = _cache(root)
+    cache = code_cache_of(root)
     leaves = read_leaves(plan, execution.graph or root, params, inputs)
     if leaves is None:
         return run(root, params, inputs)
@@ -121,9 +122,9 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
             return run(root, params, inputs)
         cache.store(key, function)
     if kind == _VALUE:
-        cache.last_value = function
+        cache.last_value = function.fast
     elif kind == _GRADIENT:
-        cache.last_gradient = function
+        cache.last_gradient = function.fast
     try:
         result = function(leaves.params, leaves.inputs, root)
     except Exception:  # noqa: BLE001 - the interpreter raises the explained error
@@ -131,8 +132,9 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
     return run(root, params, inputs) if result is MISS else result
 
 
-def _cache(root: Any) -> CodeCache:
-    plan = root._plan
+def code_cache_of(root: Any) -> CodeCache:
+    """The `CodeCache` kept with ``root``'s plan (made on first use)."""
+    plan = plan_for(root)
     cache = plan.runtime
     if cache is None:
         cache = plan.runtime = CodeCache()
@@ -158,16 +160,29 @@ def compile_for(execution: Any, root: Any, leaves: Any, kind: str, mode: str,
         found = probe(execution, root, leaves.params, leaves.inputs, wanted)
     except Exception:  # noqa: BLE001 - the interpreter will raise it
         return None
-    scalars = all(k is None for k in found.values) and all(
-        k is None for k in found.contributions.values())
-    backends = [MATH, NUMPY] if scalars and mode == "on" and kind != _RAW else [NUMPY]
-    for backend in backends:
+    lanes = plain_float_lanes(found)
+    plain = lanes is not None and mode == "on" and kind != _RAW
+    for backend in [MATH, NUMPY] if plain else [NUMPY]:
         try:
             return engine_function(
                 execution, root, found, leaves.signature, wrt if kind != _VALUE else None,
                 backend, fallback=lambda p, i, r: fallback(r, p, i),
-                raw=kind == _RAW,
+                raw=kind == _RAW, lanes=lanes or None if backend is MATH else None,
             )
         except NotLowerable:
             continue
+    return None
+
+
+def plain_float_lanes(found: Any) -> int | None:
+    """0 if every value is a scalar, ``L`` if every array has shape ``(L,)`` with ``L`` at
+    most `MAX_LANES` (a tiny batch), else None: the plain-float path does not apply."""
+    shapes = {kind for kind in found.values if kind is not None}
+    shapes.update(kind for kind in found.contributions.values() if kind is not None)
+    if not shapes:
+        return 0
+    if len(shapes) == 1:
+        (shape,) = shapes
+        if len(shape) == 1 and 1 <= shape[0] <= MAX_LANES:
+            return shape[0]
     return None

@@ -24,27 +24,22 @@ import numpy as np
 
 from exprdiff.core.values import as_value
 from exprdiff.lowering.codegen import Lowering
+from exprdiff.lowering.lanes import LanedProgram
 from exprdiff.lowering.plain_floats import QUIET, errstate_token, quiet_underflow
 from exprdiff.lowering.probe import Probe
 from exprdiff.lowering.program import UNKNOWN, Program, Val
 from exprdiff.lowering.templates import MATH, NUMPY, Backend
 
-__all__ = ["MISS", "Generated", "engine_function", "lower_body", "read_value",
+__all__ = ["MISS", "Generated", "checksum", "engine_function", "lower_body", "read_value",
            "result_gradient", "result_value"]
 
 
 _F8 = np.dtype(np.float64)
 
 
-class _Miss:
-    """Returned by compiled code for values it was not specialised to."""
-
-    def __repr__(self) -> str:
-        return "MISS"
-
-
-#: what compiled code returns when the values do not fit its signature
-MISS = _Miss()
+#: what compiled code returns when the values do not fit its signature (no value, gradient
+#: dict or tuple of values is ever None, so callers test ``is None``, the fastest test)
+MISS = None
 
 
 class Generated:
@@ -58,6 +53,11 @@ class Generated:
 
     def __call__(self, params: Any, inputs: Any, root: Any) -> Any:
         return self.function(params, inputs, root)
+
+    @property
+    def fast(self) -> Callable:
+        """The generated function itself (what `Node`'s fast path calls, without this frame)."""
+        return self.function
 
 
 def read_value(value: Any, node: Any) -> Any:
@@ -121,16 +121,17 @@ def lower_body(execution: Any, root: Any, program: Program, probe: Probe | None,
 def engine_function(execution: Any, root: Any, probe: Probe | None, signature: tuple | None,
                     wrt: list | None, backend: Backend = NUMPY,
                     fallback: Callable | None = None, name: str = "_compiled", *,
-                    raw: bool = False) -> Generated:
+                    raw: bool = False, lanes: int | None = None) -> Generated:
     """The compiled function of ``execution`` for ``signature`` (generic without a probe).
 
     ``wrt`` lists ``(plan position, Parameter)`` for the gradients to return
     (None: the value only).  ``fallback(params, inputs, root)`` computes the
     same result by other means (required for the `MATH` backend).  With
-    ``raw`` the root's value is returned as its operation gives it.
+    ``raw`` the root's value is returned as its operation gives it; with
+    ``lanes`` (`MATH` only) arrays of that many samples are lanes of floats.
     """
     plan = execution.plan
-    program = Program()
+    program = LanedProgram(lanes) if lanes else Program()
     reads, guards, converts, leaves = [], [], [], {}
     kinds = iter(signature) if probe is not None else None
     for positions, where in ((plan.parameters, "params"), (plan.inputs, "inputs")):
@@ -151,6 +152,11 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
             else:
                 guards.append(f"type({local}) is not _ndarray or {local}.dtype is not _float64 "
                               f"or {local}.shape != {kind!r}")
+                if lanes:
+                    names = [f"{local}_{j}" for j in range(lanes)]
+                    converts.append(f"{', '.join(names)}, = {local}.tolist()")
+                    leaves[i] = program.lane_argument(local, names)
+                    continue
             leaves[i] = program.argument(local, kind)
     lowering, values, adjoints = lower_body(execution, root, program, probe, leaves, wrt,
                                             backend, methods=True)
@@ -160,7 +166,7 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     elif probe is None:
         result = f"result_value({values[-1].text})"
     else:
-        result = _result_text(program, values[-1], probe.values[-1], returned)
+        result = _result_text(program, values[-1], probe.values[-1], returned, backend is MATH)
     kept = [values[-1]]
     if wrt is not None:
         entries = []
@@ -171,7 +177,7 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
                 if g is not None:
                     kept.append(leaves[i])
             else:
-                text = _gradient_text(program, g, probe.values[i], returned)
+                text = _gradient_text(program, g, probe.values[i], returned, backend is MATH)
             entries.append(f"{program.bind(node, 'k')}: {text}")
             if g is not None:
                 kept.append(g)
@@ -181,7 +187,7 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     namespace.update(_float=float, _ndarray=np.ndarray, _float64=np.dtype(np.float64),
                      _f64=np.float64, _MISS=MISS, _copy=np.array, _zeros=np.zeros,
                      read_value=read_value, result_value=result_value,
-                     result_gradient=result_gradient)
+                     result_gradient=result_gradient, _array=np.array)
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
     lines += ["    except (KeyError, TypeError):", "        return _MISS"]
@@ -192,14 +198,14 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
         namespace.update(_fallback=fallback, _token=errstate_token, _QUIET=QUIET,
                          _quiet_underflow=quiet_underflow)
         checked = [leaves[i] for i in sorted(leaves)] + lowering.checked
-        check = " + ".join(val.text for val in checked) or "0.0"
+        terms = [text for val in checked for text in _texts(program, val)] or ["0.0"]
         lines += ["    _state = _token()",
                   "    if _state is not _QUIET[0] and not _quiet_underflow(_state):",
                   "        return _fallback(params, inputs, _root)  # underflow would warn",
                   "    try:"]
         lines += [f"        {line}" for line in body] or ["        pass"]
-        lines += [f"        _check = {check}",
-                  "    except (ZeroDivisionError, OverflowError, ValueError):",
+        lines += [f"        {line}" for line in checksum(terms)]
+        lines += ["    except (ZeroDivisionError, OverflowError, ValueError):",
                   "        return _fallback(params, inputs, _root)",
                   "    if _check - _check != 0.0:  # an infinity or NaN: NumPy's rules apply",
                   "        return _fallback(params, inputs, _root)"]
@@ -212,22 +218,46 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     return Generated(source, namespace[name], namespace, backend)
 
 
-def _result_text(program: Program, val: Val, kind: Any, returned: set) -> str:
+def checksum(terms: list[str], chunk: int = 100) -> list[str]:
+    """Statements summing ``terms`` into ``_check``, a chunk at a time (no deep expression).
+
+    >>> checksum(["a", "b", "c"], chunk=2)
+    ['_check = a + b', '_check = _check + c']
+    """
+    lines = [f"_check = {' + '.join(terms[:chunk])}"]
+    for start in range(chunk, len(terms), chunk):
+        lines.append(f"_check = _check + {' + '.join(terms[start:start + chunk])}")
+    return lines
+
+
+def _texts(program: Program, val: Val) -> list[str]:
+    texts = getattr(program, "texts", None)
+    return texts(val) if texts is not None else [val.text]
+
+
+def _result_text(program: Program, val: Val, kind: Any, returned: set, plain: bool) -> str:
     """The root's value as the interpreter returns it (a float when scalar)."""
     if kind is None or kind == ():
-        return f"float({val.text})"
+        return val.text if plain else f"float({val.text})"  # plain-float code has floats
     returned.add(id(val))
-    if val.fresh and val.const is None:
-        return val.text
+    text = program.text_of(val)
+    if text != val.text or val.fresh and val.const is None:
+        return text
     return f"_copy({val.text})"
 
 
-def _gradient_text(program: Program, g: Val | None, kind: Any, returned: set) -> str:
+def _gradient_text(program: Program, g: Val | None, kind: Any, returned: set,
+                   plain: bool) -> str:
     """A parameter's gradient as the interpreter returns it, never sharing an array."""
     if kind is None:
-        return "0.0" if g is None else f"float({g.text})"
+        if g is None:
+            return "0.0"
+        return g.text if plain else f"float({g.text})"
     if g is None:
         return f"_zeros({kind!r})"
+    text = program.text_of(g)
+    if text != g.text:  # lanes: a new array
+        return text
     if g.fresh and g.const is None and id(g) not in returned:
         returned.add(id(g))
         return g.text

@@ -14,7 +14,7 @@ None for a scalar (a Python or NumPy float).
 >>> from exprdiff.core.plan import execution_plan
 >>> w, x = Parameter("w"), Input("x")
 >>> execution = execution_plan(w * x)
->>> found = probe(execution, w * x, {w: 2.0}, {x: np.ones(3)})
+>>> found = probe(execution, w * x, {w: 2.0}, {x: np.ones(3)}, wanted={0})
 >>> found.values, found.contributions
 ([None, (3,), (3,)], {(2, 0): (3,)})
 """

@@ -83,6 +83,7 @@ class Program:
         self.namespace: dict[str, Any] = {}
         self._bound: dict[int, str] = {}  # id(object) -> name, for objects bound by identity
         self._constants: dict[tuple, str] = {}
+        self._computed: dict[str, Val] = {}  # code -> its value: each computed once
 
     # -- values ------------------------------------------------------------
     def _new(self, text: str | None, shape: Any, **known: Any) -> Val:
@@ -107,10 +108,20 @@ class Program:
         """Assign ``code`` (a template over ``{0}``, ``{1}``, ...) to a new value.
 
         With ``targets=2`` the code gives a pair, unpacked into two values
-        (the second is the first's ``residual``).
+        (the second is the first's ``residual``).  Code that was emitted
+        before (the same template on the same values) gives the value it
+        gave then: templates are pure, so that is common-subexpression
+        elimination (calls of an operation's own methods, emitted with
+        ``fresh=False``, are not merged).
         """
-        val = self._new(None, shape, fresh=fresh)
         text = code.format(*[operand.text for operand in operands])
+        if targets == 1 and fresh:
+            known = self._computed.get(text)
+            if known is not None:
+                return known
+        val = self._new(None, shape, fresh=fresh)
+        if targets == 1 and fresh:
+            self._computed[text] = val
         uses = tuple(operand.index for operand in operands if operand.index >= 0)
         if targets == 2:
             residual = self._new(None, UNKNOWN if shape is UNKNOWN else None, fresh=fresh)
@@ -120,6 +131,25 @@ class Program:
         else:
             self.statements.append((f"{val.text} = {text}", val.index, uses))
         return val
+
+    # -- sums and broadcasts (a program over lanes writes these out) ------------------
+    def sum_all(self, val: Val) -> Val:
+        """The sum of all elements of an array value, as ``ndarray.sum()`` computes it
+        (``np.add.reduce`` over every axis, which is what that method calls)."""
+        self.namespace["_sum"] = np.add.reduce
+        return self.emit("_sum({0}, None)", [val], shape=None)
+
+    def reduce_leading(self, val: Val, axis: Any, shape: tuple) -> Val:
+        """The sum over leading axes (``axis`` is 0 or a tuple of them)."""
+        return self.emit(f"np.add.reduce({{0}}, axis={axis!r})", [val], shape=shape)
+
+    def broadcast(self, val: Val, shape: tuple) -> Val:
+        """A read-only view of ``val`` broadcast to ``shape``."""
+        return self.emit(f"np.broadcast_to({{0}}, {shape!r})", [val], shape=shape, fresh=False)
+
+    def text_of(self, val: Val) -> str:
+        """The value as one expression (a program over lanes makes an array of them)."""
+        return val.text
 
     def line(self, text: str, uses: list[Val]) -> None:
         """A statement that defines nothing (a check, a return)."""

@@ -32,7 +32,7 @@ methods and class attributes, like the planner.
 >>> z = Input("z")
 >>> twice = Log(Sigmoid(z)) + Log(Sigmoid(z))
 >>> print(rewritten(twice, topological_order(twice)))
--softplus(-z) + -softplus(-z)
+-softplus(-z) + (-softplus(-z))
 """
 
 from __future__ import annotations

@@ -99,16 +99,12 @@ class Multiply(BinaryOp):
         return a * b
 
     def rewrite(self):
-        """``x*1`` and ``1*x`` are ``x``, ``x*-1`` and ``-1*x`` are ``-x`` (exactly)."""
+        """``x*1`` and ``1*x`` are ``x`` (exactly)."""
         a, b = self.lhs, self.rhs
         if is_number(b, 1.0):
             return a
         if is_number(a, 1.0):
             return b
-        if is_number(b, -1.0):
-            return Negate(a)
-        if is_number(a, -1.0):
-            return Negate(b)
         return None
 
     def vjp_lhs(self, g, a, b, out):

@@ -5,7 +5,7 @@ puts them in place of the patterns users write all the time (see each
 class), and every evaluation path runs the rewritten graph.
 
 Each computes, besides its value, the *residual* its derivative needs
-(``sigmoid(z) - y``; the log-sum-exp and one-hot labels): `forward` returns
+(``sigmoid(z) - y``, ``softmax(z) - onehot``): `forward` returns
 the value, the rules recompute the residual with the same function, and
 compiled code computes both once (``numpy_residual_code``) and hands the
 residual to the reverse pass, as hand-written code would.
@@ -33,7 +33,7 @@ from exprdiff.ops.arrays import (
 
 __all__ = [
     "LogSoftmax", "SigmoidCrossEntropy", "SoftmaxCrossEntropy", "log_softmax",
-    "sigmoid_cross_entropy_parts", "softmax_cross_entropy_parts", "softmax_cross_entropy_vjp",
+    "sigmoid_cross_entropy_parts", "softmax_cross_entropy_parts",
 ]
 
 
@@ -139,45 +139,41 @@ class SigmoidCrossEntropy(BinaryOp):
 
 
 def softmax_cross_entropy_parts(logits, labels):
-    """``(loss, (logsumexp(logits), onehot))`` along the last axis.
+    """``(loss, softmax(logits) - onehot)`` along the last axis.
 
     The loss is ``logsumexp(logits) - class_score(logits, labels)``, computed
-    exactly as those two operations compute it; the second item is what the
-    derivative rule reuses (one-hot labels are the labels themselves).
+    exactly as those two operations compute it (the same value bit for bit);
+    the residual, the gradient of the summed loss for the logits, reuses the
+    exponentials the log-sum-exp computed, as hand-written code does.  One-hot
+    labels (or class probabilities) are used as they are.
 
-    >>> loss, (lse, onehot) = softmax_cross_entropy_parts(np.array([[0.0, 0.0]]), np.array([1.0]))
-    >>> loss.tolist(), lse.tolist(), onehot.tolist()
-    ([0.6931471805599453], [0.6931471805599453], [[0.0, 1.0]])
+    >>> loss, residual = softmax_cross_entropy_parts(np.array([[0.0, 0.0]]), np.array([1.0]))
+    >>> loss.tolist(), residual.tolist()
+    ([0.6931471805599453], [[0.5, -0.5]])
     """
-    lse = logsumexp(logits, -1)
-    loss = lse - class_score(logits, labels)
+    lse, shifted, total = logsumexp_parts(logits, -1)
+    probabilities = shifted / total
     if shape_of(labels) == shape_of(logits):
-        return loss, (lse, labels)
+        return lse - np.sum(labels * logits, axis=-1), probabilities - labels
+    if not shape_of(logits):
+        raise ValueError("logits must have a class axis, got a scalar")
+    classes = class_indices(labels, shape_of(logits)[-1]) if shape_of(labels) == shape_of(
+        logits)[:-1] else None
+    if classes is None:
+        return lse - class_score(logits, labels), None  # class_score raises, naming the shapes
     onehot = np.zeros(np.shape(logits))
-    np.put_along_axis(onehot, class_indices(labels, onehot.shape[-1]), 1.0, -1)
-    return loss, (lse, onehot)
-
-
-def softmax_cross_entropy_vjp(g, logits, parts):
-    """The rule for the logits: ``g * (softmax(logits) - onehot)``.
-
-    Computed as the two operations it replaces compute it (``-g * onehot``
-    from the class score, then ``g * exp(logits - logsumexp)``), so the fused
-    node's gradient is theirs bit for bit.
-    """
-    lse, onehot = parts
-    return (np.expand_dims(-g, -1) * onehot
-            + np.expand_dims(g, -1) * np.exp(logits - np.expand_dims(lse, -1)))
+    np.put_along_axis(onehot, classes, 1.0, -1)
+    return lse - np.take_along_axis(logits, classes, -1)[..., 0], probabilities - onehot
 
 
 class SoftmaxCrossEntropy(BinaryOp):
     """Cross-entropy of ``softmax(logits)`` along the last axis against class labels.
 
     Put in place of ``LogSumExp(z) - ClassScore(z, y)`` (what
-    `exprdiff.losses.softmax_cross_entropy` builds): the same value and
-    gradient, bit for bit, with the gradient ``softmax(z) - onehot(y)``
-    computed from the forward pass's log-sum-exp and one-hot labels instead
-    of two rules each recomputing theirs.
+    `exprdiff.losses.softmax_cross_entropy` builds): the same value, bit for
+    bit, and the gradient ``softmax(z) - onehot(y)`` computed from the
+    forward pass's own exponentials (the written form's rules recompute
+    them; the two gradients agree to rounding).
 
     >>> import numpy as np
     >>> from exprdiff import Input, Parameter
@@ -192,9 +188,9 @@ class SoftmaxCrossEntropy(BinaryOp):
     numpy_code = "softmax_cross_entropy_parts({0}, {1})[0]"
     numpy_residual_code = "softmax_cross_entropy_parts({0}, {1})"
     numpy_helpers = (class_indices, class_score, logsumexp, logsumexp_parts, shape_of,
-                     softmax_cross_entropy_parts, softmax_cross_entropy_vjp)
-    numpy_vjp_code = ("softmax_cross_entropy_vjp({g}, {0}, {residual})",
-                      "np.expand_dims(-{g}, -1) * {0}")
+                     softmax_cross_entropy_parts)
+    numpy_vjp_code = ("np.expand_dims({g}, -1) * {residual}", "np.expand_dims(-{g}, -1) * {0}")
+    residual_like = 0  # the residual is shaped like the logits
     vjp_uses_out = False
     jax_code = "jax.nn.logsumexp({0}, axis=-1) - _class_score_jax({0}, {1})"
     jax_helpers = (_class_score_jax,)
@@ -205,7 +201,7 @@ class SoftmaxCrossEntropy(BinaryOp):
         return softmax_cross_entropy_parts(logits, labels)[0]
 
     def vjp_lhs(self, g, logits, labels, out):
-        return softmax_cross_entropy_vjp(g, logits, softmax_cross_entropy_parts(logits, labels)[1])
+        return np.expand_dims(g, -1) * softmax_cross_entropy_parts(logits, labels)[1]
 
     def vjp_rhs(self, g, logits, labels, out):
         if shape_of(labels) != shape_of(logits):
