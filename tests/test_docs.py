@@ -2,7 +2,9 @@
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -18,19 +20,45 @@ MODULES = sorted(
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
+def skip_unless_installed(libraries) -> None:
+    """Skip, naming them, when libraries the examples need (JAX, PyTorch: extras) are missing."""
+    missing = [name for name in libraries if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"the examples need {', '.join(missing)}, which is not installed")
+
+
+def page_requires(text: str) -> list[str]:
+    """The libraries a page's examples need, from its ``<!-- doctest-requires: jax torch -->``."""
+    return [name for line in re.findall(r"<!-- doctest-requires: ([\w ]+) -->", text)
+            for name in line.split()]
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_page_examples_run(page):
     """Each `>>>` example on a Markdown page gives the output the page shows."""
+    skip_unless_installed(page_requires(page.read_text()))
     result = doctest.testfile(str(page), module_relative=False, optionflags=OPTIONS)
     assert result.failed == 0
 
 
 @pytest.mark.parametrize("name", ["exprdiff", *MODULES])
 def test_docstring_examples_run(name):
-    """Each `>>>` example in a module's docstrings gives the output it shows."""
+    """Each `>>>` example in a module's docstrings gives the output it shows.
+
+    A module whose examples need an optional library says so in
+    ``__doctest_requires__`` (a tuple of module names), and is skipped without it.
+    """
     module = importlib.import_module(name)
+    skip_unless_installed(getattr(module, "__doctest_requires__", ()))
     result = doctest.testmod(module, optionflags=OPTIONS)
     assert result.failed == 0
+
+
+def test_a_page_says_what_its_examples_need():
+    """The marker is read from the page, and a missing library skips (never fails) it."""
+    assert page_requires("text\n<!-- doctest-requires: jax torch -->\n") == ["jax", "torch"]
+    with pytest.raises(pytest.skip.Exception, match="no_such_library"):
+        skip_unless_installed(["no_such_library"])
 
 
 def test_every_public_function_has_an_example():

@@ -1,0 +1,384 @@
+"""`optimize(..., backend="jax")`: chunks of epochs as one compiled `jax.lax.scan`.
+
+Each call of the compiled chunk runs up to ``L`` epochs without leaving
+the device: every step (the loss's forward code from `exprdiff.to_jax`,
+`jax.value_and_grad` of the batch's summed loss, the NaN checks, the
+optimizer's update lines from `exprdiff.fit.array_updates`), the
+mini-batches of each epoch (rows drawn on the host from ``seed`` exactly
+as the NumPy fit draws them, passed in as index arrays) and the epoch
+losses.  A step whose loss, gradient or learning rate is not finite sets
+a status and the remaining steps are skipped, so the chunk returns the last
+parameters with a finite loss, and the host raises the NumPy fit's error.
+Between chunks control returns to `optimize`'s loop: the progress bar
+moves, Ctrl-C is noticed, the losses are recorded.  Chunks are sized from
+the time the last one took to last about `TARGET_SECONDS`; with a callback
+or a tolerance the loop asks for one epoch at a time.
+
+With several ``devices`` the chunk runs under `jax.shard_map` over a
+one-axis mesh: each device computes the loss and gradient sums of its part
+of the batch (a batch that does not divide evenly is padded with copies of
+a real row, masked out of the sums), `jax.lax.psum` adds them up, and every
+device applies the same update.  Full batches are sharded once; for
+mini-batches the data set is replicated and each device gathers its rows.
+
+Values are JAX arrays of the default float type: float64 where
+``jax_enable_x64`` is on (then the fit equals the NumPy one to round-off),
+float32 otherwise.  The compiled chunks are kept with the loss
+(`exprdiff.lowering.dispatch.code_cache_of`), so a second fit of the same
+loss and shapes does not compile again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from exprdiff.backends.jax_backend import jax_forward
+from exprdiff.backends.libraries import import_jax
+from exprdiff.backends.names import as_float64
+from exprdiff.fit.array_updates import array_update, initial_state
+from exprdiff.lowering.dispatch import code_cache_of
+
+__all__ = ["MAX_CHUNK", "TARGET_SECONDS", "JaxFit", "jax_devices"]
+
+_WHERE = "optimize(backend='jax')"
+#: the longest chunk (epochs per compiled call)
+MAX_CHUNK = 256
+#: how long a chunk should take, for the progress bar and Ctrl-C
+TARGET_SECONDS = 0.25
+_AXIS = "batch"
+_LOSS, _RATE, _GRADIENT = 1, 2, 3  # statuses; a gradient's is 3 + the parameter's position
+
+
+def jax_devices(jax: Any, devices: object) -> list | None:
+    """The devices ``devices`` names: None (JAX's default one), a count, or a list of devices."""
+    if devices is None:
+        return None
+    available = jax.devices()
+    if isinstance(devices, int) and not isinstance(devices, bool):
+        if not 1 <= devices <= len(available):
+            raise ValueError(f"{_WHERE}: devices={devices} asks for more devices than JAX has "
+                             f"({len(available)}: {available})" if devices > 0 else
+                             f"{_WHERE}: devices must be a positive count, got {devices}")
+        return available[:devices]
+    try:
+        chosen = list(devices)
+    except TypeError:
+        chosen = []
+    if not chosen or not all(hasattr(d, "platform") and hasattr(d, "id") for d in chosen):
+        raise ValueError(f"{_WHERE}: devices must be a count or a list of JAX devices "
+                         f"(jax.devices()), got {devices!r}")
+    return chosen
+
+
+class _State(NamedTuple):
+    """Everything the host keeps between chunks, replaced in one assignment (Ctrl-C safe)."""
+
+    values: tuple
+    finite: tuple
+    opt: tuple
+    t: Any
+    losses: list
+
+
+class JaxFit:
+    """The fit state of `optimize` when the epochs run in JAX (see the module docstring)."""
+
+    def __init__(self, fit: Any, rule: Any, batch_size: int | None, devices: object,
+                 check_rate: Callable) -> None:
+        jax = import_jax(_WHERE)
+        jnp = jax.numpy
+        self._jax, self._fit, self.check_rate = jax, fit, check_rate
+        self.loss, self.learning_rate, self.count, self.base = (
+            fit.loss, fit.learning_rate, fit.count, fit.base)
+        self.trained = list(fit.params)
+        code = jax_forward(fit.loss, _WHERE)
+        index = {param: k for k, param in enumerate(self.trained)}
+        self.ftype = jnp.result_type(float)
+        self.batch = None if batch_size is None or batch_size >= fit.count else batch_size
+        self.devices = jax_devices(jax, devices)
+        self.update = rule.update_code()
+        self._spec = _Spec(code, tuple(index[p] for p in code.params), self.ftype, fit.count,
+                           self.batch, self.update, len(self.trained),
+                           None if self.devices is None or len(self.devices) == 1
+                           else len(self.devices))
+        # one device named: everything committed there; several: parameters replicated
+        home = self.devices[0] if self._spec.shards is None and self.devices else None
+        if self._spec.shards is not None:
+            home = jax.sharding.NamedSharding(self._mesh(), jax.sharding.PartitionSpec())
+        data = tuple(np.asarray(fit.data[node]) for node in code.inputs)
+        self._whole = tuple(self._put(jnp.asarray(a, dtype=self.ftype), home) for a in data)
+        self._data, self._mask = self._place(data)
+        values = tuple(self._put(jnp.asarray(v, dtype=self.ftype), home)
+                       for v in fit.params.values())
+        t = jnp.zeros((), dtype=jnp.result_type(int))
+        self._state = _State(values, values, initial_state(self.update, values), t,
+                             list(fit.losses))
+        self._epoch_seconds: float | None = None
+        self._length: int | None = None
+        self._chunks: dict[int, Any] = {}
+
+    # -- what optimize's loop reads --------------------------------------------
+    @property
+    def losses(self) -> list:
+        return self._state.losses
+
+    @property
+    def params(self) -> dict:
+        return {p: as_float64(v) for p, v in zip(self.trained, self._state.values)}
+
+    @property
+    def finite_params(self) -> dict:
+        return {p: as_float64(v) for p, v in zip(self.trained, self._state.finite)}
+
+    def full(self, params: dict) -> dict:
+        return self._fit.full(params)
+
+    def run_epoch(self, epoch: int, batches: Any) -> None:
+        """One epoch (for callbacks and tolerance): a chunk of one."""
+        self._run(epoch, [batches], 1, length=1)
+
+    def run_epochs(self, first: int, remaining: int, batches: Callable) -> int:
+        """Some epochs from ``first`` on, as many as take about `TARGET_SECONDS`; how many."""
+        if self._length is None:  # one compiled length for the whole fit
+            self._length = min(remaining, MAX_CHUNK)
+        length = self._length
+        if self._epoch_seconds is None:
+            count = 1
+        else:
+            count = int(TARGET_SECONDS / max(self._epoch_seconds, 1e-9))
+        count = max(1, min(count, remaining, length))
+        return self._run(first, [batches() for _ in range(count)], count, length=length)
+
+    def final_loss(self) -> float:
+        """The mean loss at the fitted parameters, one more forward pass in JAX."""
+        example = (self._state.values, self._whole)
+        evaluate = self._compiled("total", example, lambda: self._spec.total_function(self._jax))
+        mean = float(evaluate(*example)) / self.count
+        if mean - mean != 0.0:
+            raise self._failure(f"after the last epoch the mean loss is {mean}",
+                                len(self.losses) + 1)
+        return mean
+
+    # -- running chunks -----------------------------------------------------------
+    def _run(self, first: int, epoch_batches: list, count: int, length: int) -> int:
+        jnp = self._jax.numpy
+        rates = np.zeros(length)
+        bad_rate = None
+        for k in range(count):
+            rate = self.learning_rate
+            if callable(rate):
+                try:
+                    rate = self.check_rate(rate(first + k), first + k)
+                except ValueError as error:  # raised after that step's loss checks
+                    rate, bad_rate, count = np.nan, error, k + 1
+            rates[k] = rate
+            if bad_rate is not None:
+                break
+        perms = None
+        if self.batch is not None:
+            perms = np.zeros((length, self.count), dtype=np.int32)
+            for k in range(count):
+                perms[k] = np.concatenate(list(epoch_batches[k]))
+        chunk = self._chunk(length)
+        state = self._state
+        carry = (state.values, state.finite, state.opt, state.t, jnp.zeros((), jnp.int32),
+                 jnp.zeros((), self.ftype), jnp.zeros((), jnp.int32))
+        started = time.perf_counter()
+        carry, losses, done = chunk(carry, self._data, self._mask,
+                                    None if perms is None else jnp.asarray(perms),
+                                    jnp.asarray(rates, dtype=self.ftype), np.int32(count))
+        completed = int(np.sum(done))
+        new_losses = [float(v) for v in np.asarray(losses)[:completed]]
+        status, bad_total, bad_size = int(carry[4]), float(carry[5]), int(carry[6])
+        self._epoch_seconds = (time.perf_counter() - started) / max(completed, 1)
+        self._state = _State(carry[0], carry[1], carry[2], carry[3], state.losses + new_losses)
+        if status:
+            epoch = first + completed
+            if status == _LOSS:
+                raise self._failure(f"the mean loss is {bad_total / bad_size}", epoch)
+            if status == _RATE:
+                raise bad_rate
+            label = self.trained[status - _GRADIENT].label
+            raise self._failure(f"the gradient for {label!r} is not finite", epoch)
+        return completed
+
+    def _chunk(self, length: int) -> Any:
+        """The compiled chunk of ``length`` epochs (made once per loss and configuration)."""
+        chunk = self._chunks.get(length)
+        if chunk is not None:
+            return chunk
+        jnp = self._jax.numpy
+        state = self._state
+        example = ((state.values, state.finite, state.opt, state.t, jnp.zeros((), jnp.int32),
+                    jnp.zeros((), self.ftype), jnp.zeros((), jnp.int32)),
+                   self._data, self._mask,
+                   None if self.batch is None else jnp.zeros((length, self.count), jnp.int32),
+                   jnp.zeros(length, self.ftype), np.int32(1))
+        chunk = self._compiled(("chunk", length), example,
+                               lambda: self._spec.chunk_function(self._jax, length, self._mesh()))
+        self._chunks[length] = chunk
+        return chunk
+
+    def _compiled(self, what: Any, example: tuple, make: Callable) -> Any:
+        """``make()`` jitted and compiled for ``example``'s shapes (or as kept with the loss)."""
+        jax = self._jax
+        signature = jax.tree.map(lambda a: (np.shape(a), str(getattr(a, "dtype", type(a)))),
+                                 example)
+        key = ("jax-fit", what, self._spec.key, jax.tree.structure(example),
+               tuple(jax.tree.leaves(signature)), tuple(d.id for d in self.devices or ()))
+        cache = code_cache_of(self.loss)
+        compiled = cache.get(key)
+        if compiled is None:
+            compiled = jax.jit(make()).lower(*example).compile()
+            cache.store(key, compiled)
+        return compiled
+
+    def _put(self, array: Any, where: Any) -> Any:
+        return array if where is None else self._jax.device_put(array, where)
+
+    def _mesh(self) -> Any:
+        if self._spec.shards is None:
+            return None
+        return self._jax.sharding.Mesh(np.array(self.devices), (_AXIS,))
+
+    def _place(self, data: tuple) -> tuple:
+        """The data (and mask) as the chunk reads them: on one device, sharded or replicated."""
+        jax, jnp = self._jax, self._jax.numpy
+        if self._spec.shards is None:
+            return self._whole, None
+        mesh = self._mesh()
+        spec = jax.sharding.PartitionSpec
+        if self.batch is not None:  # every device gathers its rows from a replica
+            replicated = jax.sharding.NamedSharding(mesh, spec())
+            return tuple(jax.device_put(a, replicated) for a in self._whole), None
+        shards = self._spec.shards
+        padded = -(-self.count // shards) * shards
+        rows = np.concatenate([np.arange(self.count), np.zeros(padded - self.count, np.int64)])
+        split = jax.sharding.NamedSharding(mesh, spec(_AXIS))
+        placed = tuple(jax.device_put(jnp.asarray(a[rows], dtype=self.ftype), split) for a in data)
+        return placed, jax.device_put(jnp.asarray(np.arange(padded) < self.count), split)
+
+    def _failure(self, what: str, epoch: int) -> Exception:
+        self._fit.losses[:] = self.losses
+        self._fit.finite_params = self.finite_params
+        return self._fit._failure(what, epoch)
+
+
+class _Spec:
+    """What a compiled chunk computes: the loss's code, the update, the batching, the devices."""
+
+    def __init__(self, code: Any, pick: tuple, ftype: Any, count: int, batch: int | None,
+                 update: Any, width: int, shards: int | None) -> None:
+        self.code, self.pick, self.ftype, self.count, self.batch = code, pick, ftype, count, batch
+        self.update, self.width, self.shards = update, width, shards
+        self.key = (code.source, pick, str(ftype), count, batch, update.lines, update.step_lines,
+                    update.initial, tuple(sorted(update.constants.items())), width, shards)
+
+    def total_function(self, jax: Any) -> Callable:
+        """``total(P, X, mask=None)``: the sum of the loss over the rows (masked rows: 0)."""
+        jnp, forward, pick = jax.numpy, self.code.function, self.pick
+        constants = tuple(jnp.asarray(c, dtype=self.ftype) for c in self.code.constants)
+
+        def total(values: tuple, data: tuple, mask: Any = None) -> Any:
+            out = jnp.asarray(forward(tuple(values[k] for k in pick), data, constants))
+            if mask is not None:
+                if out.ndim == 0:
+                    raise ValueError(f"{_WHERE} with several devices needs a per-sample loss "
+                                     "(one value per row of the batch)")
+                out = jnp.where(mask.reshape(mask.shape + (1,) * (out.ndim - 1)), out, 0.0)
+            return jnp.sum(out)
+
+        return total
+
+    def chunk_function(self, jax: Any, length: int, mesh: Any) -> Callable:
+        """``chunk(carry, data, mask, perms, rates, n) -> (carry, losses, done)``."""
+        jnp, lax = jax.numpy, jax.lax
+        ftype, count, batch, shards = self.ftype, self.count, self.batch, self.shards
+        value_and_grad = jax.value_and_grad(self.total_function(jax))
+        update = array_update(self.update, self.width)
+        zero = jnp.zeros((), ftype)
+
+        def combine(parts: Any) -> Any:
+            return parts if shards is None else lax.psum(parts, _AXIS)
+
+        def rows_of(data: tuple, mask: Any, rows: Any) -> tuple:
+            if rows is None:
+                return data, mask
+            if shards is None:
+                return tuple(a[rows] for a in data), None
+            size = rows.shape[0]
+            padded = -(-size // shards) * shards
+            rows = jnp.concatenate([rows, jnp.broadcast_to(rows[0], (padded - size,))])
+            keep = jnp.arange(padded) < size
+            me = lax.axis_index(_AXIS)
+            mine = rows.reshape(shards, -1)[me]
+            return tuple(a[mine] for a in data), keep.reshape(shards, -1)[me]
+
+        def step(carry: tuple, data: tuple, mask: Any, rows: Any, size: int, rate: Any):
+            values, finite, opt, t, status, _, _ = carry
+
+            def work(_: Any) -> tuple:
+                batch_data, batch_mask = rows_of(data, mask, rows)
+                total, grads = combine(value_and_grad(values, batch_data, batch_mask))
+                loss_ok = jnp.isfinite(total)
+                finite_grads = jnp.stack([jnp.all(jnp.isfinite(g)) for g in grads]) \
+                    if grads else jnp.ones(1, bool)
+                new_t = t + 1
+                new_values, new_opt = update(values, tuple(g / size for g in grads), opt, rate,
+                                             new_t)
+                code = jnp.where(~loss_ok, _LOSS, jnp.where(
+                    ~jnp.all(finite_grads), _GRADIENT + jnp.argmin(finite_grads),
+                    jnp.where(jnp.isfinite(rate), 0, _RATE))).astype(jnp.int32)
+                ok = code == 0
+                keep = lambda new, old: jnp.where(ok, new, old)  # noqa: E731
+                return ((tuple(map(keep, new_values, values)), tuple(
+                    jnp.where(loss_ok, v, f) for v, f in zip(values, finite)),
+                    tuple(map(keep, new_opt, opt)), new_t, code, total.astype(ftype),
+                    jnp.int32(size)), total.astype(ftype))
+
+            return lax.cond(status == 0, work, lambda _: (carry, zero), None)
+
+        def epoch(carry: tuple, data: tuple, mask: Any, perm: Any, rate: Any) -> tuple:
+            if batch is None:
+                carry, total = step(carry, data, mask, None, count, rate)
+                return carry, zero + total
+            full, rest = divmod(count, batch)
+
+            def one(inner: tuple, rows: Any) -> tuple:
+                state, total = inner
+                state, value = step(state, data, mask, rows, batch, rate)
+                return (state, total + value), None
+
+            (carry, total), _ = lax.scan(one, (carry, zero),
+                                         perm[:full * batch].reshape(full, batch))
+            if rest:
+                carry, value = step(carry, data, mask, perm[full * batch:], rest, rate)
+                total = total + value
+            return carry, total
+
+        def chunk(carry: tuple, data: tuple, mask: Any, perms: Any, rates: Any, n: Any):
+            def body(state: tuple, xs: tuple) -> tuple:
+                k, perm, rate = xs
+                active = (k < n) & (state[4] == 0)
+                new, total = lax.cond(active, lambda s: epoch(s, data, mask, perm, rate),
+                                      lambda s: (s, zero), state)
+                return new, (total / count, active & (new[4] == 0))
+
+            xs = (jnp.arange(length), perms, rates)
+            carry, (losses, done) = lax.scan(body, carry, xs)
+            return carry, losses, done
+
+        if shards is None:
+            return chunk
+        spec = jax.sharding.PartitionSpec
+        split = spec(_AXIS) if batch is None else spec()
+        return jax.shard_map(chunk, mesh=mesh, in_specs=(spec(), split, split, spec(), spec(),
+                                                         spec()),
+                             out_specs=(spec(), spec(), spec()),
+                             # the sums are added up by the explicit psum above (with
+                             # check_vma, grad would already add up the parameters' ones)
+                             check_vma=False)
