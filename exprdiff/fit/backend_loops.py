@@ -5,8 +5,8 @@ Ctrl-C, the `FitResult`) and hands the epochs to a fit object that runs
 them in the backend:
 
 * ``"jax"`` (`exprdiff.fit.jax_fit`): each call runs a chunk of epochs
-  as one compiled `jax.lax.scan` (every mini-batch step, the NaN checks and
-  the optimizer's update inside it, no host round trip), then returns to
+  as one compiled loop (every mini-batch step, the NaN checks and the
+  optimizer's update inside it, no host round trip), then returns to
   Python with the chunk's losses.  Chunks are sized to take about a quarter
   of a second, so the progress bar moves and Ctrl-C is noticed that often;
   with a callback or a tolerance each call runs one epoch.  With

@@ -1,14 +1,16 @@
-"""`optimize(..., backend="jax")`: chunks of epochs as one compiled `jax.lax.scan`.
+"""`optimize(..., backend="jax")`: chunks of epochs as one compiled loop.
 
-Each call of the compiled chunk runs up to ``L`` epochs without leaving
-the device: every step (the loss's forward code from `exprdiff.to_jax`,
+Each call of the compiled chunk (a `jax.lax.while_loop` over epochs, a
+`jax.lax.scan` over an epoch's mini-batches) runs up to ``n`` epochs
+without leaving the device: every step (the loss's forward code from `exprdiff.to_jax`,
 `jax.value_and_grad` of the batch's summed loss, the NaN checks, the
 optimizer's update lines from `exprdiff.fit.array_updates`), the
 mini-batches of each epoch (rows drawn on the host from ``seed`` exactly
 as the NumPy fit draws them, passed in as index arrays) and the epoch
 losses.  A step whose loss, gradient or learning rate is not finite sets
-a status and the remaining steps are skipped, so the chunk returns the last
-parameters with a finite loss, and the host raises the NumPy fit's error.
+a status and the loop stops (the epoch's remaining mini-batches are
+skipped), so the chunk returns the last parameters with a finite loss, and
+the host raises the NumPy fit's error.
 Between chunks control returns to `optimize`'s loop: the progress bar
 moves, Ctrl-C is noticed, the losses are recorded.  Chunks are sized from
 the time the last one took to last about `TARGET_SECONDS`; with a callback
@@ -49,6 +51,7 @@ _WHERE = "optimize(backend='jax')"
 MAX_CHUNK = 256
 #: how long a chunk should take, for the progress bar and Ctrl-C
 TARGET_SECONDS = 0.25
+_SHUFFLE_BUDGET = 1 << 22  # row indices sent with one chunk (16 MB of int32)
 _AXIS = "batch"
 _LOSS, _RATE, _GRADIENT = 1, 2, 3  # statuses; a gradient's is 3 + the parameter's position
 
@@ -95,9 +98,13 @@ class JaxFit:
         self.loss, self.learning_rate, self.count, self.base = (
             fit.loss, fit.learning_rate, fit.count, fit.base)
         self.trained = list(fit.params)
-        code = jax_forward(fit.loss, _WHERE)
+        cache = code_cache_of(fit.loss)
+        code = cache.get(("jax-forward",))
+        if code is None:
+            code = jax_forward(fit.loss, _WHERE)
+            cache.store(("jax-forward",), code)
         index = {param: k for k, param in enumerate(self.trained)}
-        self.ftype = jnp.result_type(float)
+        self.ftype = np.dtype(jnp.result_type(float))  # float64 with x64, else float32
         self.batch = None if batch_size is None or batch_size >= fit.count else batch_size
         self.devices = jax_devices(jax, devices)
         self.update = rule.update_code()
@@ -109,14 +116,14 @@ class JaxFit:
         home = self.devices[0] if self._spec.shards is None and self.devices else None
         if self._spec.shards is not None:
             home = jax.sharding.NamedSharding(self._mesh(), jax.sharding.PartitionSpec())
-        data = tuple(np.asarray(fit.data[node]) for node in code.inputs)
-        self._whole = tuple(self._put(jnp.asarray(a, dtype=self.ftype), home) for a in data)
+        data = tuple(np.asarray(fit.data[node], dtype=self.ftype) for node in code.inputs)
+        values = tuple(np.asarray(v, dtype=self.ftype) for v in fit.params.values())
+        start = (data, values, initial_state(self.update, values),
+                 np.zeros((), np.dtype(jnp.result_type(int))))
+        (self._whole, values, opt, t) = jax.device_put(start) if home is None else \
+            jax.device_put(start, home)
         self._data, self._mask = self._place(data)
-        values = tuple(self._put(jnp.asarray(v, dtype=self.ftype), home)
-                       for v in fit.params.values())
-        t = jnp.zeros((), dtype=jnp.result_type(int))
-        self._state = _State(values, values, initial_state(self.update, values), t,
-                             list(fit.losses))
+        self._state = _State(values, values, opt, t, list(fit.losses))
         self._epoch_seconds: float | None = None
         self._length: int | None = None
         self._chunks: dict[int, Any] = {}
@@ -145,6 +152,8 @@ class JaxFit:
         """Some epochs from ``first`` on, as many as take about `TARGET_SECONDS`; how many."""
         if self._length is None:  # one compiled length for the whole fit
             self._length = min(remaining, MAX_CHUNK)
+            if self.batch is not None:  # the chunk's shuffles travel as (length, count) rows
+                self._length = max(1, min(self._length, _SHUFFLE_BUDGET // self.count))
         length = self._length
         if self._epoch_seconds is None:
             count = 1
@@ -165,7 +174,6 @@ class JaxFit:
 
     # -- running chunks -----------------------------------------------------------
     def _run(self, first: int, epoch_batches: list, count: int, length: int) -> int:
-        jnp = self._jax.numpy
         rates = np.zeros(length)
         bad_rate = None
         for k in range(count):
@@ -185,13 +193,12 @@ class JaxFit:
                 perms[k] = np.concatenate(list(epoch_batches[k]))
         chunk = self._chunk(length)
         state = self._state
-        carry = (state.values, state.finite, state.opt, state.t, jnp.zeros((), jnp.int32),
-                 jnp.zeros((), self.ftype), jnp.zeros((), jnp.int32))
+        carry = (state.values, state.finite, state.opt, state.t, np.int32(0),
+                 np.zeros((), self.ftype), np.int32(0))
         started = time.perf_counter()
-        carry, losses, done = chunk(carry, self._data, self._mask,
-                                    None if perms is None else jnp.asarray(perms),
-                                    jnp.asarray(rates, dtype=self.ftype), np.int32(count))
-        completed = int(np.sum(done))
+        carry, losses, done = chunk(carry, self._data, self._mask, perms,
+                                    rates.astype(self.ftype), np.int32(count))
+        completed = int(done)
         new_losses = [float(v) for v in np.asarray(losses)[:completed]]
         status, bad_total, bad_size = int(carry[4]), float(carry[5]), int(carry[6])
         self._epoch_seconds = (time.perf_counter() - started) / max(completed, 1)
@@ -211,13 +218,12 @@ class JaxFit:
         chunk = self._chunks.get(length)
         if chunk is not None:
             return chunk
-        jnp = self._jax.numpy
         state = self._state
-        example = ((state.values, state.finite, state.opt, state.t, jnp.zeros((), jnp.int32),
-                    jnp.zeros((), self.ftype), jnp.zeros((), jnp.int32)),
+        example = ((state.values, state.finite, state.opt, state.t, np.int32(0),
+                    np.zeros((), self.ftype), np.int32(0)),
                    self._data, self._mask,
-                   None if self.batch is None else jnp.zeros((length, self.count), jnp.int32),
-                   jnp.zeros(length, self.ftype), np.int32(1))
+                   None if self.batch is None else np.zeros((length, self.count), np.int32),
+                   np.zeros(length, self.ftype), np.int32(1))
         chunk = self._compiled(("chunk", length), example,
                                lambda: self._spec.chunk_function(self._jax, length, self._mesh()))
         self._chunks[length] = chunk
@@ -226,8 +232,9 @@ class JaxFit:
     def _compiled(self, what: Any, example: tuple, make: Callable) -> Any:
         """``make()`` jitted and compiled for ``example``'s shapes (or as kept with the loss)."""
         jax = self._jax
-        signature = jax.tree.map(lambda a: (np.shape(a), str(getattr(a, "dtype", type(a)))),
-                                 example)
+        signature = jax.tree.map(  # shapes and dtypes only (np.shape would copy to the host)
+            lambda a: (tuple(getattr(a, "shape", ())), str(getattr(a, "dtype", type(a)))),
+            example)
         key = ("jax-fit", what, self._spec.key, jax.tree.structure(example),
                tuple(jax.tree.leaves(signature)), tuple(d.id for d in self.devices or ()))
         cache = code_cache_of(self.loss)
@@ -295,7 +302,11 @@ class _Spec:
         return total
 
     def chunk_function(self, jax: Any, length: int, mesh: Any) -> Callable:
-        """``chunk(carry, data, mask, perms, rates, n) -> (carry, losses, done)``."""
+        """``chunk(carry, data, mask, perms, rates, n) -> (carry, losses, completed)``.
+
+        A `jax.lax.while_loop` over at most ``n`` epochs (``n <= length``), which
+        stops after a step whose loss, gradient or rate is not finite.
+        """
         jnp, lax = jax.numpy, jax.lax
         ftype, count, batch, shards = self.ftype, self.count, self.batch, self.shards
         value_and_grad = jax.value_and_grad(self.total_function(jax))
@@ -340,6 +351,8 @@ class _Spec:
                     tuple(map(keep, new_opt, opt)), new_t, code, total.astype(ftype),
                     jnp.int32(size)), total.astype(ftype))
 
+            if batch is None:  # the loop over epochs stops at a failure: nothing to skip
+                return work(None)
             return lax.cond(status == 0, work, lambda _: (carry, zero), None)
 
         def epoch(carry: tuple, data: tuple, mask: Any, perm: Any, rate: Any) -> tuple:
@@ -361,16 +374,19 @@ class _Spec:
             return carry, total
 
         def chunk(carry: tuple, data: tuple, mask: Any, perms: Any, rates: Any, n: Any):
-            def body(state: tuple, xs: tuple) -> tuple:
-                k, perm, rate = xs
-                active = (k < n) & (state[4] == 0)
-                new, total = lax.cond(active, lambda s: epoch(s, data, mask, perm, rate),
-                                      lambda s: (s, zero), state)
-                return new, (total / count, active & (new[4] == 0))
+            def more(loop: tuple) -> Any:
+                k, state, _ = loop
+                return (k < n) & (state[4] == 0)
 
-            xs = (jnp.arange(length), perms, rates)
-            carry, (losses, done) = lax.scan(body, carry, xs)
-            return carry, losses, done
+            def one_epoch(loop: tuple) -> tuple:
+                k, state, losses = loop
+                perm = None if perms is None else perms[k]
+                state, total = epoch(state, data, mask, perm, rates[k])
+                return k + 1, state, losses.at[k].set(total / count)
+
+            start = (jnp.int32(0), carry, jnp.zeros(length, ftype))
+            k, carry, losses = lax.while_loop(more, one_epoch, start)
+            return carry, losses, jnp.where(carry[4] == 0, k, k - 1)  # the epochs completed
 
         if shards is None:
             return chunk

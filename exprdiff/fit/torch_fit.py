@@ -5,11 +5,13 @@ in place of the generated NumPy one, so the loop around it (batches, the
 learning-rate schedule, the order of the checks, the errors and the last
 finite parameters) is the NumPy compiled fit's.  A step runs the loss's
 forward code (`exprdiff.to_torch`'s), sums the batch, takes the gradient
-of the sum with `torch.autograd.grad`, checks the loss and the gradients
-for NaN and infinity, divides by the batch size and applies the
-optimizer's own update lines (`exprdiff.fit.array_updates`) under
-`torch.no_grad`.  Values are float64 tensors on one device (``devices``:
-None for the CPU, or a device such as ``"cuda"``).
+of the mean with autograd (the reverse pass seeded with one
+over the batch size: dividing at the end, up to rounding), checks the
+loss and the gradients for NaN and infinity (one synchronisation for
+both) and applies the optimizer's own update lines
+(`exprdiff.fit.array_updates`) under `torch.no_grad`.  Values are float64
+tensors on one device (``devices``: None for the CPU, or a device such as
+``"cuda"``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class _EverySize(dict):
         self.step = step
 
     def __missing__(self, size: int) -> Callable:
+        self[size] = self.step
         return self.step
 
 
@@ -102,23 +105,27 @@ class TorchFit(CompiledFit):
 def _step(torch: Any, forward: Callable, pick: tuple, buffers: tuple, update: Callable
           ) -> Callable:
     """The step ``(values, arrays, state, rate, size, t) -> (batch_total, values, state)``."""
-    gradient, no_grad, stack, isfinite = (
-        torch.autograd.grad, torch.no_grad, torch.stack, torch.isfinite)
+    no_grad, cat, isfinite = torch.no_grad, torch.cat, torch.isfinite
+    seeds: dict[int, Any] = {}  # 1/size, the seed of the reverse pass: mean gradients
 
     def step(values: tuple, arrays: tuple, state: tuple, rate: float, size: int, t: int):
         total = forward(tuple(values[k] for k in pick), arrays, buffers).sum()
-        grads = gradient(total, values, allow_unused=True)
-        batch_total = total.item()
+        seed = seeds.get(size)
+        if seed is None:
+            seed = seeds[size] = total.new_tensor(1.0 / size)
+        total.backward(seed)  # the values are fresh leaves: their .grad is this step's
+        grads = tuple(v.grad if v.grad is not None else torch.zeros_like(v) for v in values)
+        # the loss and a checksum of every gradient, read with one synchronisation
+        batch_total, check = torch.stack(
+            [total.detach(), cat([g.reshape(-1) for g in grads]).sum()]).tolist()
         if batch_total - batch_total != 0.0:
             return batch_total, None, -1
-        grads = tuple(g if g is not None else torch.zeros_like(v) for g, v in zip(grads, values))
-        check = stack([g.sum() for g in grads]).sum().item()
-        if check - check != 0.0:  # an infinity or NaN, or sums that overflow: look closer
+        if check - check != 0.0:  # an infinity or NaN, or a sum that overflows: look closer
             for k, g in enumerate(grads):
                 if not bool(isfinite(g).all()):
                     return batch_total, None, k
         with no_grad():
-            new, new_state = update(values, tuple(g / size for g in grads), state, rate, t)
+            new, new_state = update(values, grads, state, rate, t)
         for value in new:
             value.requires_grad_(True)
         return batch_total, new, new_state

@@ -146,7 +146,7 @@ def optimize(
     ``backend="jax"`` or ``"torch"`` runs the training loop in that library
     (`exprdiff.fit.backend_loops`): the same call, the same `FitResult`,
     the same checks and stops, parameters equal to the NumPy fit's to
-    round-off; JAX runs chunks of epochs as one compiled `jax.lax.scan` on
+    round-off; JAX runs chunks of epochs as one compiled loop on
     its default device (a GPU when there is one), in float64 only where
     ``jax_enable_x64`` is on, and ``devices`` (a count or a list of JAX
     devices) splits each batch over several devices, averaging gradients.

@@ -190,8 +190,9 @@ def _class_score_jax(logits, labels):
     labels = jnp.asarray(labels)
     if labels.shape == jnp.shape(logits):
         return jnp.sum(labels * logits, axis=-1)
-    index = labels.astype(jnp.int32)[..., None]
-    return jnp.take_along_axis(logits, index, axis=-1)[..., 0]
+    # a one-hot mask rather than take_along_axis, whose gradient is a slow scatter
+    picked = labels[..., None] == jnp.arange(jnp.shape(logits)[-1], dtype=labels.dtype)
+    return jnp.sum(jnp.where(picked, logits, 0.0), axis=-1)
 
 
 def _class_score_torch(logits, labels):
