@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from exprdiff.core.nodes import Node, Parameter
 from exprdiff.core.values import as_value
 from exprdiff.lowering.codegen import NotLowerable
 from exprdiff.lowering.templates import Backend
+
+if TYPE_CHECKING:  # only for the annotation: importing exprdiff never imports PyTorch
+    import torch
 
 __doctest_requires__ = ("torch",)
 
@@ -54,7 +57,7 @@ def torch_forward(expr: Node, needed_by: str = "to_torch") -> Any:
         raise NotImplementedError(f"{needed_by}: {error}") from None
 
 
-def to_torch(expr: Node, params: Mapping[Parameter, Any] | None = None) -> Any:
+def to_torch(expr: Node, params: Mapping[Parameter, Any] | None = None) -> torch.nn.Module:
     """``expr`` as a `torch.nn.Module`: ``module(**inputs)`` computes it, with autograd.
 
     ``params`` gives each Parameter's starting value (as for `optimize`);
