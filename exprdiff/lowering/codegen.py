@@ -65,8 +65,21 @@ class Lowering:
             program.namespace[name] = module
         self.helpers: dict[str, Any] = {}
         self.leads: list[bool] = [False] * len(self.nodes)
+        self._recipes: dict = {}
         #: plain-float code: the values that could be infinite or NaN without an exception
         self.checked: list[Val] = []
+
+    def recipe(self, node: Any, slot: int) -> tuple | None:
+        """The traced rule for nodes of this class and settings (`make_recipe`), made once."""
+        kind = type(node)
+        try:
+            key = (kind, slot, *[_setting_key(getattr(node, name)) for name in kind.settings])
+            hash(key)
+        except TypeError:
+            return make_recipe(node, slot)
+        if key not in self._recipes:
+            self._recipes[key] = make_recipe(node, slot)
+        return self._recipes[key]
 
     def emitted(self, node: Any, val: Val) -> Val:
         """Record a new value (for plain-float code's checksum) and return it."""
@@ -312,6 +325,11 @@ class Lowering:
         return self.program.emit(code, operands, shape=shape, fresh=fresh)
 
 
+def _setting_key(value: Any) -> Any:
+    """A setting as a dictionary key that tells -0.0 from 0.0 (and NaN from nothing)."""
+    return ("f", float(value).hex()) if type(value) is float else value
+
+
 def fields(count: int) -> list[str]:
     """Template fields for ``count`` operands: ``["{0}", "{1}", ...]``."""
     return ["{" + str(j) + "}" for j in range(count)]
@@ -373,46 +391,72 @@ def _is_one(val: Val) -> bool:
 
 def trace_rule(lowering: Lowering, node: Any, slot: int, g: Val, operands: list[Val],
                out: Val) -> Val | None:
-    """Lower an elementwise rule by running it on nodes; None if it cannot run on nodes."""
-    placeholder = node.placeholder("_g")
+    """Lower an elementwise rule by running it on nodes; None if it cannot run on nodes.
+
+    The rule runs once per class, settings and slot, on placeholder nodes
+    (`_recipe`); every node of that kind then replays the nodes it built
+    with its own values, so lowering stays cheap per node.
+    """
+    recipe = lowering.recipe(node, slot)
+    if recipe is None:
+        return None
+    steps, result = recipe
+    vals: list[Val | None] = [g, out, *operands]
+    program = lowering.program
+    for step in steps:
+        if step[0] == "const":
+            value = step[1]
+            vals.append(program.constant(value, value.shape) if isinstance(value, np.ndarray)
+                        else program.constant(value, None))
+        else:
+            vals.append(_emit_traced_node(lowering, step[1], [vals[k] for k in step[2]]))
+    return vals[result]
+
+
+def make_recipe(node: Any, slot: int) -> tuple | None:
+    """``(steps, result)``: a rule run on placeholders, as positions over ``[g, out, operands...]``.
+
+    ``steps`` are ``("const", value)`` for a number the rule wrote (a Python
+    float, as in the rule) and ``("op", node, operand positions)`` for a node it
+    built; ``result`` is the position of the contribution.  None when the rule
+    does not run on nodes, or reaches a leaf it was not given.
+    """
+    children = node.children
     try:
-        part = node.partial(slot, placeholder, node.children, node)
+        template = node.with_children(tuple(node.placeholder(f"_x{j}")
+                                            for j in range(len(children))))
+        g = node.placeholder("_g")
+        part = template.partial(slot, g, template.children, template)
     except Exception:  # noqa: BLE001 - a rule written for numbers only: call it instead
         return None
-    mapped: dict[int, Val] = {id(placeholder): g, id(node): out}
-    for child, val in zip(node.children, operands):
-        mapped[id(child)] = val
+    where: dict[int, int] = {id(g): 0, id(template): 1}
+    for j, child in enumerate(template.children):
+        where[id(child)] = 2 + j
+    steps: list = []
     if not hasattr(part, "children"):
-        if isinstance(part, (int, float, np.floating)):
-            return lowering.program.constant(float(part), None)
-        return None
-    return _emit_trace(lowering, part, mapped)
-
-
-def _emit_trace(lowering: Lowering, root: Any, mapped: dict) -> Val | None:
-    """Emit the nodes of a traced rule bottom up, stopping at the ones already computed."""
-    stack = [(root, False)]
+        if not isinstance(part, (int, float, np.floating)):
+            return None
+        return [("const", float(part))], 2 + len(children)
+    stack = [(part, False)]
     while stack:
         item, ready = stack.pop()
-        if id(item) in mapped:
+        if id(item) in where:
             continue
-        children = item.children
-        if not children:
+        kids = item.children
+        if not kids:
             if type(item).leaf_kind != "constant":
                 return None  # a leaf the rule reached by itself: not lowerable this way
-            value = item.value  # a number the rule wrote: a Python float, as in the rule
-            if isinstance(value, np.ndarray):
-                mapped[id(item)] = lowering.program.constant(value, value.shape)
-            else:
-                mapped[id(item)] = lowering.program.constant(float(value), None)
-            continue
-        if not ready:
+            value = item.value
+            steps.append(("const", value if isinstance(value, np.ndarray) else float(value)))
+        elif not ready:
             stack.append((item, True))
             # operands pushed right to left, so the left is written first (as Python runs it)
-            stack.extend((child, False) for child in reversed(children) if id(child) not in mapped)
+            stack.extend((kid, False) for kid in reversed(kids) if id(kid) not in where)
             continue
-        mapped[id(item)] = _emit_traced_node(lowering, item, [mapped[id(c)] for c in children])
-    return mapped[id(root)]
+        else:
+            steps.append(("op", item, tuple(where[id(kid)] for kid in kids)))
+        where[id(item)] = 2 + len(children) + len(steps) - 1
+    return steps, where[id(part)]
 
 
 def _emit_traced_node(lowering: Lowering, node: Any, operands: list[Val]) -> Val:

@@ -145,16 +145,13 @@ def compiled(expr: Any, wrt: Iterable[Any] | None = None) -> Compiled:
             _a0 = params[_k0]
             _a1 = inputs[_k1]
         except (KeyError, TypeError):
-            return _MISS
+            return None  # not these values
         if (type(_a0) is not _float) or (type(_a1) is not _ndarray or ... != (10,)):
-            return _MISS
+            return None  # values of other kinds or shapes
         _a0 = _f64(_a0)
-        _2 = _a0 * _a1
-        _3 = _2 + _a0
-        del _2
-        _4 = _a1.sum()
-        _5 = _c1 + _4
-        return _3, {_k0: float(_5)}
+        _r0 = (_a0 * _a1) + _a0
+        _r1 = _c1 + _sum(_a1, None)
+        return _r0, {_k0: float(_r1)}
     <BLANKLINE>
     """
     wrt_list = None

@@ -182,17 +182,20 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
             if g is not None:
                 kept.append(g)
         result = f"{result}, {{{', '.join(entries)}}}"
+    if backend is MATH:
+        kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
     body = program.lines(kept)
     namespace = program.namespace
     namespace.update(_float=float, _ndarray=np.ndarray, _float64=np.dtype(np.float64),
-                     _f64=np.float64, _MISS=MISS, _copy=np.array, _zeros=np.zeros,
+                     _f64=np.float64, _copy=np.array, _zeros=np.zeros,
                      read_value=read_value, result_value=result_value,
                      result_gradient=result_gradient, _array=np.array)
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
-    lines += ["    except (KeyError, TypeError):", "        return _MISS"]
+    lines += ["    except (KeyError, TypeError):", "        return None  # not these values"]
     if guards:
-        lines += [f"    if {' or '.join(f'({g})' for g in guards)}:", "        return _MISS"]
+        lines += [f"    if {' or '.join(f'({g})' for g in guards)}:",
+                  "        return None  # values of other kinds or shapes"]
     lines += [f"    {line}" for line in converts]
     if backend is MATH:
         namespace.update(_fallback=fallback, _token=errstate_token, _QUIET=QUIET,
@@ -213,7 +216,7 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     else:
         lines += [f"    {line}" for line in body]
     lines.append(f"    return {result}")
-    source = "\n".join(lines) + "\n"
+    source = program.rename("\n".join(lines) + "\n")
     exec(compile(source, f"<exprdiff compiled {name}>", "exec"), namespace)  # noqa: S102
     return Generated(source, namespace[name], namespace, backend)
 

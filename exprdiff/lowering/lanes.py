@@ -66,6 +66,8 @@ def _pairwise(terms: list[str]) -> str:
 class LanedProgram(Program):
     """A `Program` whose arrays of shape ``(lanes,)`` are written as one float per lane."""
 
+    registers = False  # lanes are floats: each keeps its own name
+
     def __init__(self, lanes: int) -> None:
         super().__init__()
         self.count = lanes

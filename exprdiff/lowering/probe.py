@@ -41,7 +41,11 @@ def kind_of(value: Any) -> tuple | None:
     ((2, 1), None, None, (3,))
     """
     kind = type(value)
-    return value.shape if kind is np.ndarray else (value if kind is tuple else None)
+    if kind is np.ndarray:
+        return value.shape
+    if kind is tuple and all(type(size) is int for size in value):
+        return value
+    return None  # a scalar (or the tuple a multi-output root gives)
 
 
 class Probe:

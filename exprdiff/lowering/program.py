@@ -3,21 +3,28 @@
 A `Program` is a list of assignments in static single-assignment form, each
 computing one `Val` from earlier ones, plus the names the code refers to
 (helpers, constants, nodes) bound in the namespace it is executed in.  When
-the program is finished, `Program.lines` adds a ``del`` after the last use
-of every array, so the generated code keeps no more arrays alive than
-hand-written code would.
+the program is finished, `Program.lines` writes a value that only the next
+statement reads into that statement, and gives each other value a local
+name that is reused once the value is dead (a register), so the code keeps
+no more arrays alive than hand-written code would, and Python compiles a
+few dozen locals rather than one per node; `Program.rename` applies those
+names to any other text that mentions the values.
 
 >>> program = Program()
 >>> a = program.argument("a", (3,))
 >>> b = program.emit("{0} * 2.0", [a], shape=(3,))
 >>> c = program.emit("{0} + {1}", [b, a], shape=(3,))
->>> program.lines([c])
-['_1 = a * 2.0', '_2 = _1 + a', 'del _1']
+>>> d = program.emit("{0} * {0}", [c], shape=(3,))
+>>> [program.rename(line) for line in program.lines([d])], program.rename(d.text)
+(['_r0 = (a * 2.0) + a', '_r0 = _r0 * _r0'], '_r0')
+>>> _is_call("np.cos(_1)"), _is_call("np.cos(_1) + f(_2)")
+(True, False)
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -83,12 +90,18 @@ class Program:
         self.namespace: dict[str, Any] = {}
         self._bound: dict[int, str] = {}  # id(object) -> name, for objects bound by identity
         self._constants: dict[tuple, str] = {}
-        self._computed: dict[str, Val] = {}  # code -> its value: each computed once
+        self._computed: dict[tuple, Val] = {}  # code -> its value: each computed once
+        self._names: dict[str, str] = {}  # placeholder -> register, once `lines` ran
 
     # -- values ------------------------------------------------------------
+    #: whether emitted values get registers (placeholders renamed by `lines`/`rename`)
+    registers = True
+
     def _new(self, text: str | None, shape: Any, **known: Any) -> Val:
         index = len(self.vals)
-        val = Val(text if text is not None else f"_{index}", shape, index=index, **known)
+        if text is None:
+            text = f"\x01{index}\x02" if self.registers else f"_{index}"
+        val = Val(text, shape, index=index, **known)
         self.vals.append(val)
         return val
 
@@ -114,14 +127,16 @@ class Program:
         elimination (calls of an operation's own methods, emitted with
         ``fresh=False``, are not merged).
         """
-        text = code.format(*[operand.text for operand in operands])
+        texts = [operand.text for operand in operands]
+        key = (code, *texts)
         if targets == 1 and fresh:
-            known = self._computed.get(text)
+            known = self._computed.get(key)
             if known is not None:
                 return known
+        text = code.format(*texts)
         val = self._new(None, shape, fresh=fresh)
         if targets == 1 and fresh:
-            self._computed[text] = val
+            self._computed[key] = val
         uses = tuple(operand.index for operand in operands if operand.index >= 0)
         if targets == 2:
             residual = self._new(None, UNKNOWN if shape is UNKNOWN else None, fresh=fresh)
@@ -180,23 +195,107 @@ class Program:
 
     # -- output ------------------------------------------------------------
     def lines(self, kept: list[Val]) -> list[str]:
-        """The statements, with a ``del`` after the last use of each array not in ``kept``."""
+        """The statements, each value in a register: a local name reused once it is dead.
+
+        ``kept`` are the values read after the statements (the results); they
+        keep their registers to the end.
+        """
+        if not self.registers:
+            return [text for text, _, _ in self.statements if text]
+        self.statements = self._inlined({val.index for val in kept})
         last_use: dict[int, int] = {}
-        for position, (_, _, uses) in enumerate(self.statements):
+        for position, (_, target, uses) in enumerate(self.statements):
+            if target >= 0:
+                last_use.setdefault(target, position)  # a value never read dies at once
             for index in uses:
                 last_use[index] = position
         keep = {val.index for val in kept}
-        defined = {target for _, target, _ in self.statements}
-        releases: dict[int, list[str]] = {}
+        dying: dict[int, list[int]] = {}
         for index, position in last_use.items():
-            val = self.vals[index]
-            if index in defined and index not in keep and (val.is_array or val.shape is UNKNOWN):
-                releases.setdefault(position, []).append(val.text)
-        out = []
-        for position, (text, _, _) in enumerate(self.statements):
-            if text:
-                out.append(text)
-            names = releases.get(position)
-            if names:
-                out.append("del " + ", ".join(names))
+            if index not in keep:
+                dying.setdefault(position, []).append(index)
+        free: list[str] = []  # registers of dead values, the last freed reused first
+        is_free: set[str] = set()
+        names = self._names
+        count = 0
+
+        def release(index: int) -> None:
+            name = names.get(f"\x01{index}\x02")
+            if name is not None and name not in is_free:
+                free.append(name)
+                is_free.add(name)
+
+        for position, (_, target, uses) in enumerate(self.statements):
+            if target >= 0:
+                for index in uses:  # operands dead after this statement lend their register
+                    if last_use.get(index) == position and index not in keep:
+                        release(index)
+                if free:
+                    name = free.pop()
+                    is_free.discard(name)
+                else:
+                    name, count = f"_r{count}", count + 1
+                names[f"\x01{target}\x02"] = name
+                if last_use[target] == position and target not in keep:
+                    release(target)  # never read: free at once
+            for index in dying.get(position, ()):
+                if index not in uses:
+                    release(index)
+        return [text for text, _, _ in self.statements if text]  # `rename` gives the names
+
+    def _inlined(self, keep: set) -> list:
+        """The statements with each value that only the next statement reads written into it.
+
+        ``_1 = np.cos(_0)`` followed by ``_2 = _3 * _1`` becomes ``_2 = _3 * (np.cos(_0))``:
+        the same operations in the same order, half the assignments to compile and run.
+        """
+        statements = self.statements
+        reads: dict[int, int] = {}
+        for _, _, uses in statements:
+            for index in uses:
+                reads[index] = reads.get(index, 0) + 1
+        out: list = []
+        for text, target, uses in statements:
+            if out and target >= 0:
+                previous_text, previous_target, previous_uses = out[-1]
+                marker = f"\x01{previous_target}\x02"
+                head = f"{marker} = "
+                if (previous_target >= 0 and previous_target not in keep
+                        and reads.get(previous_target) == 1
+                        and previous_target in uses and previous_text.startswith(head)
+                        and len(previous_text) < _INLINE_LENGTH and text.count(marker) == 1
+                        and ", " + marker not in text.split(" = ", 1)[0]):
+                    code = previous_text[len(head):]
+                    if not _is_call(code):
+                        code = f"({code})"
+                    left, right = text.split(" = ", 1)
+                    text = f"{left} = {right.replace(marker, code)}"
+                    uses = tuple(i for i in uses if i != previous_target) + previous_uses
+                    out[-1] = (text, target, uses)
+                    continue
+            out.append((text, target, uses))
         return out
+
+    def rename(self, text: str) -> str:
+        """``text`` with the values' placeholders replaced by their registers (after `lines`)."""
+        if "\x01" not in text:
+            return text
+        return _PLACEHOLDER.sub(lambda match: self._names[match.group(0)], text)
+
+
+_PLACEHOLDER = re.compile("\x01[0-9]+\x02")
+_CALL = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*\(")
+
+
+def _is_call(code: str) -> bool:
+    """Whether ``code`` is one call, ``f(...)``, which needs no parentheses around it."""
+    match = _CALL.match(code)
+    if match is None or not code.endswith(")"):
+        return False
+    depth = 0
+    for position in range(match.end() - 1, len(code)):
+        depth += {"(": 1, ")": -1}.get(code[position], 0)
+        if depth == 0:
+            return position == len(code) - 1
+    return False
+_INLINE_LENGTH = 160  # statements longer than this are not written into the next one

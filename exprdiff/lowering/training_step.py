@@ -82,6 +82,8 @@ def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs:
                                             backend, methods=True)
     root = values[-1]
     kept = [root] + [adjoints[i] for i, _ in params if adjoints[i] is not None]
+    if backend is MATH:
+        kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
     body = program.lines(kept)
     namespace = program.namespace
     namespace.update(_all_finite=all_finite, _add_reduce=np.add.reduce, _zeros=np.zeros)
@@ -150,6 +152,6 @@ def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs:
     new_p = f"({', '.join(news)}{',' if len(news) == 1 else ''})"
     new_s = f"({', '.join(states)}{',' if len(states) == 1 else ''})"
     lines.append(f"    return _total, {new_p}, {new_s}")
-    source = "\n".join(lines) + "\n"
+    source = program.rename("\n".join(lines) + "\n")
     exec(compile(source, "<exprdiff training step>", "exec"), namespace)  # noqa: S102
     return Generated(source, namespace["_step"], namespace, backend)

@@ -141,18 +141,24 @@ class _Bundle(Node):
         return values
 
 
-def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None) -> tuple:
-    from exprdiff.core.interpreter import _forward
-    from exprdiff.core.plan import plan_for
+def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None,
+                     compiled: bool = True) -> tuple:
+    """The values of a bundle's roots, from one pass (compiled code once it pays)."""
+    from exprdiff.core import interpreter
+    from exprdiff.lowering import dispatch
 
-    return _forward(bundle, plan_for(bundle), params, inputs or {})[-1]
+    run = dispatch if compiled else interpreter
+    return run.forward_value(bundle, params, inputs or {})
 
 
-def gradient_function(expr: Node) -> Callable[[Mapping, Mapping | None], dict]:
+def gradient_function(expr: Node, *, compiled: bool = True
+                      ) -> Callable[[Mapping, Mapping | None], dict]:
     """A function computing ``expr.grad`` by evaluating `gradients` expressions.
 
     The derivative expressions are built and planned once; each call then
-    evaluates all of them (and ``expr``, for its shape) in one pass.
+    evaluates all of them (and ``expr``, for its shape) in one pass, as
+    compiled code from the second call with the same shapes
+    (``compiled=False``: always interpreted).
 
     >>> from exprdiff import Input, Parameter
     >>> w, x = Parameter("w"), Input("x")
@@ -165,7 +171,7 @@ def gradient_function(expr: Node) -> Callable[[Mapping, Mapping | None], dict]:
     params_order = list(derivatives)
 
     def grad(params: Mapping, inputs: Mapping | None = None) -> dict:
-        value, *values = _evaluate_bundle(bundle, params, inputs)
+        value, *values = _evaluate_bundle(bundle, params, inputs, compiled)
         return {p: _summed(d, value, params[p]) for p, d in zip(params_order, values, strict=True)}
 
     return grad
