@@ -3,7 +3,7 @@
 This is the engine's own lowering (`exprdiff.lowering.codegen`) run on the
 rewritten plan, so the code computes the same stable fused forms as the
 engine (``log(sigmoid(z))`` is ``-softplus(-z)``, cross-entropies are
-fused), with one assignment per distinct operation from the operation's
+fused), each distinct operation computed once, from the operation's
 ``jax_code`` / ``torch_code`` (or its ufunc's name in the library's
 namespace).  Only the forward pass is written: the library differentiates
 it (`jax.grad`, autograd), which also gives second derivatives, `jax.vmap`
@@ -29,12 +29,8 @@ float32 computation stays float32.
 def _forward(P, X, B):
     _a0, = P
     _a1, = X
-    _2 = _a0 * _a1
-    _3 = _2 + 1.0
-    del _2
-    _4 = stable_sigmoid(_3)
-    del _3
-    return _4
+    _r0 = stable_sigmoid(((_a0 * _a1) + 1.0))
+    return _r0
 <BLANKLINE>
 >>> code.function((2.0,), (np.array([0.0, 1.0]),), ())
 array([0.73105858, 0.95257413])
@@ -125,7 +121,7 @@ def forward_code(expr: Any, backend: Backend, name: str = "_forward") -> Forward
         lines.append(f"    {', '.join(val.text for val in lowering.array_vals)}, = B")
     lines += [f"    {line}" for line in body]
     lines.append(f"    return {result.text}")
-    source = "\n".join(lines) + "\n"
+    source = program.rename("\n".join(lines) + "\n")
     exec(compile(source, f"<exprdiff {backend.title} forward>", "exec"), namespace)  # noqa: S102
     return ForwardCode(source, namespace[name], tuple(nodes["P"]), tuple(nodes["X"]),
                        tuple(lowering.arrays))

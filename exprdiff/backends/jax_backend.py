@@ -2,7 +2,7 @@
 
 The function is the expression's forward pass lowered to ``jax.numpy``
 code (`exprdiff.backends.forward_code`): the rewritten graph with the same
-stable fused forms as the engine, one line per distinct operation, so it
+stable fused forms as the engine, each distinct operation computed once, so it
 traces under `jax.jit`, `jax.vmap` and sharded inputs, and `jax.grad`
 (first order, second order, `jax.hessian`) differentiates it with
 exprdiff's rules, conventions at kinks included (ReLU'(0) = 0, Abs'(0) = 0,
