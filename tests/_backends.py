@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 
 import numpy as np
 import pytest
 
 from exprdiff.backends.names import params_by_name
+
+
+def installed(name: str) -> bool:
+    """Whether the library can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def library(name: str):

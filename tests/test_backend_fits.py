@@ -7,13 +7,12 @@ classifier.  Parameters agree within rtol 1e-12, losses too.
 """
 
 import contextlib
-import importlib.util
 import os
 import signal
 
 import numpy as np
 import pytest
-from _backends import library
+from _backends import installed, library
 
 from exprdiff import (
     Adam,
@@ -33,9 +32,9 @@ from exprdiff.nn import DenseMLP
 
 BACKENDS = [
     pytest.param("jax", marks=pytest.mark.skipif(
-        importlib.util.find_spec("jax") is None, reason="JAX is not installed")),
+        not installed("jax"), reason="JAX is not installed (pip install 'exprdiff[jax]')")),
     pytest.param("torch", marks=pytest.mark.skipif(
-        importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")),
+        not installed("torch"), reason="PyTorch is not installed (pip install 'exprdiff[torch]')")),
 ]
 
 X1, X2, LABEL = Input("x1"), Input("x2"), Input("label")

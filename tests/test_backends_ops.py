@@ -202,6 +202,7 @@ def test_second_derivatives_equal_the_symbolic_hessian(name):
 
 def test_second_derivative_of_the_fused_cross_entropy():
     """d2/dz2 of SigmoidCrossEntropy is sigmoid'(z), at z = 0 too, as the symbolic hessian says."""
+    library("jax")
     z, y = Parameter("z"), Input("y")
     expr = SigmoidCrossEntropy(z, y)
     f = to_jax(expr)
