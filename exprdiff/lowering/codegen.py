@@ -66,8 +66,32 @@ class Lowering:
         self.helpers: dict[str, Any] = {}
         self.leads: list[bool] = [False] * len(self.nodes)
         self._recipes: dict = {}
+        self._templates: dict = {}
+        self._classes: set = set()
         #: plain-float code: the values that could be infinite or NaN without an exception
         self.checked: list[Val] = []
+
+    def need_helpers(self, node: Any) -> None:
+        """Bind the helper functions ``node``'s templates call (once per class)."""
+        kind = type(node)
+        if kind not in self._classes:
+            self._classes.add(kind)
+            self.helpers.update((h.__name__, h) for h in helpers_of(node, self.backend))
+
+    def forward_code(self, node: Any, shapes: list | None) -> str | None:
+        """`forward_template`, remembered per class and settings (and shapes, for classes
+        whose code depends on them)."""
+        kind = type(node)
+        try:
+            key = (kind, *[_setting_key(getattr(node, name)) for name in kind.settings])
+            if getattr(node, "specialized_code", None) is not None:
+                key = (*key, None if shapes is None else tuple(shapes))
+            code = self._templates.get(key, _NONE)
+        except TypeError:
+            return forward_template(node, self.backend, shapes)
+        if code is _NONE:
+            code = self._templates[key] = forward_template(node, self.backend, shapes)
+        return code
 
     def recipe(self, node: Any, slot: int) -> tuple | None:
         """The traced rule for nodes of this class and settings (`make_recipe`), made once."""
@@ -124,7 +148,7 @@ class Lowering:
     def operation(self, i: int, node: Any, operands: list[Val]) -> Val:
         shapes = [self.kind(k) for k in self.kids[i]] if self.kinds is not None else None
         shape = self.kind(i)
-        self.helpers.update((h.__name__, h) for h in helpers_of(node, self.backend))
+        self.need_helpers(node)
         if self.leads[i] and self.uses_residual(i, node):
             template = residual_template(node, self.backend)
             val = self.program.emit(template, operands, shape=shape, targets=2)
@@ -135,7 +159,7 @@ class Lowering:
             else:
                 val.residual.shape = shape if type(node).elementwise else UNKNOWN
             return self.emitted(node, val)
-        template = forward_template(node, self.backend, shapes)
+        template = self.forward_code(node, shapes)
         fresh = not type(node).returns_view
         if template is None:
             template = self.method_call(node, "forward", fields(len(operands)))
@@ -316,13 +340,19 @@ class Lowering:
               emit=None) -> Val:
         """Emit ``code`` (or call ``emit``), or compute it now when every operand is known
         (with the same function, so with the same result)."""
-        if all(operand.const is not None for operand in operands):
+        for operand in operands:
+            if operand.const is None:
+                break
+        else:
             value = fold(compute, [operand.const for operand in operands])
             if value is not None:
                 return self.known(value)
         if emit is not None:
             return emit()
         return self.program.emit(code, operands, shape=shape, fresh=fresh)
+
+
+_NONE = object()  # "not remembered yet" (None is a remembered "no template")
 
 
 def _setting_key(value: Any) -> Any:
@@ -375,10 +405,15 @@ def _kind(value: Any) -> Any:
 
 def _broadcast(shapes: list) -> Any:
     """The shape of an elementwise result: None if every operand is a scalar."""
-    if any(shape is UNKNOWN for shape in shapes):
-        return UNKNOWN
-    arrays = [shape for shape in shapes if shape is not None]
-    return np.broadcast_shapes(*arrays) if arrays else None
+    arrays = []
+    for shape in shapes:
+        if shape is UNKNOWN:
+            return UNKNOWN
+        if shape is not None and (not arrays or shape != arrays[0]):
+            arrays.append(shape)
+    if not arrays:
+        return None
+    return arrays[0] if len(arrays) == 1 else np.broadcast_shapes(*arrays)
 
 
 def _is_one(val: Val) -> bool:
@@ -461,7 +496,10 @@ def make_recipe(node: Any, slot: int) -> tuple | None:
 
 def _emit_traced_node(lowering: Lowering, node: Any, operands: list[Val]) -> Val:
     shape = _broadcast([operand.shape for operand in operands])
-    if all(operand.const is not None for operand in operands):
+    for operand in operands:
+        if operand.const is None:
+            break
+    else:
         value = fold(node.forward, [operand.const for operand in operands])
         if value is not None:
             return lowering.known(value)
@@ -477,8 +515,8 @@ def _emit_traced_node(lowering: Lowering, node: Any, operands: list[Val]) -> Val
         elif ufunc in (np.true_divide, np.power) and _is_one(b) and a.shape == shape:
             return a
     shapes = [operand.shape for operand in operands] if lowering.kinds is not None else None
-    template = forward_template(node, lowering.backend, shapes)
-    lowering.helpers.update((h.__name__, h) for h in helpers_of(node, lowering.backend))
+    template = lowering.forward_code(node, shapes)
+    lowering.need_helpers(node)
     if template is None:
         template = lowering.method_call(node, "forward", fields(len(operands)))
     return lowering.emitted(node, lowering.program.emit(template, operands, shape=shape))

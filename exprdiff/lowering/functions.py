@@ -27,7 +27,7 @@ from exprdiff.lowering.codegen import Lowering
 from exprdiff.lowering.lanes import LanedProgram
 from exprdiff.lowering.plain_floats import QUIET, errstate_token, quiet_underflow
 from exprdiff.lowering.probe import Probe
-from exprdiff.lowering.program import UNKNOWN, Program, Val
+from exprdiff.lowering.program import UNKNOWN, Program, Val, without_gc
 from exprdiff.lowering.templates import MATH, NUMPY, Backend
 
 __all__ = ["MISS", "Generated", "checksum", "engine_function", "lower_body", "read_value",
@@ -118,6 +118,7 @@ def lower_body(execution: Any, root: Any, program: Program, probe: Probe | None,
     return lowering, values, adjoints
 
 
+@without_gc
 def engine_function(execution: Any, root: Any, probe: Probe | None, signature: tuple | None,
                     wrt: list | None, backend: Backend = NUMPY,
                     fallback: Callable | None = None, name: str = "_compiled", *,

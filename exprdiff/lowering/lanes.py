@@ -107,7 +107,7 @@ class LanedProgram(Program):
             texts = [lane[j] if lane else operand.text for lane, operand in zip(lanes, operands)]
             target = names[j] if residual is None else \
                 f"{names[j]}, {self.lanes_of[residual.index][j]}"
-            self.statements.append((f"{target} = {code.format(*texts)}", -1, ()))
+            self.statements.append((2, -1, f"{target} = {code.format(*texts)}", (), False))
         return val
 
     def sum_all(self, val: Val) -> Val:
@@ -115,7 +115,7 @@ class LanedProgram(Program):
         if lanes is None:
             return super().sum_all(val)
         total = self._new(None, None)
-        self.statements.append((f"{total.text} = {pairwise_sum(lanes)}", total.index, ()))
+        self.statements.append((2, -1, f"{total.text} = {pairwise_sum(lanes)}", (), False))
         return total
 
     def reduce_leading(self, val: Val, axis: Any, shape: tuple) -> Val:
@@ -134,5 +134,3 @@ class LanedProgram(Program):
         """Every float a value is made of (its lanes, or itself)."""
         return self.lanes(val) or [val.text]
 
-    def lines(self, kept: list[Val]) -> list[str]:
-        return [text for text, _, _ in self.statements if text]

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from exprdiff.lowering.program import without_gc
+
 __all__ = ["CSE_LIMIT", "rewritten"]
 
 #: graphs with more nodes than this skip the common-subexpression table
@@ -51,6 +53,7 @@ _DEPTH = 6  # how deep under its result a rule may build new nodes
 _FLOAT64 = np.float64
 
 
+@without_gc
 def rewritten(root: Any, order: list) -> Any:
     """``root`` with every rewrite applied; ``root`` itself when none applies.
 

@@ -27,7 +27,7 @@ from exprdiff.lowering.functions import Generated, checksum, lower_body
 from exprdiff.lowering.lanes import LanedProgram
 from exprdiff.lowering.plain_floats import QUIET, errstate_token, quiet_underflow
 from exprdiff.lowering.probe import Probe
-from exprdiff.lowering.program import Program
+from exprdiff.lowering.program import Program, without_gc
 from exprdiff.lowering.templates import MATH, NUMPY, Backend
 
 __all__ = ["FALLBACK", "all_finite", "training_step"]
@@ -52,6 +52,7 @@ def all_finite(g: np.ndarray) -> bool:
     return bool(total - total == 0.0) or bool(np.isfinite(g).all())
 
 
+@without_gc
 def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs: list,
                   update: Any, backend: Backend = NUMPY, lanes: int | None = None) -> Generated:
     """The generated step for one batch signature (see the module docstring).
