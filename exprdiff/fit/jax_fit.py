@@ -1,4 +1,4 @@
-"""`optimize(..., backend="jax")`: chunks of epochs as one compiled loop.
+"""`optimize(..., backend="jax")`: chunks of epochs as one compiled loop, the host side.
 
 Each call of the compiled chunk (a `jax.lax.while_loop` over epochs, a
 `jax.lax.scan` over an epoch's mini-batches) runs up to ``n`` epochs
@@ -27,7 +27,8 @@ Values are JAX arrays of the default float type: float64 where
 ``jax_enable_x64`` is on (then the fit equals the NumPy one to round-off),
 float32 otherwise.  The compiled chunks are kept with the loss
 (`exprdiff.lowering.dispatch.code_cache_of`), so a second fit of the same
-loss and shapes does not compile again.
+loss and shapes does not compile again.  The chunk itself, what runs on the
+device, is built by `exprdiff.fit.jax_chunks`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ import numpy as np
 from exprdiff.backends.jax_backend import jax_forward
 from exprdiff.backends.libraries import import_jax
 from exprdiff.backends.names import as_float64
-from exprdiff.fit.array_updates import array_update, initial_state
+from exprdiff.fit.array_updates import initial_state
+from exprdiff.fit.jax_chunks import AXIS, GRADIENT, LOSS, RATE, ChunkSpec
 from exprdiff.lowering.dispatch import code_cache_of
 
 __all__ = ["MAX_CHUNK", "TARGET_SECONDS", "JaxFit", "jax_devices"]
@@ -52,8 +54,6 @@ MAX_CHUNK = 256
 #: how long a chunk should take, for the progress bar and Ctrl-C
 TARGET_SECONDS = 0.25
 _SHUFFLE_BUDGET = 1 << 22  # row indices sent with one chunk (16 MB of int32)
-_AXIS = "batch"
-_LOSS, _RATE, _GRADIENT = 1, 2, 3  # statuses; a gradient's is 3 + the parameter's position
 
 
 def jax_devices(jax: Any, devices: object) -> list | None:
@@ -108,7 +108,7 @@ class JaxFit:
         self.batch = None if batch_size is None or batch_size >= fit.count else batch_size
         self.devices = jax_devices(jax, devices)
         self.update = rule.update_code()
-        self._spec = _Spec(code, tuple(index[p] for p in code.params), self.ftype, fit.count,
+        self._spec = ChunkSpec(code, tuple(index[p] for p in code.params), self.ftype, fit.count,
                            self.batch, self.update, len(self.trained),
                            None if self.devices is None or len(self.devices) == 1
                            else len(self.devices))
@@ -205,11 +205,11 @@ class JaxFit:
         self._state = _State(carry[0], carry[1], carry[2], carry[3], state.losses + new_losses)
         if status:
             epoch = first + completed
-            if status == _LOSS:
+            if status == LOSS:
                 raise self._failure(f"the mean loss is {bad_total / bad_size}", epoch)
-            if status == _RATE:
+            if status == RATE:
                 raise bad_rate
-            label = self.trained[status - _GRADIENT].label
+            label = self.trained[status - GRADIENT].label
             raise self._failure(f"the gradient for {label!r} is not finite", epoch)
         return completed
 
@@ -250,7 +250,7 @@ class JaxFit:
     def _mesh(self) -> Any:
         if self._spec.shards is None:
             return None
-        return self._jax.sharding.Mesh(np.array(self.devices), (_AXIS,))
+        return self._jax.sharding.Mesh(np.array(self.devices), (AXIS,))
 
     def _place(self, data: tuple) -> tuple:
         """The data (and mask) as the chunk reads them: on one device, sharded or replicated."""
@@ -265,7 +265,7 @@ class JaxFit:
         shards = self._spec.shards
         padded = -(-self.count // shards) * shards
         rows = np.concatenate([np.arange(self.count), np.zeros(padded - self.count, np.int64)])
-        split = jax.sharding.NamedSharding(mesh, spec(_AXIS))
+        split = jax.sharding.NamedSharding(mesh, spec(AXIS))
         placed = tuple(jax.device_put(jnp.asarray(a[rows], dtype=self.ftype), split) for a in data)
         return placed, jax.device_put(jnp.asarray(np.arange(padded) < self.count), split)
 
@@ -273,128 +273,3 @@ class JaxFit:
         self._fit.losses[:] = self.losses
         self._fit.finite_params = self.finite_params
         return self._fit._failure(what, epoch)
-
-
-class _Spec:
-    """What a compiled chunk computes: the loss's code, the update, the batching, the devices."""
-
-    def __init__(self, code: Any, pick: tuple, ftype: Any, count: int, batch: int | None,
-                 update: Any, width: int, shards: int | None) -> None:
-        self.code, self.pick, self.ftype, self.count, self.batch = code, pick, ftype, count, batch
-        self.update, self.width, self.shards = update, width, shards
-        self.key = (code.source, pick, str(ftype), count, batch, update.lines, update.step_lines,
-                    update.initial, tuple(sorted(update.constants.items())), width, shards)
-
-    def total_function(self, jax: Any) -> Callable:
-        """``total(P, X, mask=None)``: the sum of the loss over the rows (masked rows: 0)."""
-        jnp, forward, pick = jax.numpy, self.code.function, self.pick
-        constants = tuple(jnp.asarray(c, dtype=self.ftype) for c in self.code.constants)
-
-        def total(values: tuple, data: tuple, mask: Any = None) -> Any:
-            out = jnp.asarray(forward(tuple(values[k] for k in pick), data, constants))
-            if mask is not None:
-                if out.ndim == 0:
-                    raise ValueError(f"{_WHERE} with several devices needs a per-sample loss "
-                                     "(one value per row of the batch)")
-                out = jnp.where(mask.reshape(mask.shape + (1,) * (out.ndim - 1)), out, 0.0)
-            return jnp.sum(out)
-
-        return total
-
-    def chunk_function(self, jax: Any, length: int, mesh: Any) -> Callable:
-        """``chunk(carry, data, mask, perms, rates, n) -> (carry, losses, completed)``.
-
-        A `jax.lax.while_loop` over at most ``n`` epochs (``n <= length``), which
-        stops after a step whose loss, gradient or rate is not finite.
-        """
-        jnp, lax = jax.numpy, jax.lax
-        ftype, count, batch, shards = self.ftype, self.count, self.batch, self.shards
-        value_and_grad = jax.value_and_grad(self.total_function(jax))
-        update = array_update(self.update, self.width)
-        zero = jnp.zeros((), ftype)
-
-        def combine(parts: Any) -> Any:
-            return parts if shards is None else lax.psum(parts, _AXIS)
-
-        def rows_of(data: tuple, mask: Any, rows: Any) -> tuple:
-            if rows is None:
-                return data, mask
-            if shards is None:
-                return tuple(a[rows] for a in data), None
-            size = rows.shape[0]
-            padded = -(-size // shards) * shards
-            rows = jnp.concatenate([rows, jnp.broadcast_to(rows[0], (padded - size,))])
-            keep = jnp.arange(padded) < size
-            me = lax.axis_index(_AXIS)
-            mine = rows.reshape(shards, -1)[me]
-            return tuple(a[mine] for a in data), keep.reshape(shards, -1)[me]
-
-        def step(carry: tuple, data: tuple, mask: Any, rows: Any, size: int, rate: Any):
-            values, finite, opt, t, status, _, _ = carry
-
-            def work(_: Any) -> tuple:
-                batch_data, batch_mask = rows_of(data, mask, rows)
-                total, grads = combine(value_and_grad(values, batch_data, batch_mask))
-                loss_ok = jnp.isfinite(total)
-                finite_grads = jnp.stack([jnp.all(jnp.isfinite(g)) for g in grads]) \
-                    if grads else jnp.ones(1, bool)
-                new_t = t + 1
-                new_values, new_opt = update(values, tuple(g / size for g in grads), opt, rate,
-                                             new_t)
-                code = jnp.where(~loss_ok, _LOSS, jnp.where(
-                    ~jnp.all(finite_grads), _GRADIENT + jnp.argmin(finite_grads),
-                    jnp.where(jnp.isfinite(rate), 0, _RATE))).astype(jnp.int32)
-                ok = code == 0
-                keep = lambda new, old: jnp.where(ok, new, old)  # noqa: E731
-                return ((tuple(map(keep, new_values, values)), tuple(
-                    jnp.where(loss_ok, v, f) for v, f in zip(values, finite)),
-                    tuple(map(keep, new_opt, opt)), new_t, code, total.astype(ftype),
-                    jnp.int32(size)), total.astype(ftype))
-
-            if batch is None:  # the loop over epochs stops at a failure: nothing to skip
-                return work(None)
-            return lax.cond(status == 0, work, lambda _: (carry, zero), None)
-
-        def epoch(carry: tuple, data: tuple, mask: Any, perm: Any, rate: Any) -> tuple:
-            if batch is None:
-                carry, total = step(carry, data, mask, None, count, rate)
-                return carry, zero + total
-            full, rest = divmod(count, batch)
-
-            def one(inner: tuple, rows: Any) -> tuple:
-                state, total = inner
-                state, value = step(state, data, mask, rows, batch, rate)
-                return (state, total + value), None
-
-            (carry, total), _ = lax.scan(one, (carry, zero),
-                                         perm[:full * batch].reshape(full, batch))
-            if rest:
-                carry, value = step(carry, data, mask, perm[full * batch:], rest, rate)
-                total = total + value
-            return carry, total
-
-        def chunk(carry: tuple, data: tuple, mask: Any, perms: Any, rates: Any, n: Any):
-            def more(loop: tuple) -> Any:
-                k, state, _ = loop
-                return (k < n) & (state[4] == 0)
-
-            def one_epoch(loop: tuple) -> tuple:
-                k, state, losses = loop
-                perm = None if perms is None else perms[k]
-                state, total = epoch(state, data, mask, perm, rates[k])
-                return k + 1, state, losses.at[k].set(total / count)
-
-            start = (jnp.int32(0), carry, jnp.zeros(length, ftype))
-            k, carry, losses = lax.while_loop(more, one_epoch, start)
-            return carry, losses, jnp.where(carry[4] == 0, k, k - 1)  # the epochs completed
-
-        if shards is None:
-            return chunk
-        spec = jax.sharding.PartitionSpec
-        split = spec(_AXIS) if batch is None else spec()
-        return jax.shard_map(chunk, mesh=mesh, in_specs=(spec(), split, split, spec(), spec(),
-                                                         spec()),
-                             out_specs=(spec(), spec(), spec()),
-                             # the sums are added up by the explicit psum above (with
-                             # check_vma, grad would already add up the parameters' ones)
-                             check_vma=False)
