@@ -137,6 +137,7 @@ def main() -> None:
     compare(title, [params[p] for p in params],
             numpy=train_numpy, exprdiff=lambda: train_exprdiff(loss, params, data),
             torch=train_torch, jax=train_jax, target="<= 1.0x",
+            cold=lambda: train_exprdiff(*exprdiff_model()),
             exact=dict(rtol=1e-7, atol=1e-10), close=dict(rtol=1e-5, atol=1e-7), repeat=5)
 
 if __name__ == "__main__":

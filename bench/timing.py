@@ -70,7 +70,7 @@ def report(title: str, rows: list[tuple[str, float | None]], baseline: str,
 
 def compare(title: str, start: list, *, numpy: Callable, exprdiff: Callable,
             torch: Callable | None = None, jax: Callable | None = None, target: str,
-            exact: dict, close: dict, repeat: int = 9) -> None:
+            exact: dict, close: dict, repeat: int = 9, cold: Callable | None = None) -> None:
     """Check that every framework ends at the NumPy reference's weights, then time and report.
 
     ``numpy``, ``torch`` and ``jax`` train from the ``start`` weights (``torch``
@@ -81,6 +81,8 @@ def compare(title: str, start: list, *, numpy: Callable, exprdiff: Callable,
     reference = numpy(start)
     check_same("exprdiff", exprdiff(), reference, **exact)
     runs: dict = {"hand-written NumPy": lambda: numpy(start), "exprdiff, dense builder": exprdiff}
+    if cold is not None:  # a new expression each time: planning and compiling included
+        runs["exprdiff, new expression (compiles)"] = cold
     for name, label, trainer in (("torch", "PyTorch eager (1 thread)", torch),
                                  ("jax", "JAX, jit-compiled step", jax)):
         module = optional(name) if trainer is not None else None

@@ -97,6 +97,27 @@ def test_every_op_on_the_plain_float_path_is_within_the_ulp_bound(name):
                                                                   "Sign", "ReLU", "Clip")
 
 
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_every_op_on_a_tiny_batch_is_within_the_ulp_bound(name):
+    """Four samples run as lanes of plain floats: within the bound per op, sums bit for bit."""
+    build, _, domains = TABLE[name]
+    params = [Parameter(f"p{i}") for i in range(len(domains))]
+    x = Input("x")
+    expr = build(params[0] * x, *params[1:])
+    f = compiled(expr, wrt=params)
+    rng = np.random.default_rng(12)
+    for _ in range(50):
+        bound = dict(zip(params, _values(domains, rng, ())))
+        inputs = {x: rng.uniform(0.5, 1.0, size=4)}
+        value, grads = f(bound, inputs)
+        want_value, want_grads = interpreted(expr, bound, inputs)
+        assert type(value) is np.ndarray and value.shape == (4,)
+        assert ulps(value, want_value) <= PLAIN_FLOAT_ULPS
+        for p in params:  # a sum over the lanes of such values
+            assert grads[p] == pytest.approx(want_grads[p], rel=1e-13, abs=1e-300)
+    assert ".tolist()" in f.source  # the samples are read as lanes of floats
+
+
 ARRAY_CASES = {
     "MatMul 2-D": (lambda a, b: MatMul(a, b), [(3, 4), (4, 2)]),
     "MatMul vector": (lambda a, b: MatMul(a, b), [(3, 4), (4,)]),

@@ -94,10 +94,19 @@ def test_missing_initial_value_names_the_parameter():
 
 def test_non_finite_start_is_refused_with_the_value():
     """A start where the mean loss is not finite raises ValueError saying so."""
+    with pytest.raises(ValueError, match="mean loss at the initial parameters is nan"):
+        newton((w1 * x1 + w2 * x2 + b - 100.0) ** 0.5, {w1: 1.0, w2: 1.0, b: 40.0}, AND)
+
+
+def test_the_written_cross_entropy_of_a_sigmoid_starts_where_it_used_to_be_nan():
+    """At b = 40 the written form -(y*log(p) + (1-y)*log(1-p)) was nan (log(1 - sigmoid(40))
+    underflows); the planner fuses it into a stable cross-entropy, so Newton starts from the
+    right loss, (40 + 41 + 41 + 0) / 4, where the sigmoids are saturated."""
     p = Sigmoid(w1 * x1 + w2 * x2 + b)
     naive = -(label * Log(p) + (1.0 - label) * Log(1.0 - p))
-    with pytest.raises(ValueError, match="mean loss at the initial parameters is nan"):
-        newton(naive, {w1: 1.0, w2: 1.0, b: 40.0}, AND)
+    fitted = newton(naive, {w1: 1.0, w2: 1.0, b: 40.0}, AND)
+    assert fitted.history[0] == pytest.approx(30.5, rel=1e-15)
+    assert fitted.final_loss <= fitted.history[0]
 
 
 def test_array_parameters_are_refused_naming_them():

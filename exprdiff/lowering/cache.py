@@ -28,7 +28,8 @@ _MAX_COUNTED = 64  # keys counted before compiling; the counts start over beyond
 class CodeCache:
     """Compiled functions of one root, by key, plus call counts and the last ones used."""
 
-    __slots__ = ("_lock", "_entries", "_counts", "failed", "last_value", "last_gradient")
+    __slots__ = ("_lock", "_entries", "_counts", "failed", "last_value", "last_gradient",
+                 "last_raw")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -38,6 +39,7 @@ class CodeCache:
         # the fast path's first guess: generated functions, called by `Node` directly
         self.last_value: Callable | None = None
         self.last_gradient: Callable | None = None
+        self.last_raw: Callable | None = None
 
     def get(self, key: Hashable) -> Callable | None:
         return self._entries.get(key)

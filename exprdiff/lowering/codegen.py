@@ -29,19 +29,21 @@ import numpy as np
 
 from exprdiff.core.interpreter import root_adjoint
 from exprdiff.core.values import fit_shape, fit_to_shape, shape_of
+from exprdiff.lowering.folding import NONE, broadcast, fold, is_one, kind_of_value, setting_key
 from exprdiff.lowering.probe import Probe, leading_to, operand_positions
 from exprdiff.lowering.program import UNKNOWN, Program, Val
 from exprdiff.lowering.templates import (
     Backend,
+    fields,
     forward_template,
     helpers_of,
     residual_template,
     vjp_template,
 )
+from exprdiff.lowering.traced_rules import make_recipe, replay_rule
 
 __all__ = ["Lowering", "NotLowerable"]
 
-_FOLD_SIZE = 100_000  # constants up to this many elements are computed while generating
 
 
 class NotLowerable(NotImplementedError):
@@ -83,13 +85,13 @@ class Lowering:
         whose code depends on them)."""
         kind = type(node)
         try:
-            key = (kind, *[_setting_key(getattr(node, name)) for name in kind.settings])
+            key = (kind, *[setting_key(getattr(node, name)) for name in kind.settings])
             if getattr(node, "specialized_code", None) is not None:
                 key = (*key, None if shapes is None else tuple(shapes))
-            code = self._templates.get(key, _NONE)
+            code = self._templates.get(key, NONE)
         except TypeError:
             return forward_template(node, self.backend, shapes)
-        if code is _NONE:
+        if code is NONE:
             code = self._templates[key] = forward_template(node, self.backend, shapes)
         return code
 
@@ -97,7 +99,7 @@ class Lowering:
         """The traced rule for nodes of this class and settings (`make_recipe`), made once."""
         kind = type(node)
         try:
-            key = (kind, slot, *[_setting_key(getattr(node, name)) for name in kind.settings])
+            key = (kind, slot, *[setting_key(getattr(node, name)) for name in kind.settings])
             hash(key)
         except TypeError:
             return make_recipe(node, slot)
@@ -159,6 +161,8 @@ class Lowering:
             else:
                 val.residual.shape = shape if type(node).elementwise else UNKNOWN
             return self.emitted(node, val)
+        if getattr(type(node), "packs_operands", False) and i == len(self.nodes) - 1:
+            return Val("None", None)  # the caller returns the operands themselves
         template = self.forward_code(node, shapes)
         fresh = not type(node).returns_view
         if template is None:
@@ -243,7 +247,7 @@ class Lowering:
         if template is not None:
             return self.emitted(node, self.rule(template, g, operands, out, shape, fresh=True))
         if type(node).elementwise:
-            traced = trace_rule(self, node, slot, g, operands, out)
+            traced = replay_rule(self, node, slot, g, operands, out)
             if traced is not None:
                 return traced
         form = type(node).vjp_form  # called as the interpreter calls it
@@ -259,7 +263,7 @@ class Lowering:
 
     def rule(self, template: str, g: Val, operands: list[Val], out: Val, shape: Any,
              fresh: bool) -> Val:
-        if self.kinds is not None and _is_one(g):
+        if self.kinds is not None and is_one(g):
             # ``ones * x`` is x exactly, when x already has the product's shape
             named = {"{out}": out, "{residual}": out.residual,
                      **{"{" + str(j) + "}": val for j, val in enumerate(operands)}}
@@ -327,10 +331,10 @@ class Lowering:
         (plain-float code has Python floats, never NumPy scalars)."""
         if self.backend.name == "math" and not isinstance(value, np.ndarray):
             value = float(value)
-        return self.program.constant(value, _kind(value))
+        return self.program.constant(value, kind_of_value(value))
 
     def add(self, a: Val, b: Val) -> Val:
-        total = self.apply("{0} + {1}", [a, b], _broadcast([a.shape, b.shape]),
+        total = self.apply("{0} + {1}", [a, b], broadcast([a.shape, b.shape]),
                            lambda x, y: x + y)
         if self.backend.name == "math" and total.const is None:
             self.checked.append(total)
@@ -352,19 +356,6 @@ class Lowering:
         return self.program.emit(code, operands, shape=shape, fresh=fresh)
 
 
-_NONE = object()  # "not remembered yet" (None is a remembered "no template")
-
-
-def _setting_key(value: Any) -> Any:
-    """A setting as a dictionary key that tells -0.0 from 0.0 (and NaN from nothing)."""
-    return ("f", float(value).hex()) if type(value) is float else value
-
-
-def fields(count: int) -> list[str]:
-    """Template fields for ``count`` operands: ``["{0}", "{1}", ...]``."""
-    return ["{" + str(j) + "}" for j in range(count)]
-
-
 def fit_gradient(grad: Any, like: Any) -> Any:
     """A rule's contribution summed to its operand's shape, as the interpreter does it.
 
@@ -380,146 +371,6 @@ def fit_gradient(grad: Any, like: Any) -> Any:
     if type(grad) is np.ndarray:
         return grad.sum()
     return grad
-
-
-def fold(compute, values: list) -> Any:
-    """``compute(*values)`` if it runs without a floating-point warning and is finite, else None."""
-    try:
-        with np.errstate(all="raise"):
-            value = compute(*values)
-    except Exception:  # noqa: BLE001 - it then runs when the code runs, as written
-        return None
-    if type(value) is np.ndarray:
-        if value.dtype != np.float64 or value.size > _FOLD_SIZE or not np.isfinite(value).all():
-            return None
-        value.setflags(write=False)
-        return value
-    if isinstance(value, (float, np.floating)) and np.isfinite(value):
-        return value
-    return None
-
-
-def _kind(value: Any) -> Any:
-    return value.shape if type(value) is np.ndarray else None
-
-
-def _broadcast(shapes: list) -> Any:
-    """The shape of an elementwise result: None if every operand is a scalar."""
-    arrays = []
-    for shape in shapes:
-        if shape is UNKNOWN:
-            return UNKNOWN
-        if shape is not None and (not arrays or shape != arrays[0]):
-            arrays.append(shape)
-    if not arrays:
-        return None
-    return arrays[0] if len(arrays) == 1 else np.broadcast_shapes(*arrays)
-
-
-def _is_one(val: Val) -> bool:
-    """A value known to be 1 everywhere, of a type whose product leaves the other's type."""
-    const = val.const
-    if type(const) is float:
-        return const == 1.0
-    return type(const) is np.ndarray and bool((const == 1.0).all())
-
-
-def trace_rule(lowering: Lowering, node: Any, slot: int, g: Val, operands: list[Val],
-               out: Val) -> Val | None:
-    """Lower an elementwise rule by running it on nodes; None if it cannot run on nodes.
-
-    The rule runs once per class, settings and slot, on placeholder nodes
-    (`_recipe`); every node of that kind then replays the nodes it built
-    with its own values, so lowering stays cheap per node.
-    """
-    recipe = lowering.recipe(node, slot)
-    if recipe is None:
-        return None
-    steps, result = recipe
-    vals: list[Val | None] = [g, out, *operands]
-    program = lowering.program
-    for step in steps:
-        if step[0] == "const":
-            value = step[1]
-            vals.append(program.constant(value, value.shape) if isinstance(value, np.ndarray)
-                        else program.constant(value, None))
-        else:
-            vals.append(_emit_traced_node(lowering, step[1], [vals[k] for k in step[2]]))
-    return vals[result]
-
-
-def make_recipe(node: Any, slot: int) -> tuple | None:
-    """``(steps, result)``: a rule run on placeholders, as positions over ``[g, out, operands...]``.
-
-    ``steps`` are ``("const", value)`` for a number the rule wrote (a Python
-    float, as in the rule) and ``("op", node, operand positions)`` for a node it
-    built; ``result`` is the position of the contribution.  None when the rule
-    does not run on nodes, or reaches a leaf it was not given.
-    """
-    children = node.children
-    try:
-        template = node.with_children(tuple(node.placeholder(f"_x{j}")
-                                            for j in range(len(children))))
-        g = node.placeholder("_g")
-        part = template.partial(slot, g, template.children, template)
-    except Exception:  # noqa: BLE001 - a rule written for numbers only: call it instead
-        return None
-    where: dict[int, int] = {id(g): 0, id(template): 1}
-    for j, child in enumerate(template.children):
-        where[id(child)] = 2 + j
-    steps: list = []
-    if not hasattr(part, "children"):
-        if not isinstance(part, (int, float, np.floating)):
-            return None
-        return [("const", float(part))], 2 + len(children)
-    stack = [(part, False)]
-    while stack:
-        item, ready = stack.pop()
-        if id(item) in where:
-            continue
-        kids = item.children
-        if not kids:
-            if type(item).leaf_kind != "constant":
-                return None  # a leaf the rule reached by itself: not lowerable this way
-            value = item.value
-            steps.append(("const", value if isinstance(value, np.ndarray) else float(value)))
-        elif not ready:
-            stack.append((item, True))
-            # operands pushed right to left, so the left is written first (as Python runs it)
-            stack.extend((kid, False) for kid in reversed(kids) if id(kid) not in where)
-            continue
-        else:
-            steps.append(("op", item, tuple(where[id(kid)] for kid in kids)))
-        where[id(item)] = 2 + len(children) + len(steps) - 1
-    return steps, where[id(part)]
-
-
-def _emit_traced_node(lowering: Lowering, node: Any, operands: list[Val]) -> Val:
-    shape = _broadcast([operand.shape for operand in operands])
-    for operand in operands:
-        if operand.const is None:
-            break
-    else:
-        value = fold(node.forward, [operand.const for operand in operands])
-        if value is not None:
-            return lowering.known(value)
-    ufunc = type(node).ufunc
-    if lowering.kinds is not None and shape is not UNKNOWN:
-        a = operands[0]
-        b = operands[1] if len(operands) > 1 else None
-        if ufunc is np.multiply:
-            if _is_one(a) and b.shape == shape:
-                return b
-            if _is_one(b) and a.shape == shape:
-                return a
-        elif ufunc in (np.true_divide, np.power) and _is_one(b) and a.shape == shape:
-            return a
-    shapes = [operand.shape for operand in operands] if lowering.kinds is not None else None
-    template = lowering.forward_code(node, shapes)
-    lowering.need_helpers(node)
-    if template is None:
-        template = lowering.method_call(node, "forward", fields(len(operands)))
-    return lowering.emitted(node, lowering.program.emit(template, operands, shape=shape))
 
 
 # generic code uses these too; re-exported for the exporter's helper list

@@ -93,6 +93,16 @@ def gradient(root: Any, params: Mapping | None = None, inputs: Mapping | None = 
 
 def forward_value(root: Any, params: Mapping | None = None, inputs: Mapping | None = None) -> Any:
     """The root's value as its operation returns it (for multi-output roots)."""
+    plan = root._plan
+    if plan is not None:
+        cache = plan.runtime
+        if cache is not None and cache.last_raw is not None:
+            try:
+                result = cache.last_raw(params, inputs, root)
+            except Exception:  # noqa: BLE001
+                return interpreter.forward_value(root, params, inputs)
+            if result is not MISS:
+                return result
     return _slow(root, params, inputs, _RAW, interpreter.forward_value)
 
 
@@ -125,6 +135,8 @@ def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable) -> Any:
         cache.last_value = function.fast
     elif kind == _GRADIENT:
         cache.last_gradient = function.fast
+    else:
+        cache.last_raw = function.fast
     try:
         result = function(leaves.params, leaves.inputs, root)
     except Exception:  # noqa: BLE001 - the interpreter raises the explained error
@@ -161,7 +173,7 @@ def compile_for(execution: Any, root: Any, leaves: Any, kind: str, mode: str,
     except Exception:  # noqa: BLE001 - the interpreter will raise it
         return None
     lanes = plain_float_lanes(found)
-    plain = lanes is not None and mode == "on" and kind != _RAW
+    plain = lanes is not None and mode == "on"
     for backend in [MATH, NUMPY] if plain else [NUMPY]:
         try:
             return engine_function(

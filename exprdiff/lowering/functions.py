@@ -162,13 +162,19 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     lowering, values, adjoints = lower_body(execution, root, program, probe, leaves, wrt,
                                             backend, methods=True)
     returned: set[int] = set()
-    if raw:
+    root_node = plan.nodes(execution.graph or root)[-1]
+    if raw and getattr(type(root_node), "packs_operands", False):  # a tuple of values
+        parts = [values[k] for k in plan.root_step[2]]
+        result = "(" + "".join(f"{program.text_of(v)}, " for v in parts) + ")"
+        kept = parts
+    elif raw:
         result = values[-1].text
     elif probe is None:
         result = f"result_value({values[-1].text})"
     else:
         result = _result_text(program, values[-1], probe.values[-1], returned, backend is MATH)
-    kept = [values[-1]]
+    if not raw or not getattr(type(root_node), "packs_operands", False):
+        kept = [values[-1]]
     if wrt is not None:
         entries = []
         for i, node in wrt:

@@ -28,7 +28,8 @@ import numpy as np
 
 from exprdiff.lowering.program import literal
 
-__all__ = ["MATH", "NUMPY", "Backend", "forward_template", "setting_texts", "vjp_template"]
+__all__ = ["MATH", "NUMPY", "Backend", "fields", "forward_template", "setting_texts",
+           "vjp_template"]
 
 # ufuncs with a Python operator, written infix (as the operations' own forward does)
 _INFIX = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
@@ -62,6 +63,11 @@ class Backend:
 NUMPY = Backend("numpy", "numpy", {"np": np}, ufuncs=True, title="NumPy")
 #: plain Python floats and the `math` module (compiled scalar code)
 MATH = Backend("math", "math", {"math": math, "np": np}, title="plain-float")
+
+
+def fields(count: int) -> list[str]:
+    """Template fields for ``count`` operands: ``["{0}", "{1}", ...]``."""
+    return ["{" + str(j) + "}" for j in range(count)]
 
 
 def setting_texts(node: Any, program: Any | None = None) -> dict[str, str]:

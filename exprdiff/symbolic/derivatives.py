@@ -140,6 +140,12 @@ class _Bundle(Node):
     def forward(self, *values: Any) -> tuple:
         return values
 
+    #: compiled code returns the operands' values as a tuple (no call of `forward`)
+    packs_operands = True
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return _Bundle(children)
+
 
 def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None,
                      compiled: bool = True) -> tuple:
