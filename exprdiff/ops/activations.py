@@ -86,6 +86,9 @@ class Sigmoid(UnaryOp):
     math_code = "_sigmoid_math({0})"
     math_finite = True
     math_helpers = (_sigmoid_math,)
+    # stable, and differentiated as out * (1 - out), as vjp does
+    jax_code = "jax.nn.sigmoid({0})"
+    torch_code = "torch.sigmoid({0})"
 
     def forward(self, x):
         return stable_sigmoid(x)
@@ -113,6 +116,9 @@ class ReLU(UnaryOp):
     sympy_name = "relu"
     math_code = "({0} if {0} > 0.0 else 0.0)"  # np.maximum(-0.0, 0.0) is 0.0
     math_finite = True
+    # slope 0 at 0 (jnp.maximum(x, 0.0) would split it: 1/2)
+    jax_code = "jax.nn.relu({0})"
+    torch_code = "torch.relu({0})"
 
     def forward(self, x):
         return np.maximum(x, 0.0)
@@ -139,6 +145,9 @@ class Softplus(UnaryOp):
     math_code = "_softplus_math({0})"
     math_finite = True
     math_helpers = (_softplus_math,)
+    # NumPy's formula (torch's own softplus turns linear above 20: not the same value)
+    jax_code = "jnp.logaddexp(0.0, {0})"
+    torch_code = "torch.logaddexp({0}.new_zeros(()), {0})"
 
     def forward(self, x):
         return np.logaddexp(0.0, x)

@@ -38,6 +38,10 @@ class Clip(UnaryOp):
     # np.clip returns x itself when it equals a bound (the sign of a zero kept)
     math_code = "({low} if {0} < {low} else ({high} if {0} > {high} else {0}))"
     math_finite = True
+    # maximum and minimum split the slope where they tie: 1/2 on a bound, as vjp says
+    # (torch.clamp's slope is 1 there)
+    jax_code = "jnp.minimum(jnp.maximum({0}, {low}), {high})"
+    torch_code = "torch.minimum(torch.maximum({0}, {0}.new_tensor({low})), {0}.new_tensor({high}))"
 
     def __init__(self, child: object, low: float, high: float) -> None:
         low, high = _bound("low", low), _bound("high", high)

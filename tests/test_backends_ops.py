@@ -1,0 +1,286 @@
+"""Every operation through `to_jax` and `to_torch`: the engine's values and gradients, to round-off.
+
+The elementwise operations come from the op table of tests/test_ops.py
+(scalar, batched and array parameters); the array and fused operations
+have rows of their own here.  Second derivatives (`jax.hessian` of the
+JAX function) equal exprdiff's symbolic `hessian` on the elementwise ones.
+"""
+
+import numpy as np
+import pytest
+from _backends import BACKENDS, assert_agrees, jax_float64, library, names
+from test_ops import TABLE, _operands
+
+import exprdiff.ops
+from exprdiff import (
+    Abs,
+    ClassScore,
+    Clip,
+    Input,
+    Log,
+    LogSumExp,
+    MatMul,
+    Mean,
+    Parameter,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Softmax,
+    Softplus,
+    Sum,
+    SumOfSquares,
+    Transpose,
+    evaluate_hessian,
+    hessian,
+    to_jax,
+)
+from exprdiff.backends.names import params_by_name
+from exprdiff.losses import softmax_cross_entropy
+from exprdiff.ops.fused import LogSoftmax, SigmoidCrossEntropy, SoftmaxCrossEntropy
+
+RNG = np.random.default_rng(7)
+W = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])  # a constant array (a buffer in torch)
+
+
+def _p(*shape):
+    return RNG.normal(size=shape) if shape else float(RNG.normal())
+
+
+def _cases_matmul():
+    a, b, x = Parameter("a"), Parameter("b"), Input("x")
+    return [
+        (a @ b, {a: _p(3, 4), b: _p(4, 2)}, None),
+        (a @ b, {a: _p(4), b: _p(4, 2)}, None),
+        (a @ b, {a: _p(3, 4), b: _p(4)}, None),
+        (a @ b, {a: _p(4), b: _p(4)}, None),
+        (a @ b, {a: _p(2, 3, 4), b: _p(4, 2)}, None),
+        (x @ a + b, {a: _p(3, 2), b: _p(2)}, {x: _p(5, 3)}),  # a batch of rows
+    ]
+
+
+def _reductions(op):
+    def cases():
+        w, x = Parameter("w"), Input("x")
+        out = [(op(w * w, axis=axis) * op(w, axis=axis), {w: _p(2, 3, 4)}, None)
+               for axis in (None, 0, -1, (0, 2))]
+        out.append((op(w * x, axis=-1), {w: _p(3)}, {x: _p(6, 3)}))
+        return out
+    return cases
+
+
+def _cases_logsumexp():
+    z, x = Parameter("z"), Input("x")
+    return [(LogSumExp(z * x, axis=axis) ** 2, {z: _p(2, 3)}, {x: _p(4, 2, 3)})
+            for axis in (-1, 0, None, (0, 1))] + [
+        (LogSumExp(z), {z: np.array([1000.0, 1000.0, -1000.0])}, None)]
+
+
+def _cases_softmax():
+    z = Parameter("z")
+    return [(Softmax(z, axis=axis) * W, {z: _p(2, 3)}, None) for axis in (-1, 0, None, (0, 1))]
+
+
+def _cases_log_softmax():
+    z = Parameter("z")
+    return [(LogSoftmax(z, axis=axis) * W, {z: _p(2, 3)}, None) for axis in (-1, 0, None)] + [
+        (Log(Softmax(z)) * W, {z: np.array([[0.0, 1000.0, -3.0], [1.0, 2.0, 3.0]])}, None)]
+
+
+def _cases_transpose():
+    w = Parameter("w")
+    return [(Transpose(w) @ W.T, {w: _p(3, 2)}, None),
+            (Transpose(w, axes=(1, 0, 2)) * _p(3, 2, 4), {w: _p(2, 3, 4)}, None)]
+
+
+def _cases_class_score():
+    z, y, onehot = Parameter("z"), Input("y"), Parameter("onehot")
+    return [(ClassScore(z, y) ** 2, {z: _p(5, 3)}, {y: np.array([0.0, 2.0, 1.0, 1.0, 0.0])}),
+            (ClassScore(z, onehot), {z: _p(2, 3), onehot: np.eye(3)[[2, 0]]}, None)]
+
+
+def _cases_softmax_cross_entropy():
+    z, y, probs = Parameter("z"), Input("y"), Parameter("probs")
+    labels = np.array([0.0, 2.0, 1.0, 1.0])
+    fused = softmax_cross_entropy(z, y)  # rewritten into SoftmaxCrossEntropy
+    return [(fused, {z: _p(4, 3)}, {y: labels}),
+            (SoftmaxCrossEntropy(z, y), {z: _p(4, 3) * 300}, {y: labels}),
+            (SoftmaxCrossEntropy(z, probs), {z: _p(4, 3), probs: np.eye(3)[[0, 2, 1, 1]]}, None)]
+
+
+def _cases_sigmoid_cross_entropy():
+    z, y, t = Parameter("z"), Input("y"), Parameter("t")
+    p = Sigmoid(z)
+    written = -(y * Log(p) + (1.0 - y) * Log(1.0 - p))  # rewritten into SigmoidCrossEntropy
+    return [(written, {z: _p(6) * 3}, {y: np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])}),
+            (SigmoidCrossEntropy(z, t), {z: np.array([-1000.0, -2.0, 0.0, 3.0, 1000.0]),
+                                         t: np.array([1.0, 0.0, 1.0, 0.25, 0.0])}, None),
+            (SigmoidCrossEntropy(z, 0.5), {z: _p(2, 3)}, None)]
+
+
+ARRAY_TABLE = {
+    "MatMul": _cases_matmul,
+    "Sum": _reductions(Sum),
+    "Mean": _reductions(Mean),
+    "SumOfSquares": _reductions(SumOfSquares),
+    "LogSumExp": _cases_logsumexp,
+    "Softmax": _cases_softmax,
+    "Transpose": _cases_transpose,
+    "ClassScore": _cases_class_score,
+    "LogSoftmax": _cases_log_softmax,
+    "SoftmaxCrossEntropy": _cases_softmax_cross_entropy,
+    "SigmoidCrossEntropy": _cases_sigmoid_cross_entropy,
+}
+FUSED = [LogSoftmax, SigmoidCrossEntropy, SoftmaxCrossEntropy]
+
+
+def test_every_operation_has_a_row():
+    """The two tables cover every operation of exprdiff.ops and every fused form."""
+    classes = {name for name in exprdiff.ops.__all__ if isinstance(getattr(exprdiff.ops, name), type)}
+    classes |= {op.__name__ for op in FUSED}
+    elementwise = {name for name in classes if getattr(exprdiff.ops, name, None) is not None
+                   and getattr(exprdiff.ops, name).elementwise}
+    assert elementwise == set(TABLE)
+    assert classes == set(TABLE) | set(ARRAY_TABLE)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("name", sorted(TABLE))
+class TestElementwise:
+    """Each elementwise operation, scalar, batched and on array parameters."""
+
+    def test_scalar_parameters(self, name, backend):
+        build, _, domains = TABLE[name]
+        rng = np.random.default_rng(0)
+        params = [Parameter(f"p{i}") for i in range(len(domains))]
+        for _ in range(3):
+            bound = dict(zip(params, _operands(domains, rng)))
+            assert_agrees(build(*params), bound, None, backend)
+
+    def test_batched_inputs(self, name, backend):
+        build, _, domains = TABLE[name]
+        rng = np.random.default_rng(1)
+        params = [Parameter(f"p{i}") for i in range(len(domains))]
+        batch = Input("batch")
+        expr = build(params[0] * batch, *params[1:])
+        bound = dict(zip(params, _operands(domains, rng)))
+        assert_agrees(expr, bound, {batch: rng.uniform(0.5, 1.0, size=6)}, backend)
+
+    def test_array_parameters(self, name, backend):
+        build, _, domains = TABLE[name]
+        rng = np.random.default_rng(2)
+        params = [Parameter(f"p{i}") for i in range(len(domains))]
+        bound = dict(zip(params, _operands(domains, rng, shape=(2, 3))))
+        assert_agrees(build(*params), bound, None, backend)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("name", sorted(ARRAY_TABLE))
+def test_array_and_fused_operations(name, backend):
+    """Each array or fused operation, on each of its cases (axes, shapes, label forms)."""
+    for expr, params, inputs in ARRAY_TABLE[name]():
+        assert_agrees(expr, params, inputs, backend)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_second_derivatives_equal_the_symbolic_hessian(name):
+    """jax.hessian of the JAX function equals evaluate_hessian(hessian(expr)), batched too."""
+    build, _, domains = TABLE[name]
+    rng = np.random.default_rng(3)
+    params = [Parameter(f"p{i}") for i in range(len(domains))]
+    batch = Input("batch")
+    expr = build(params[0] * batch, *params[1:]) if len(params) > 1 else build(params[0] * batch)
+    bound = dict(zip(params, _operands(domains, rng)))
+    inputs = {batch: rng.uniform(0.5, 1.0, size=4)}
+    expected = evaluate_hessian(expr, hessian(expr, params), bound, inputs)
+    with jax_float64() as jax:
+        f = to_jax(expr)
+        total = lambda p: jax.numpy.sum(f(p, names(inputs)))  # noqa: E731
+        got = jax.hessian(total)(params_by_name(bound))
+        matrix = np.array([[float(got[a.label][b.label]) for b in params] for a in params])
+    np.testing.assert_allclose(matrix, expected, rtol=1e-11, atol=1e-13)
+
+
+def test_second_derivative_of_the_fused_cross_entropy():
+    """d2/dz2 of SigmoidCrossEntropy is sigmoid'(z), at z = 0 too, as the symbolic hessian says."""
+    library("jax")
+    z, y = Parameter("z"), Input("y")
+    expr = SigmoidCrossEntropy(z, y)
+    f = to_jax(expr)
+    for value in (-3.0, 0.0, 2.5):
+        expected = evaluate_hessian(expr, hessian(expr, [z]), {z: value}, {y: 1.0})
+        with jax_float64() as jax:
+            got = jax.grad(jax.grad(lambda p: f({"z": p}, {"y": 1.0})))(value)
+        assert float(got) == pytest.approx(expected[0, 0], rel=1e-12)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+class TestConventions:
+    """Derivatives at kinks are exprdiff's (PyTorch's conventions), not each library's default."""
+
+    @pytest.mark.parametrize("op", [ReLU, Abs, Sign])
+    def test_slope_zero_at_zero(self, op, backend):
+        """ReLU'(0), Abs'(0) and Sign'(0) are 0 (jnp.abs and jnp.maximum say otherwise)."""
+        x = Parameter("x")
+        value = np.array([0.0, -2.0, 3.0])
+        assert_agrees(op(x), {x: value}, None, backend, rtol=0, atol=0)
+        assert BACKENDS[backend](op(x), {x: value})[1][x][0] == 0.0
+
+    def test_clip_on_a_bound_is_one_half(self, backend):
+        """Clip's slope is 1/2 exactly on a bound (torch.clamp says 1, jnp.clip 1/2 by luck)."""
+        x = Parameter("x")
+        grads = BACKENDS[backend](Clip(x, -1.0, 1.0), {x: np.array([-1.0, 1.0, 0.0, 2.0])})[1]
+        assert grads[x].tolist() == [0.5, 0.5, 1.0, 0.0]
+
+    def test_sigmoid_cross_entropy_at_zero(self, backend):
+        """The fused loss's slope at z = 0 is sigmoid(0) - y, though it is written with |z|."""
+        z, y = Parameter("z"), Input("y")
+        grads = BACKENDS[backend](SigmoidCrossEntropy(z, y), {z: np.zeros(2)},
+                                  {y: np.array([1.0, 0.0])})[1]
+        assert grads[z].tolist() == [-0.5, 0.5]
+
+    def test_stable_forms_at_large_magnitudes(self, backend):
+        """Sigmoid, Softplus and log(sigmoid) at ±1000: exprdiff's finite values and slopes."""
+        x = Parameter("x")
+        big = {x: np.array([-1000.0, 0.0, 1000.0])}
+        for expr in (Sigmoid(x), Softplus(x), Log(Sigmoid(x)), Log(1.0 - Sigmoid(x))):
+            value, grads = BACKENDS[backend](expr, big)
+            assert np.isfinite(value).all() and np.isfinite(grads[x]).all(), expr
+            assert_agrees(expr, big, None, backend)
+
+
+def test_a_user_op_without_a_jax_form_is_named():
+    """A user-defined op with only NumPy code: NotImplementedError naming it and the attribute."""
+    library("jax")
+    from _models import Cube
+
+    w = Parameter("w")
+    with pytest.raises(NotImplementedError, match=r"to_jax: Cube has no JAX form.*jax_code"):
+        to_jax(Cube(w) + 1.0)
+
+
+def test_a_user_op_with_a_ufunc_needs_no_attribute():
+    """An op with a ufunc whose name jax.numpy and torch share gets their function for free."""
+    library("jax")
+    library("torch")
+
+    class Expm1(exprdiff.UnaryOp):
+        __slots__ = ()
+        ufunc = np.expm1
+
+        def forward(self, x):
+            return np.expm1(x)
+
+        def vjp(self, g, x, out):
+            return g * (out + 1.0)
+
+    w = Parameter("w")
+    for backend in BACKENDS:
+        assert_agrees(Expm1(w) * 3.0, {w: np.array([-1.0, 0.5])}, None, backend)
+
+
+def test_array_operations_are_not_elementwise_so_need_their_own_row():
+    """Every op in the array table really is an array op (the elementwise ones use TABLE)."""
+    for name in ARRAY_TABLE:
+        op = getattr(exprdiff.ops, name, None) or {o.__name__: o for o in FUSED}[name]
+        assert op.elementwise is False or name == "SigmoidCrossEntropy"
+    assert MatMul.elementwise is False
