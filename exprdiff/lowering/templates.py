@@ -149,6 +149,7 @@ def _with_settings(template: str, node: Any, rule: bool = False) -> str:
     fields = {key: text.replace("{", "{{").replace("}", "}}")
               for key, text in setting_texts(node).items()}
     keep = ["{" + str(i) + "}" for i in range(len(node.children))]
+    fields["operands"] = ", ".join(keep)  # a NaryOp's operands, however many (Concatenate)
     if rule:
         fields.update(g="{g}", out="{out}", residual="{residual}")
     return template.format(*keep, **fields)
