@@ -9,7 +9,7 @@ JAX function) equal exprdiff's symbolic `hessian` on the elementwise ones.
 import numpy as np
 import pytest
 from _backends import BACKENDS, assert_agrees, jax_float64, library, names
-from test_ops import TABLE, _operands
+from op_table import TABLE
 
 import exprdiff.ops
 from exprdiff import (
@@ -30,15 +30,37 @@ from exprdiff import (
     Sum,
     SumOfSquares,
     Transpose,
+    Where,
     evaluate_hessian,
     hessian,
     to_jax,
+)
+from exprdiff.ops import (
+    BroadcastTo,
+    Concatenate,
+    ExpandDims,
+    Index,
+    Max,
+    Min,
+    Prod,
+    Reshape,
+    Squeeze,
+    Stack,
+    Std,
+    Var,
 )
 from exprdiff.backends.names import params_by_name
 from exprdiff.losses import softmax_cross_entropy
 from exprdiff.ops.fused import LogSoftmax, SigmoidCrossEntropy, SoftmaxCrossEntropy
 
+SMOOTH_ROWS = sorted(name for name, row in TABLE.items() if not row.condition)
+CONDITION_ROWS = sorted(name for name, row in TABLE.items() if row.condition)
 RNG = np.random.default_rng(7)
+
+
+def _operands(domains, rng, shape=()):
+    """A value per operand from its domain in the op table."""
+    return [domain.sample(rng, shape) for domain in domains]
 W = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])  # a constant array (a buffer in torch)
 
 
@@ -117,7 +139,85 @@ def _cases_sigmoid_cross_entropy():
             (SigmoidCrossEntropy(z, 0.5), {z: _p(2, 3)}, None)]
 
 
+def _extremes(op):
+    def cases():
+        w, x = Parameter("w"), Input("x")
+        ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
+        out = [(op(w, axis=axis, keepdims=keep) * 1.5, {w: _p(2, 3, 4)}, None)
+               for axis in (None, 0, -1, (0, 2)) for keep in (False, True)]
+        out += [(op(w, axis=axis), {w: ties}, None) for axis in (None, 0, 1)]  # shared ties
+        out.append((op(w * x, axis=-1), {w: _p(3)}, {x: _p(6, 3)}))
+        return out
+    return cases
+
+
+def _cases_prod():
+    w = Parameter("w")
+    zeros = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 1.5]])  # one zero, two zeros
+    return ([(Prod(w, axis=axis, keepdims=keep), {w: _p(2, 3, 4)}, None)
+             for axis in (None, 0, -1, (0, 2)) for keep in (False, True)]
+            + [(Prod(w, axis=axis), {w: zeros}, None) for axis in (None, 0, 1)])
+
+
+def _spreads(op):
+    def cases():
+        w = Parameter("w")
+        out = [(op(w, axis=axis, ddof=ddof, keepdims=keep), {w: _p(2, 3, 4)}, None)
+               for axis in (None, 0, (0, 2)) for ddof in (0, 1) for keep in (False, True)]
+        out.append((op(w, axis=1), {w: np.array([[2.0, 2.0], [1.0, 3.0]])}, None))  # flat row
+        return out
+    return cases
+
+
+def _cases_shaping():
+    w, v, x = Parameter("w"), Parameter("v"), Input("x")
+    weights = _p(3, 4)
+    return [
+        (Reshape(w, (2, -1)) * _p(2, 6), {w: _p(3, 4)}, None),
+        (Reshape(w, (-1,)) @ _p(12), {w: _p(3, 4)}, None),
+        (ExpandDims(w, 1) * _p(3, 2), {w: _p(3)}, None),
+        (ExpandDims(w, (0, -1)) * _p(1, 3, 1), {w: _p(3)}, None),
+        (Squeeze(w) * _p(3), {w: _p(1, 3, 1)}, None),
+        (Squeeze(w, axis=0) * _p(3, 1), {w: _p(1, 3, 1)}, None),
+        (BroadcastTo(w, (4, 3)) * weights.T, {w: _p(3)}, None),
+        (BroadcastTo(w * x, (2, 3)) * _p(2, 3), {w: 0.5}, {x: _p(3)}),
+    ]
+
+
+def _cases_join(op):
+    def cases():
+        a, b, x = Parameter("a"), Parameter("b"), Input("x")
+        out = [(op(a, b, a * x, axis=axis) * 2.0, {a: _p(2, 3), b: _p(2, 3)}, {x: _p(2, 3)})
+               for axis in (0, 1, -1)]
+        out.append((op(a, 1.0 + b, axis=0) ** 2, {a: _p(3), b: _p(3)}, None))
+        if op is Concatenate:
+            out.append((op(a, b, axis=None) * _p(9), {a: _p(2, 3), b: _p(3)}, None))
+        return out
+    return cases
+
+
+def _cases_index():
+    w = Parameter("w")
+    mask = np.array([[True, False, True, False], [False, True, True, True], [True] * 4])
+    keys = [0, -1, (1, 2), (slice(None), 1), slice(1, 3), slice(None, None, -1),
+            (slice(None, None, -2), slice(3, 0, -1)), [0, 0, 2], np.array([[2, 0], [-1, 2]]),
+            ([0, 2], [1, 1]), mask, (Ellipsis, None, 2)]
+    return [(Index(w, key) * 3.0, {w: _p(3, 4)}, None) for key in keys]
+
+
 ARRAY_TABLE = {
+    "Max": _extremes(Max),
+    "Min": _extremes(Min),
+    "Prod": _cases_prod,
+    "Var": _spreads(Var),
+    "Std": _spreads(Std),
+    "Reshape": _cases_shaping,
+    "ExpandDims": _cases_shaping,
+    "Squeeze": _cases_shaping,
+    "BroadcastTo": _cases_shaping,
+    "Concatenate": _cases_join(Concatenate),
+    "Stack": _cases_join(Stack),
+    "Index": _cases_index,
     "MatMul": _cases_matmul,
     "Sum": _reductions(Sum),
     "Mean": _reductions(Mean),
@@ -143,34 +243,45 @@ def test_every_operation_has_a_row():
     assert classes == set(TABLE) | set(ARRAY_TABLE)
 
 
+def _built(name, params):
+    """The row's operation on ``params``; a condition chooses between two of them, so that
+    its value (and its lack of a derivative) shows in a value and a gradient."""
+    row = TABLE[name]
+    if row.condition:
+        return Where(row.build(*params), params[0] * 2.0, params[-1] - 1.0)
+    return row.build(*params)
+
+
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 @pytest.mark.parametrize("name", sorted(TABLE))
 class TestElementwise:
-    """Each elementwise operation, scalar, batched and on array parameters."""
+    """Each elementwise operation, scalar, batched and on array parameters (the op table's
+    domains, their ends included)."""
 
     def test_scalar_parameters(self, name, backend):
-        build, _, domains = TABLE[name]
+        domains = TABLE[name].domains
         rng = np.random.default_rng(0)
         params = [Parameter(f"p{i}") for i in range(len(domains))]
-        for _ in range(3):
-            bound = dict(zip(params, _operands(domains, rng)))
-            assert_agrees(build(*params), bound, None, backend)
+        ends = [[d.ends[0] for d in domains], [d.ends[1] for d in domains]]
+        for values in ends + [_operands(domains, rng) for _ in range(3)]:
+            assert_agrees(_built(name, params), dict(zip(params, values)), None, backend)
 
     def test_batched_inputs(self, name, backend):
-        build, _, domains = TABLE[name]
+        row = TABLE[name]
         rng = np.random.default_rng(1)
-        params = [Parameter(f"p{i}") for i in range(len(domains))]
+        params = [Parameter(f"p{i}") for i in range(len(row.domains))]
         batch = Input("batch")
-        expr = build(params[0] * batch, *params[1:])
-        bound = dict(zip(params, _operands(domains, rng)))
-        assert_agrees(expr, bound, {batch: rng.uniform(0.5, 1.0, size=6)}, backend)
+        first = row.domains[0].place(batch, 0.0, 1.0) * params[0]  # inside the domain
+        expr = _built(name, [first, *params[1:]]) if len(params) > 1 else _built(name, [first])
+        bound = dict(zip(params, [1.0] + _operands(row.domains[1:], rng)))
+        assert_agrees(expr, bound, {batch: rng.uniform(0.0, 1.0, size=6)}, backend)
 
     def test_array_parameters(self, name, backend):
-        build, _, domains = TABLE[name]
+        domains = TABLE[name].domains
         rng = np.random.default_rng(2)
         params = [Parameter(f"p{i}") for i in range(len(domains))]
         bound = dict(zip(params, _operands(domains, rng, shape=(2, 3))))
-        assert_agrees(build(*params), bound, None, backend)
+        assert_agrees(_built(name, params), bound, None, backend)
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
@@ -181,16 +292,17 @@ def test_array_and_fused_operations(name, backend):
         assert_agrees(expr, params, inputs, backend)
 
 
-@pytest.mark.parametrize("name", sorted(TABLE))
+@pytest.mark.parametrize("name", SMOOTH_ROWS)
 def test_second_derivatives_equal_the_symbolic_hessian(name):
     """jax.hessian of the JAX function equals evaluate_hessian(hessian(expr)), batched too."""
-    build, _, domains = TABLE[name]
+    row = TABLE[name]
     rng = np.random.default_rng(3)
-    params = [Parameter(f"p{i}") for i in range(len(domains))]
+    params = [Parameter(f"p{i}") for i in range(len(row.domains))]
     batch = Input("batch")
-    expr = build(params[0] * batch, *params[1:]) if len(params) > 1 else build(params[0] * batch)
-    bound = dict(zip(params, _operands(domains, rng)))
-    inputs = {batch: rng.uniform(0.5, 1.0, size=4)}
+    first = row.domains[0].place(batch, 0.0, 1.0) * params[0]
+    expr = row.build(first, *params[1:])
+    bound = dict(zip(params, [1.0] + _operands(row.domains[1:], rng)))
+    inputs = {batch: rng.uniform(0.0, 1.0, size=4)}
     expected = evaluate_hessian(expr, hessian(expr, params), bound, inputs)
     with jax_float64() as jax:
         f = to_jax(expr)

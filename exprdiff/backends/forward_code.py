@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from exprdiff.backends.selections import MaskLibrary, keep_gradient, merged_mask, passed_mask
 from exprdiff.core.plan import execution_plan
 from exprdiff.lowering.codegen import Lowering, NotLowerable
 from exprdiff.lowering.program import UNKNOWN, Program, Val
@@ -66,12 +67,16 @@ class ForwardCode:
 class _ArrayLowering(Lowering):
     """The forward half of `Lowering`, with constants as the array libraries want them."""
 
-    def __init__(self, execution: Any, root: Any, backend: Backend, program: Program) -> None:
+    def __init__(self, execution: Any, root: Any, backend: Backend, program: Program,
+                 scalar_arrays: bool = False) -> None:
         super().__init__(execution, root, backend, program, kinds=None, methods=False)
         self.arrays: list[np.ndarray] = []
         self.array_vals: list[Val] = []
+        self.scalar_arrays = scalar_arrays
 
     def constant(self, value: Any) -> Val:
+        if self.scalar_arrays and not isinstance(value, np.ndarray):
+            value = np.array(float(value))  # a 0-d tensor: PyTorch's functions want tensors
         if isinstance(value, np.ndarray):
             val = self.program.argument(f"_b{len(self.arrays)}", UNKNOWN)
             self.arrays.append(value)
@@ -89,15 +94,21 @@ class _ArrayLowering(Lowering):
         )
 
 
-def forward_code(expr: Any, backend: Backend, name: str = "_forward") -> ForwardCode:
+def forward_code(expr: Any, backend: Backend, name: str = "_forward", *,
+                 masks: MaskLibrary | None = None, scalar_arrays: bool = False) -> ForwardCode:
     """The forward function of ``expr``'s rewritten graph for ``backend`` (see the module).
 
-    Raises `exprdiff.lowering.codegen.NotLowerable` (a `NotImplementedError`)
+    ``masks`` are the library's functions for `Where`'s NaN-free gradient
+    (`exprdiff.backends.selections`; needed when the graph has a `Where`);
+    ``scalar_arrays`` makes scalar constants 0-d arrays in ``B`` instead of
+    literals (PyTorch's two-operand functions take tensors only; a 0-d tensor
+    does not change a float32 computation's dtype).  Raises
+    `exprdiff.lowering.codegen.NotLowerable` (a `NotImplementedError`)
     naming an operation that has no code for this backend.
     """
     execution = execution_plan(expr)
     plan = execution.plan
-    graph = execution.graph or expr
+    graph = expr if execution.graph is None else execution.graph
     program = Program()
     leaves: dict[int, Val] = {}
     unpack: dict[str, list[str]] = {"P": [], "X": []}
@@ -106,9 +117,13 @@ def forward_code(expr: Any, backend: Backend, name: str = "_forward") -> Forward
         for i, node in positions:
             leaves[i] = program.argument(f"_a{i}", UNKNOWN)
             unpack[where].append(f"_a{i}")
-            nodes[where].append(node or graph)
-    lowering = _ArrayLowering(execution, expr, backend, program)
+            nodes[where].append(graph if node is None else node)
+    lowering = _ArrayLowering(execution, expr, backend, program, scalar_arrays)
     values = lowering.forward(leaves, set())
+    if any(type(node).selects for node in lowering.nodes):
+        if masks is None:
+            raise NotLowerable(f"{backend.title} code cannot keep Where's gradient NaN-free")
+        values = _selected_forward(lowering, values, masks)
     result = values[-1]
     body = program.lines([result])
     namespace = program.namespace
@@ -125,3 +140,72 @@ def forward_code(expr: Any, backend: Backend, name: str = "_forward") -> Forward
     exec(compile(source, f"<exprdiff {backend.title} forward>", "exec"), namespace)  # noqa: S102
     return ForwardCode(source, namespace[name], tuple(nodes["P"]), tuple(nodes["X"]),
                        tuple(lowering.arrays))
+
+
+_UNSET = object()  # no operation has passed the node a mask yet
+
+
+def _selected_forward(lowering: _ArrayLowering, values: list[Val], masks: MaskLibrary) -> list[Val]:
+    """The values again, each operand of an operation selected under a mask guarded by
+    `keep_gradient` (see `exprdiff.backends.selections`): the masks from the root down,
+    as the interpreter's reverse pass computes them, then the guarded operations."""
+    program, nodes, kids = lowering.program, lowering.nodes, lowering.kids
+    program.namespace["_masks"] = masks
+    lowering.helpers.update((f.__name__, f) for f in (passed_mask, merged_mask, keep_gradient))
+    none = Val("None", None)
+    alive: list = [_UNSET] * len(values)
+    for i in range(len(values) - 1, -1, -1):
+        if not kids[i]:
+            continue
+        node = nodes[i]
+        kind = type(node)
+        mask = None if alive[i] is _UNSET else alive[i]
+        operands = [values[k] for k in kids[i]]
+        for slot, k in enumerate(kids[i]):
+            if not kids[k] or slot in kind.condition_slots:
+                continue
+            chosen = _selected(lowering, node, slot, operands) if kind.selects else None
+            if mask is None and chosen is None:
+                passed = None
+            else:
+                passed = program.emit(
+                    f"passed_mask(_masks, {{0}}, {kind.elementwise!r}, {{1}}, {{2}})",
+                    [mask or none, chosen or none, values[k]], shape=UNKNOWN, fresh=False)
+            previous = alive[k]
+            if previous is _UNSET:
+                alive[k] = passed
+            elif previous is None or passed is None:
+                alive[k] = None
+            else:
+                alive[k] = program.emit("merged_mask(_masks, {0}, {1})", [previous, passed],
+                                        shape=UNKNOWN, fresh=False)
+    guarded = list(values)
+    for i, node in enumerate(nodes):
+        if not kids[i]:
+            continue
+        kind = type(node)
+        mask = None if alive[i] is _UNSET else alive[i]
+        operands = [guarded[k] for k in kids[i]]
+        if mask is not None:
+            operands = [
+                operand if operand.const is not None or slot in kind.condition_slots
+                else program.emit(f"keep_gradient(_masks, {{0}}, {{1}}, {kind.elementwise!r})",
+                                  [operand, mask], shape=UNKNOWN, fresh=False)
+                for slot, operand in enumerate(operands)]
+        if all(a is b for a, b in zip(operands, (values[k] for k in kids[i]))):
+            continue  # nothing guarded up to here: the value computed first
+        guarded[i] = lowering.operation(i, node, operands)
+    return guarded
+
+
+def _selected(lowering: _ArrayLowering, node: Any, slot: int, operands: list[Val]) -> Val | None:
+    """Where ``node`` takes operand ``slot``, from its ``<library>_selected_code``."""
+    templates = lowering.backend.attribute(type(node), "selected_code")
+    if not templates:
+        kind, code = type(node).__name__, lowering.backend.code
+        raise NotLowerable(f"{kind} selects among its operands: give the class "
+                           f"{code}_selected_code templates (one per operand)")
+    template = templates[slot]
+    if template is None:
+        return None
+    return lowering.program.emit(template, operands, shape=UNKNOWN)

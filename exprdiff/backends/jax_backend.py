@@ -26,6 +26,7 @@ import numpy as np
 
 from exprdiff.backends.forward_code import forward_code
 from exprdiff.backends.libraries import import_jax
+from exprdiff.backends.selections import jax_masks
 from exprdiff.core.errors import MissingValueError
 from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Node
@@ -49,7 +50,7 @@ def jax_forward(expr: Node, needed_by: str = "to_jax") -> Any:
     """``expr``'s `exprdiff.backends.forward_code.ForwardCode` for JAX."""
     import_jax(needed_by)
     try:
-        return forward_code(expr, jax_backend(), "_jax_forward")
+        return forward_code(expr, jax_backend(), "_jax_forward", masks=jax_masks())
     except NotLowerable as error:
         raise NotImplementedError(f"{needed_by}: {error}") from None
 

@@ -25,6 +25,7 @@ import numpy as np
 from exprdiff.backends.forward_code import forward_code
 from exprdiff.backends.libraries import import_torch
 from exprdiff.backends.names import as_float64
+from exprdiff.backends.selections import torch_masks
 from exprdiff.core.errors import MissingValueError
 from exprdiff.core.names import named_leaves
 from exprdiff.core.nodes import Node, Parameter
@@ -52,7 +53,8 @@ def torch_forward(expr: Node, needed_by: str = "to_torch") -> Any:
     """``expr``'s `exprdiff.backends.forward_code.ForwardCode` for PyTorch."""
     import_torch(needed_by)
     try:
-        return forward_code(expr, torch_backend(), "_torch_forward")
+        return forward_code(expr, torch_backend(), "_torch_forward", masks=torch_masks(),
+                            scalar_arrays=True)
     except NotLowerable as error:
         raise NotImplementedError(f"{needed_by}: {error}") from None
 

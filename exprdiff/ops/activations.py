@@ -199,6 +199,9 @@ class LeakyReLU(UnaryOp):
     function_name = "leaky_relu"
     numpy_code = "leaky_relu({0}, {slope})"
     numpy_helpers = (leaky_relu,)
+    # a where, not jax.nn.leaky_relu (its slope at 0 is 1): slope at 0 as PyTorch
+    jax_code = "jnp.where({0} > 0, {0}, {slope} * {0})"
+    torch_code = "torch.where({0} > 0, {0}, {slope} * {0})"
     latex_template = r"\operatorname{LeakyReLU}\left(#1\right)"
 
     def __init__(self, child: object, slope: float = 0.01) -> None:
@@ -227,6 +230,10 @@ class ELU(UnaryOp):
     settings = ("alpha",)
     function_name = "elu"
     numpy_code = "np.maximum({0}, 0.0) + {alpha} * np.expm1(np.minimum({0}, 0.0))"
+    # where, not maximum/minimum (whose slopes split at 0): alpha at 0, and no exp overflow
+    jax_code = "jnp.where({0} > 0, {0}, {alpha} * jnp.expm1(jnp.where({0} > 0, 0.0, {0})))"
+    torch_code = ("torch.where({0} > 0, {0}, {alpha} * "
+                  "torch.expm1(torch.where({0} > 0, 0.0, {0})))")
     latex_template = r"\operatorname{ELU}\left(#1\right)"
 
     def __init__(self, child: object, alpha: float = 1.0) -> None:
@@ -272,6 +279,11 @@ class GELU(UnaryOp):
     function_name = "gelu"
     numpy_code = "gelu({0})"
     numpy_helpers = (gelu,)
+    # the helper's very expression, which the libraries differentiate as vjp does
+    jax_code = ("0.5 * {0} * (1.0 + jnp.tanh(0.7978845608028654 * "
+                "({0} + 0.044715 * ({0} * {0} * {0}))))")
+    torch_code = ("0.5 * {0} * (1.0 + torch.tanh(0.7978845608028654 * "
+                  "({0} + 0.044715 * ({0} * {0} * {0}))))")
     latex_template = r"\operatorname{GELU}\left(#1\right)"
     sympy_name = "gelu"
 
@@ -298,6 +310,8 @@ class SiLU(UnaryOp):
     function_name = "silu"
     numpy_code = "{0} * stable_sigmoid({0})"
     numpy_helpers = (stable_sigmoid,)
+    jax_code = "{0} * jax.nn.sigmoid({0})"
+    torch_code = "{0} * torch.sigmoid({0})"
     latex_template = r"\operatorname{SiLU}\left(#1\right)"
     sympy_name = "silu"
 

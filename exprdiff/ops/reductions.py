@@ -16,9 +16,40 @@ import numbers
 
 import numpy as np
 
-from exprdiff.ops.arrays import _Reduction, _spread
+from exprdiff.ops.arrays import _Reduction, _spread, _torch_dims
 
 __all__ = ["Max", "Min", "Prod", "Std", "Var"]
+
+
+def _prod_torch(x, axis, keepdims):
+    """`Prod` in PyTorch, whose ``prod`` takes one dim: the axes moved last and flattened.
+
+    Autograd's derivative of ``prod`` is exact where elements are 0, as `Prod`'s."""
+    if type(axis) is int:
+        return x.prod(dim=axis, keepdim=keepdims)
+    dims = tuple(a % x.ndim for a in _torch_dims(x, axis)) if x.ndim else ()
+    if not dims:
+        return x
+    kept = [a for a in range(x.ndim) if a not in dims]
+    moved = x.permute(*kept, *dims).reshape(*[x.shape[a] for a in kept], -1)
+    out = moved.prod(dim=-1)
+    if keepdims:
+        out = out.reshape([1 if a in dims else x.shape[a] for a in range(x.ndim)])
+    return out
+
+
+def _std_jax(x, axis, ddof, keepdims):
+    """`Std` in JAX: ``sqrt(var)`` with slope 0 where it is 0 (JAX's ``jnp.std`` gives NaN)."""
+    import jax.numpy as jnp
+
+    var = jnp.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    flat = var == 0
+    return jnp.where(flat, 0.0, jnp.sqrt(jnp.where(flat, 1.0, var)))
+
+
+def _std_torch(x, axis, ddof, keepdims):
+    """`Std` in PyTorch (``torch.std``'s slope is 0 where it is 0, as `Std`'s)."""
+    return x.std(dim=_torch_dims(x, axis), correction=ddof, keepdim=keepdims)
 
 
 class Max(_Reduction):
@@ -32,6 +63,10 @@ class Max(_Reduction):
 
     __slots__ = ()
     numpy_code = "np.max({0}, axis={axis}, keepdims={keepdims})"
+    # both libraries share the gradient evenly among ties, as vjp does
+    jax_code = "jnp.max({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.amax({0}, dim=_torch_dims({0}, {axis}), keepdim={keepdims})"
+    torch_helpers = (_torch_dims,)
     numpy_functions = (np.max, np.amax)
     reduces = np.maximum
     method_name = "max"
@@ -55,6 +90,9 @@ class Min(_Reduction):
 
     __slots__ = ()
     numpy_code = "np.min({0}, axis={axis}, keepdims={keepdims})"
+    jax_code = "jnp.min({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.amin({0}, dim=_torch_dims({0}, {axis}), keepdim={keepdims})"
+    torch_helpers = (_torch_dims,)
     numpy_functions = (np.min, np.amin)
     reduces = np.minimum
     method_name = "min"
@@ -91,6 +129,9 @@ class Prod(_Reduction):
 
     __slots__ = ()
     numpy_code = "np.prod({0}, axis={axis}, keepdims={keepdims})"
+    jax_code = "jnp.prod({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "_prod_torch({0}, {axis}, {keepdims})"
+    torch_helpers = (_prod_torch, _torch_dims)
     numpy_functions = (np.prod,)
     reduces = np.multiply
 
@@ -146,6 +187,10 @@ class Var(_Reduction):
     __slots__ = ("ddof",)
     settings = ("axis", "ddof", "keepdims")
     numpy_code = "np.var({0}, axis={axis}, ddof={ddof}, keepdims={keepdims})"
+    jax_code = "jnp.var({0}, axis={axis}, ddof={ddof}, keepdims={keepdims})"
+    torch_code = ("torch.var({0}, dim=_torch_dims({0}, {axis}), correction={ddof}, "
+                  "keepdim={keepdims})")
+    torch_helpers = (_torch_dims,)
     numpy_functions = (np.var,)
     vjp_uses_out = False
 
@@ -185,6 +230,10 @@ class Std(Var):
 
     __slots__ = ()
     numpy_code = "np.std({0}, axis={axis}, ddof={ddof}, keepdims={keepdims})"
+    jax_code = "_std_jax({0}, {axis}, {ddof}, {keepdims})"
+    jax_helpers = (_std_jax,)
+    torch_code = "_std_torch({0}, {axis}, {ddof}, {keepdims})"
+    torch_helpers = (_std_torch, _torch_dims)
     numpy_functions = (np.std,)
     vjp_uses_out = True
 

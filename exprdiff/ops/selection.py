@@ -20,6 +20,13 @@ from exprdiff.core.values import scalar_or_array, select, where_value
 __all__ = ["Fmax", "Fmin", "Maximum", "Minimum", "Where"]
 
 
+def _torch_condition(condition):
+    """A condition as PyTorch's ``where`` wants it: booleans (nonzero is true, as in NumPy)."""
+    import torch
+
+    return condition if condition.dtype == torch.bool else condition != 0
+
+
 class Where(NaryOp):
     r"""``where(condition, x, y)``: ``x`` where the condition holds, else ``y`` (`numpy.where`).
 
@@ -55,6 +62,13 @@ class Where(NaryOp):
     numpy_code = "where_value({0}, {1}, {2})"
     numpy_helpers = (scalar_or_array, where_value)
     numpy_selected_code = (None, "{0}", "np.logical_not({0})")  # as `selected`
+    # JAX and PyTorch differentiate where's value; `exprdiff.backends.selections` guards
+    # the branches with these masks, so the branch not taken gives 0, not NaN
+    jax_code = "jnp.where({0}, {1}, {2})"
+    jax_selected_code = (None, "jnp.asarray({0}, dtype=bool)", "jnp.logical_not({0})")
+    torch_code = "torch.where(_torch_condition({0}), {1}, {2})"
+    torch_selected_code = (None, "_torch_condition({0})", "torch.logical_not({0})")
+    torch_helpers = (_torch_condition,)
     math_code = "({1} if {0} else {2})"  # a number condition: nonzero is true, as in NumPy
     math_finite = True
     latex_template = (r"\begin{cases} {#2} & \text{if } {#1} \\ {#3} & \text{otherwise} "
@@ -167,6 +181,9 @@ class Fmax(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.fmax
+    # a where: jnp.fmax gives a tie to b
+    jax_code = "jnp.where(({0} >= {1}) | jnp.isnan({1}), {0}, {1})"
+    torch_code = "torch.where(({0} >= {1}) | torch.isnan({1}), {0}, {1})"
     latex_template = r"\operatorname{fmax}\left(#1, #2\right)"
     sympy_name = "fmax"
 
@@ -194,6 +211,8 @@ class Fmin(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.fmin
+    jax_code = "jnp.where(({0} <= {1}) | jnp.isnan({1}), {0}, {1})"
+    torch_code = "torch.where(({0} <= {1}) | torch.isnan({1}), {0}, {1})"
     latex_template = r"\operatorname{fmin}\left(#1, #2\right)"
     sympy_name = "fmin"
 
