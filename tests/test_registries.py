@@ -22,7 +22,8 @@ NAMES = [op.__name__ for op in BUILTIN_OPS]
 
 def test_the_list_is_every_operation_class_of_the_op_modules():
     """BUILTIN_OPS holds each operation class defined in an exprdiff.ops module, once."""
-    modules = {info.name for info in pkgutil.iter_modules(exprdiff.ops.__path__)}
+    internal = {module.__name__.rpartition(".")[2] for module in exprdiff.ops.INTERNAL_MODULES}
+    modules = {info.name for info in pkgutil.iter_modules(exprdiff.ops.__path__)} - internal
     assert {module.__name__.rpartition(".")[2] for module in exprdiff.ops.MODULES} == modules
     defined = [
         value for name in sorted(modules)

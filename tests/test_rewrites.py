@@ -36,7 +36,7 @@ SPECIAL = np.array([-np.inf, -1e300, -3.5, -0.0, 0.0, 1e-310, 2.0, 1e300, np.inf
 
 
 def graph_of(expr):
-    return execution_plan(expr).graph or expr
+    return execution_plan(expr).graph_of(expr)
 
 
 def both_ways(expr, params, inputs=None):

@@ -22,10 +22,10 @@ from exprdiff.keep.cli import main
 PACKAGE = Path(exprdiff.__file__).parent
 MODULES = ["exprdiff", *load_docs_script("make_api.py").BY_MODULE]
 #: the per-op rule methods (forward, derivatives, where a where selects, SymPy forms, the mapping
-#: of NumPy's arguments): their hints are the bases' (Any in, Any out); the engines call them,
-#: users do not
+#: of NumPy's arguments, rewrites and shape-specialised code): their hints are the bases' (Any
+#: in, Any out); the engines call them, users do not
 RULES = {"forward", "vjp", "vjp_lhs", "vjp_rhs", "partial", "selected", "sympy_form",
-         "sympy_derivative", "from_numpy"}
+         "sympy_derivative", "from_numpy", "rewrite", "specialized_code", "with_children"}
 
 
 def public_functions() -> dict[str, Callable]:

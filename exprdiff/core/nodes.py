@@ -241,6 +241,7 @@ class Node:
         # the bases call their rules directly unless a subclass overrides `partial`
         direct = getattr(cls, "partial", None) is getattr(cls, "_direct_partial", None)
         cls.vjp_form = getattr(cls, "_direct_form", 0) if direct else 0
+        cls.has_rewrites = cls.rewrite is not Node.rewrite
 
     @classmethod
     def from_numpy(cls, function: Callable, *args: Any, **kwargs: Any) -> Node:
@@ -258,7 +259,6 @@ class Node:
         (<Sum sum(x, axis=0)>, <Mean mean(x, axis=None)>)
         """
         return cls(*args, **kwargs)
-        cls.has_rewrites = cls.rewrite is not Node.rewrite
 
     # -- structure -------------------------------------------------------
     @property

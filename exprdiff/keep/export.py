@@ -77,7 +77,7 @@ def to_python(expr: Node, name: str = "model", wrt: Iterable[Parameter] | None =
         _r0 = _a0 * _a1
         _r1 = np.tanh(_r0)
         _r2 = root_adjoint(_r1)
-        _r2 = fit_gradient((fit_gradient((_r2 * (1.0 - (_r1 * _r1))), _r0) * _a1), _a0)
+        _r2 = fit_gradient((fit_gradient((_r2 * (1.0 - power(_r1, 2.0))), _r0) * _a1), _a0)
         del _r0
         return result_value(_r1), {'w': result_gradient(_r2, _a0)}
     <BLANKLINE>

@@ -155,7 +155,7 @@ def compiled(expr: Any, wrt: Iterable[Any] | None = None) -> Compiled:
             _a1 = inputs[_k1]
         except (KeyError, TypeError):
             return None  # not these values
-        if (type(_a0) is not _float) or (type(_a1) is not _ndarray or ... != (10,)):
+        if (type(_a0) is not _float) or (type(_a1) is not _ndarray or ... != (10,)) or ...:
             return None  # values of other kinds or shapes
         _a0 = _f64(_a0)
         _r0 = (_a0 * _a1) + _a0

@@ -205,6 +205,9 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
     lines += ["    except (KeyError, TypeError):", "        return None  # not these values"]
+    # a key the plan never reads (an inner node, say): the interpreter names the mistake
+    guards += [f"len({where}) != {len(positions)}" if positions else where
+               for positions, where in ((plan.parameters, "params"), (plan.inputs, "inputs"))]
     if guards:
         lines += [f"    if {' or '.join(f'({g})' for g in guards)}:",
                   "        return None  # values of other kinds or shapes"]

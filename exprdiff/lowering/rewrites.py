@@ -47,7 +47,7 @@ from exprdiff.lowering.program import without_gc
 __all__ = ["CSE_LIMIT", "rewritten"]
 
 #: graphs with more nodes than this skip the common-subexpression table
-CSE_LIMIT = 200_000
+CSE_LIMIT = 50_000  # above, the table would double a first evaluation's memory
 _ROUNDS = 8  # rule applications chained on one node before the pass stops there
 _DEPTH = 6  # how deep under its result a rule may build new nodes
 _FLOAT64 = np.float64

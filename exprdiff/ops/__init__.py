@@ -19,6 +19,7 @@ from exprdiff.ops import (
     clip,
     conditions,
     elementary,
+    fused,
     hyperbolic,
     indexing,
     logarithmic,
@@ -50,6 +51,11 @@ MODULES = (
     arithmetic, elementary, trigonometric, hyperbolic, logarithmic, powers, rounding,
     activations, clip, selection, conditions, arrays, reductions, shaping, indexing,
 )
+
+#: modules of operations users do not build: the plan-time rewrites put them in place of
+#: the patterns they fuse (`exprdiff.ops.fused`); not in `BUILTIN_OPS`, so not saved,
+#: loaded or listed (a rewritten graph is never saved: save keeps the expression as written)
+INTERNAL_MODULES = (fused,)
 
 #: every built-in operation class, module by module in the order they are defined
 BUILTIN_OPS: tuple[type[Node], ...] = tuple(
