@@ -360,6 +360,102 @@ class TestConventions:
             assert_agrees(expr, big, None, backend)
 
 
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+class TestIssue12Conventions:
+    """Ties, kinks and domain edges of issue 12's operations: exprdiff's values, exactly."""
+
+    def _grads(self, backend, expr, params, inputs=None):
+        """The backend's gradients as lists (after agreeing with the engine's) and the engine's."""
+        with np.errstate(all="ignore"):
+            expected = expr.grad(params, inputs)
+            assert_agrees(expr, params, inputs, backend)
+            got = BACKENDS[backend](expr, params, inputs)[1]
+        return {p: got[p].tolist() for p in params}, expected
+
+    def test_maximum_and_minimum_split_a_tie_and_give_a_nan_nothing(self, backend):
+        a, b = Parameter("a"), Parameter("b")
+        values = {a: np.array([1.0, 2.0, 3.0, np.nan]), b: np.array([2.0, 2.0, 2.0, 1.0])}
+        for op, first in ((exprdiff.Maximum, [0.0, 0.5, 1.0, 0.0]),
+                          (exprdiff.Minimum, [1.0, 0.5, 0.0, 0.0])):
+            got, _ = self._grads(backend, op(a, b), values)
+            assert got[a] == first
+            assert got[b] == [1.0 - f if i < 3 else 0.0 for i, f in enumerate(first)]
+
+    def test_fmax_and_fmin_give_a_tie_and_a_nan_operand_to_a(self, backend):
+        a, b = Parameter("a"), Parameter("b")
+        values = {a: np.array([2.0, 1.0, 5.0, np.nan]), b: np.array([2.0, 3.0, np.nan, 1.0])}
+        got, _ = self._grads(backend, exprdiff.Fmax(a, b), values)
+        assert got[a] == [1.0, 0.0, 1.0, 0.0] and got[b] == [0.0, 1.0, 0.0, 1.0]
+        got, _ = self._grads(backend, exprdiff.Fmin(a, b), values)
+        assert got[a] == [1.0, 1.0, 1.0, 0.0] and got[b] == [0.0, 0.0, 0.0, 1.0]
+
+    def test_leaky_relu_and_elu_at_zero(self, backend):
+        x = Parameter("x")
+        zero = {x: np.array([0.0, -1.0, 2.0])}
+        assert self._grads(backend, exprdiff.LeakyReLU(x, 0.1), zero)[0][x] == [0.1, 0.1, 1.0]
+        got = self._grads(backend, exprdiff.ELU(x, alpha=2.0), zero)[0][x]
+        assert got[0] == 2.0 and got[2] == 1.0
+
+    def test_clip_with_equal_bounds_is_flat(self, backend):
+        x, w = Parameter("x"), Parameter("w")
+        got, _ = self._grads(backend, exprdiff.Clip(x, 1.0, 1.0) * w + w,
+                             {x: np.array([0.0, 1.0, 2.0]), w: 2.0})
+        assert got[x] == [0.0, 0.0, 0.0]
+
+    def test_hypot_and_arctan2_at_the_origin(self, backend):
+        a, b = Parameter("a"), Parameter("b")
+        values = {a: np.array([0.0, -0.0, 3.0]), b: np.array([0.0, -0.0, -4.0])}
+        for op in (exprdiff.Hypot, exprdiff.Arctan2):
+            got, _ = self._grads(backend, op(a, b), values)
+            assert got[a][:2] == [0.0, 0.0] and got[b][:2] == [0.0, 0.0], op
+
+    def test_std_of_equal_elements_and_prod_with_zeros(self, backend):
+        w = Parameter("w")
+        got, _ = self._grads(backend, Std(w, axis=1), {w: np.array([[2.0, 2.0], [1.0, 3.0]])})
+        assert got[w] == [[0.0, 0.0], [-0.5, 0.5]]
+        got, _ = self._grads(backend, Prod(w), {w: np.array([2.0, 0.0, 3.0])})
+        assert got[w] == [0.0, 6.0, 0.0]
+
+    def test_infinite_slopes_at_domain_edges(self, backend):
+        """Arcsin, Arccos, Arctanh at ±1, Cbrt and Sqrt at 0: inf as the engine's."""
+        x = Parameter("x")
+        for op, at in ((exprdiff.Arcsin, [-1.0, 1.0]), (exprdiff.Arccos, [-1.0, 1.0]),
+                       (exprdiff.Arctanh, [-1.0, 1.0]), (exprdiff.Cbrt, [0.0, 8.0]),
+                       (exprdiff.Arccosh, [1.0, 2.0])):
+            got, expected = self._grads(backend, op(x), {x: np.array(at)})  # agree, inf too
+            assert np.isinf(got[x][0]) and np.isinf(expected[x][0]), op
+
+    def test_where_gives_no_nan_from_the_branch_not_taken(self, backend):
+        """where(x > 0, sqrt(x), 0) at -1: slope 0, not NaN (jax#1052), through broadcasting
+        and nested where too; a branch also used outside keeps the NaN there, as the engine."""
+        w, x = Parameter("w"), Input("x")
+        xs = {x: np.array([-1.0, 0.0, 4.0])}
+        cases = [  # (expression, whether it reads x)
+            (Where(w > 0, exprdiff.Sqrt(w), 0.0), False),
+            (Where(w * x > 0, Log(w * x), 1.0), True),  # a scalar Parameter, batched conditions
+            (Where(w > 1, Log(w - 1.0), Where(w > -1, exprdiff.Arcsin(w), w * w)), False),
+            (Where(w > 0, exprdiff.Sqrt(w), 0.0) + 0.0 * exprdiff.Sqrt(w), False),
+            (Sum(Where(x > 0, exprdiff.Sqrt(w * x), -w)), True),
+        ]
+        for expr, reads_x in cases:
+            for value in ((0.5, -1.0) if reads_x else (np.array([-2.0, 0.5, 4.0]), 0.5, -1.0)):
+                # NaN and inf only where the engine has them (the 0.0 * sqrt(w) case)
+                self._grads(backend, expr, {w: value}, xs if reads_x else None)
+        got, _ = self._grads(backend, cases[0][0], {w: np.array([-1.0, 4.0])})
+        assert got[w] == [0.0, 0.25]
+
+
+def test_jax_where_has_exprdiffs_second_derivative_too():
+    """jax.hessian of where(w > 0, log(w), w**3): no NaN from the other branch, order 2."""
+    w = Parameter("w")
+    expr = Where(w > 0, Log(w), w * w * w)
+    with jax_float64() as jax:
+        f = to_jax(expr)
+        for value, second in ((-2.0, -12.0), (3.0, -1.0 / 9.0)):
+            got = float(jax.hessian(lambda p: f({"w": p}, {}))(value))  # noqa: B023
+            assert got == pytest.approx(second, rel=1e-14)
+
+
 def test_a_user_op_without_a_jax_form_is_named():
     """A user-defined op with only NumPy code: NotImplementedError naming it and the attribute."""
     library("jax")

@@ -124,7 +124,7 @@ def _index_torch(x, setting):
            or (isinstance(item, slice) and (item.step is None or item.step > 0))
            for item in key):
         return x[key]
-    positions = np.arange(x.numel()).reshape(tuple(x.shape))[key]
+    positions = np.ascontiguousarray(np.arange(x.numel()).reshape(tuple(x.shape))[key])
     return x.reshape(-1)[torch.as_tensor(positions, device=x.device)]
 
 

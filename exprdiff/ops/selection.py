@@ -10,6 +10,7 @@ operand there, and to the operand that is not NaN where one is.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,40 @@ class Where(NaryOp):
         return np.logical_not(condition) if slot == 2 else None
 
 
+@functools.cache
+def _torch_extreme(larger: bool):
+    """`Maximum` (or `Minimum`) in PyTorch with exprdiff's rule: half each at a tie, and
+    nothing to either operand where one is NaN (``torch.maximum`` gives both all of it)."""
+    import torch
+
+    class Extreme(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return torch.maximum(a, b) if larger else torch.minimum(a, b)
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            above = (a > b) if larger else (a < b)
+            below = (a < b) if larger else (a > b)
+            tie = 0.5 * (a == b)
+            return ((g * (above + tie)).sum_to_size(a.shape),
+                    (g * (below + tie)).sum_to_size(b.shape))
+
+    return Extreme.apply
+
+
+def _maximum_torch(a, b):
+    """`Maximum` in PyTorch (see `_torch_extreme`)."""
+    return _torch_extreme(True)(a, b)
+
+
+def _minimum_torch(a, b):
+    """`Minimum` in PyTorch (see `_torch_extreme`)."""
+    return _torch_extreme(False)(a, b)
+
+
 def _larger(a, b):
     """1 where ``a > b``, 1/2 where they tie, else 0 (NaN compares false: 0), from comparisons
     only: no branch per element; nodes when handed nodes.  Arrays without a tie (the usual
@@ -134,6 +169,9 @@ class Maximum(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.maximum
+    # jnp.maximum's rule is exprdiff's, NaN included; torch.maximum gives a NaN's gradient
+    torch_code = "_maximum_torch({0}, {1})"
+    torch_helpers = (_maximum_torch,)
     latex_template = r"\max\left(#1, #2\right)"
     sympy_name = "Max"
 
@@ -157,6 +195,8 @@ class Minimum(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.minimum
+    torch_code = "_minimum_torch({0}, {1})"
+    torch_helpers = (_minimum_torch,)
     latex_template = r"\min\left(#1, #2\right)"
     sympy_name = "Min"
 
