@@ -35,6 +35,8 @@ from exprdiff import (
     hessian,
     to_jax,
 )
+from exprdiff.backends.names import params_by_name
+from exprdiff.losses import softmax_cross_entropy
 from exprdiff.ops import (
     BroadcastTo,
     Concatenate,
@@ -49,8 +51,6 @@ from exprdiff.ops import (
     Std,
     Var,
 )
-from exprdiff.backends.names import params_by_name
-from exprdiff.losses import softmax_cross_entropy
 from exprdiff.ops.fused import LogSoftmax, SigmoidCrossEntropy, SoftmaxCrossEntropy
 
 SMOOTH_ROWS = sorted(name for name, row in TABLE.items() if not row.condition)
@@ -170,7 +170,7 @@ def _spreads(op):
 
 
 def _cases_shaping():
-    w, v, x = Parameter("w"), Parameter("v"), Input("x")
+    w, x = Parameter("w"), Input("x")
     weights = _p(3, 4)
     return [
         (Reshape(w, (2, -1)) * _p(2, 6), {w: _p(3, 4)}, None),
