@@ -101,6 +101,36 @@ def test_micrograds_moons(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_summed_reduction(backend, batch_size):
+    """reduction="sum": summed gradients and per-epoch summed losses, as the NumPy fit's."""
+    fast, slow = both(backend, BCE, START, AND, epochs=60, optimizer="momentum",
+                      learning_rate=0.05, batch_size=batch_size, seed=1, reduction="sum")
+    assert_same_fit(fast, slow)
+    if batch_size is None:  # the first epoch's loss is the sum at the start
+        assert fast.losses[0] == pytest.approx(float(np.sum(BCE(START, AND))), rel=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_model_with_where_and_issue_12s_operations(backend):
+    """A piecewise model (Where whose other branch is NaN, Maximum, an index, Std): the same
+    fit as NumPy's, no NaN from the branch not taken."""
+    from exprdiff import Sqrt, Where
+    from exprdiff.ops import Maximum, Std
+
+    x, y, w = Input("x"), Input("y"), Parameter("w")
+    points = np.linspace(-1.0, 2.0, 7)
+    model = Where(x > 0, Sqrt(w[0] * x), w[1] * x) + Maximum(w[2] * x, 0.1)
+    loss = (model - y) ** 2 + 1e-3 * Std(w)
+    start = {w: np.array([1.0, 0.5, -0.3])}
+    with np.errstate(invalid="ignore"):
+        fast, slow = both(backend, loss, start, {x: points, y: np.sin(points)}, epochs=40,
+                          learning_rate=0.05)
+    assert_same_fit(fast, slow)
+    assert np.all(np.isfinite(fast[w]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_digits(backend):
     """A 64-32-10 tanh MLP on the digits, softmax cross-entropy, Adam, mini-batches of 256."""
     pytest.importorskip("sklearn", reason="the digits ship with scikit-learn")

@@ -43,11 +43,13 @@ class ChunkSpec:
     """
 
     def __init__(self, code: Any, pick: tuple, ftype: Any, count: int, batch: int | None,
-                 update: Any, width: int, shards: int | None) -> None:
+                 update: Any, width: int, shards: int | None, summed: bool = False) -> None:
         self.code, self.pick, self.ftype, self.count, self.batch = code, pick, ftype, count, batch
         self.update, self.width, self.shards = update, width, shards
+        self.summed = summed  # reduction="sum": summed gradients and losses, not means
         self.key = (code.source, pick, str(ftype), count, batch, update.lines, update.step_lines,
-                    update.initial, tuple(sorted(update.constants.items())), width, shards)
+                    update.initial, tuple(sorted(update.constants.items())), width, shards,
+                    summed)
 
     def total_function(self, jax: Any) -> Callable:
         """``total(P, X, mask=None)``: the sum of the loss over the rows (masked rows: 0)."""
@@ -73,6 +75,7 @@ class ChunkSpec:
         """
         jnp, lax = jax.numpy, jax.lax
         ftype, count, batch, shards = self.ftype, self.count, self.batch, self.shards
+        summed = self.summed
         value_and_grad = jax.value_and_grad(self.total_function(jax))
         update = array_update(self.update, self.width)
         zero = jnp.zeros((), ftype)
@@ -103,8 +106,9 @@ class ChunkSpec:
                 finite_grads = jnp.stack([jnp.all(jnp.isfinite(g)) for g in grads]) \
                     if grads else jnp.ones(1, bool)
                 new_t = t + 1
-                new_values, new_opt = update(values, tuple(g / size for g in grads), opt, rate,
-                                             new_t)
+                divisor = 1 if summed else size
+                new_values, new_opt = update(values, tuple(g / divisor for g in grads), opt,
+                                             rate, new_t)
                 code = jnp.where(~loss_ok, LOSS, jnp.where(
                     ~jnp.all(finite_grads), GRADIENT + jnp.argmin(finite_grads),
                     jnp.where(jnp.isfinite(rate), 0, RATE))).astype(jnp.int32)
@@ -146,7 +150,7 @@ class ChunkSpec:
                 k, state, losses = loop
                 perm = None if perms is None else perms[k]
                 state, total = epoch(state, data, mask, perm, rates[k])
-                return k + 1, state, losses.at[k].set(total / count)
+                return k + 1, state, losses.at[k].set(total if summed else total / count)
 
             start = (jnp.int32(0), carry, jnp.zeros(length, ftype))
             k, carry, losses = lax.while_loop(more, one_epoch, start)

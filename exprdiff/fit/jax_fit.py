@@ -111,7 +111,7 @@ class JaxFit:
         self._spec = ChunkSpec(code, tuple(index[p] for p in code.params), self.ftype, fit.count,
                            self.batch, self.update, len(self.trained),
                            None if self.devices is None or len(self.devices) == 1
-                           else len(self.devices))
+                           else len(self.devices), fit.summed)
         # one device named: everything committed there; several: parameters replicated
         home = self.devices[0] if self._spec.shards is None and self.devices else None
         if self._spec.shards is not None:
@@ -166,9 +166,9 @@ class JaxFit:
         """The mean loss at the fitted parameters, one more forward pass in JAX."""
         example = (self._state.values, self._whole)
         evaluate = self._compiled("total", example, lambda: self._spec.total_function(self._jax))
-        mean = float(evaluate(*example)) / self.count
+        mean = self._fit._reduced(float(evaluate(*example)), self.count)
         if mean - mean != 0.0:
-            raise self._failure(f"after the last epoch the mean loss is {mean}",
+            raise self._failure(f"after the last epoch the {self._fit._kind} loss is {mean}",
                                 len(self.losses) + 1)
         return mean
 
@@ -206,7 +206,8 @@ class JaxFit:
         if status:
             epoch = first + completed
             if status == LOSS:
-                raise self._failure(f"the mean loss is {bad_total / bad_size}", epoch)
+                raise self._failure(f"the {self._fit._kind} loss is "
+                                    f"{self._fit._reduced(bad_total, bad_size)}", epoch)
             if status == RATE:
                 raise bad_rate
             label = self.trained[status - GRADIENT].label

@@ -95,9 +95,9 @@ class TorchFit(CompiledFit):
         with self._torch.no_grad():
             values = tuple(self.values[k] for k in self._pick)
             total = float(self._forward(values, self.arrays, self._buffers).sum())
-        mean = total / self.count
+        mean = self._fit._reduced(total, self.count)
         if mean - mean != 0.0:
-            raise self._failure(f"after the last epoch the mean loss is {mean}",
+            raise self._failure(f"after the last epoch the {self._fit._kind} loss is {mean}",
                                 len(self.losses) + 1)
         return mean
 
