@@ -150,13 +150,14 @@ def jacobian(
     array([[3., 0.],
            [0., 4.]])
     """
-    plan = plan_for(root)
-    values = _forward(root, plan, params, inputs, plan.retaining_steps)
+    execution = execution_plan(root)  # the rewritten graph, as every path runs it
+    plan, graph = execution.plan, execution.graph_of(root)
+    values = _forward(graph, plan, params, inputs, plan.retaining_steps, shown=root)
     out = values[-1]
     shape = shape_of(out)
     steps = plan.backward
     if plan.root_step is not None and plan.root_slots:
-        steps = [backward_step(plan.size - 1, root, plan.root_step[2], plan.root_slots), *steps]
+        steps = [backward_step(plan.size - 1, graph, plan.root_step[2], plan.root_slots), *steps]
     rows = {i: np.zeros((int(np.prod(shape)), *shape_of(values[i]))) for i, _ in plan.parameters}
     for k in range(int(np.prod(shape))):
         grads: list = [None] * len(values)
@@ -171,9 +172,13 @@ def jacobian(
             if grads[i] is not None:
                 rows[i][k] = grads[i]
     result = {}
-    for i, node in plan.parameters:
-        full = rows[i].reshape(shape + shape_of(values[i]))
-        result[root if node is None else node] = full if full.ndim else float(full)
+    for i, node in execution.parameters:
+        key = root if node is None else node
+        if i is None:  # a rewrite removed it: the value does not depend on it
+            full = np.zeros(shape + np.shape(as_value(params[key], key)))
+        else:
+            full = rows[i].reshape(shape + shape_of(values[i]))
+        result[key] = full if full.ndim else float(full)
     return result
 
 

@@ -268,14 +268,17 @@ def hessian_function(
 
 def _summed(derivative: Any, value: Any, like: Any) -> Any:
     """A pointwise derivative broadcast to ``value``'s shape, summed to ``like``'s."""
-    if np.ndim(like) == 0:
+    # type checks first: np.ndim costs more than the sum of a small batch
+    scalar = type(like) is float or not isinstance(like, np.ndarray) and np.ndim(like) == 0 \
+        or isinstance(like, np.ndarray) and not like.ndim
+    if scalar:
         if type(derivative) is not np.ndarray:  # the same at every element
             return float(derivative) * (value.size if type(value) is np.ndarray else 1)
         if type(value) is not np.ndarray or derivative.shape == value.shape:
-            return float(derivative.sum())
+            return float(np.add.reduce(derivative, axis=None))
     shape = np.broadcast_shapes(np.shape(derivative), np.shape(value))
     full = np.broadcast_to(derivative, shape)
-    if np.ndim(like) == 0:
+    if scalar:
         return float(full.sum())
     return np.array(fit_shape(full, np.asarray(like, dtype=np.float64)), dtype=np.float64)
 
