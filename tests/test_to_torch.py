@@ -97,8 +97,12 @@ def test_dtype_and_device_move_together():
 def test_errors_name_what_is_wrong():
     """Missing starting values and inputs, unknown inputs and names PyTorch refuses."""
     w = Parameter("w")
-    with pytest.raises(MissingValueError, match="starting value for Parameter 'w'"):
+    with pytest.raises(MissingValueError, match="starting value for Parameter 'w'.*no shape"):
         to_torch(w * X)
+    with pytest.raises(MissingValueError, match="Parameter 'v'"):
+        to_torch(w * X + Parameter("v"), {w: 1.0})
+    no_parameters = to_torch(X * 2.0)  # nothing to start: no params needed
+    assert list(no_parameters.state_dict()) == [] and float(no_parameters(x=1.5)) == 3.0
     module = to_torch(w * X, {w: 1.0})
     with pytest.raises(MissingValueError, match="needs the input 'x'"):
         module()

@@ -72,7 +72,13 @@ def to_torch(expr: Node, params: Mapping[Parameter, Any] | None = None) -> torch
     bit for bit in float64, and ``module.load_params(params)`` copies an
     exprdiff params dict in.
 
-    A Parameter missing from ``params`` raises `exprdiff.MissingValueError`;
+    The starting values are required: an exprdiff Parameter has no shape or
+    value of its own (a PyTorch layer's shape is in its constructor; an
+    expression's comes with the values), so ``to_torch(expr)`` of an
+    expression with Parameters raises `exprdiff.MissingValueError` naming the
+    first one without a value, rather than guess a shape or start from zeros;
+    an expression without Parameters needs no ``params``.  A Parameter
+    missing from ``params`` raises the same error;
     a name PyTorch cannot use (an empty part between dots, the name of a
     `torch.nn.Module` attribute such as ``"forward"``, or both ``"a"`` and
     ``"a.b"``) raises `ValueError`.
@@ -99,8 +105,10 @@ def to_torch(expr: Node, params: Mapping[Parameter, Any] | None = None) -> torch
             continue
         if leaf not in given:
             raise MissingValueError(
-                f"to_torch needs a starting value for Parameter {name!r}: pass it in params "
-                "(keyed by the Parameter itself, as for optimize)", leaf)
+                f"to_torch needs a starting value for Parameter {name!r}: an exprdiff "
+                "Parameter has no shape until it has a value, so the module cannot create "
+                "its torch.nn.Parameter; pass it in params (keyed by the Parameter itself, as "
+                "for optimize), e.g. the start a builder such as DenseMLP returns", leaf)
         values[name] = as_value(given[leaf], f"params[Parameter {name!r}]")
     return expression_module_class()(expr, torch_forward(expr), leaves, values)
 
