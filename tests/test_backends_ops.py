@@ -27,6 +27,7 @@ from exprdiff import (
     Sign,
     Softmax,
     Softplus,
+    Sqrt,
     Sum,
     SumOfSquares,
     Transpose,
@@ -443,6 +444,18 @@ class TestIssue12Conventions:
                 self._grads(backend, expr, {w: value}, xs if reads_x else None)
         got, _ = self._grads(backend, cases[0][0], {w: np.array([-1.0, 4.0])})
         assert got[w] == [0.0, 0.25]
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_where_with_a_condition_broadcasting_with_a_smaller_branch(backend):
+    """A condition (3,) choosing from a branch (2, 1): its mask over (2, 3), reduced to (2, 1)
+    (the fuzzer's example: to_jax raised 'Incompatible types for broadcasting')."""
+    w, v, rows = Parameter("w"), Parameter("v"), Input("rows")
+    expr = Where(w > 0, Sqrt(rows * v), w)
+    with np.errstate(invalid="ignore"):
+        for start in ([-1.0, -2.0, -3.0], [1.0, -2.0, -3.0]):
+            assert_agrees(expr, {w: np.array(start), v: 2.0},
+                          {rows: np.array([[-1.0], [4.0]])}, backend)
 
 
 def test_jax_where_has_exprdiffs_second_derivative_too():

@@ -82,6 +82,10 @@ def _fit_mask(lib: MaskLibrary, mask: Any, shape: tuple) -> Any:
     mask_shape = lib.shape(mask)
     if mask_shape == shape:
         return mask
+    both = np.broadcast_shapes(mask_shape, shape)  # a condition may broadcast with a branch
+    if both != mask_shape:
+        mask = lib.broadcast_to(mask, both)
+        mask_shape = both
     extra = len(mask_shape) - len(shape)
     if extra >= 0:
         if extra:
