@@ -17,8 +17,12 @@ The generated function is ``f(P, X, B)``: ``P`` the Parameters' values and
 ``X`` the Inputs' in the order of `ForwardCode.params` and
 `ForwardCode.inputs`, ``B`` the array constants (`ForwardCode.constants`)
 already converted by the caller to the library's arrays; scalar constants
-are Python float literals, which both libraries treat as weakly typed, so a
-float32 computation stays float32.
+are Python float literals for JAX, which treats them as weakly typed, and
+0-d arrays in ``B`` for PyTorch, whose two-operand functions
+(``torch.maximum``, ``torch.logaddexp``, ...) take tensors only and whose
+0-d tensors do not change a float32 computation's dtype either.  A graph
+with a `Where` computes its values, then the masks of its branches, then
+once more the operations a mask guards (see `exprdiff.backends.selections`).
 
 >>> import numpy as np
 >>> from exprdiff import Input, Parameter, Sigmoid
