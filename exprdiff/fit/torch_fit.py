@@ -26,6 +26,7 @@ from exprdiff.backends.names import as_float64
 from exprdiff.backends.torch_backend import torch_forward
 from exprdiff.fit.array_updates import array_update, initial_state
 from exprdiff.fit.compiled_fit import CompiledFit
+from exprdiff.lowering.dispatch import code_cache_of
 
 __all__ = ["TorchFit", "torch_device"]
 
@@ -67,7 +68,11 @@ class TorchFit(CompiledFit):
     def __init__(self, fit: Any, rule: Any, devices: object, check_rate: Callable) -> None:
         torch = import_torch(_WHERE)
         device = torch_device(torch, devices)
-        code = torch_forward(fit.loss, _WHERE)
+        cache = code_cache_of(fit.loss)  # a second fit of the same loss writes no code
+        code = cache.get(("torch-forward",))
+        if code is None:
+            code = torch_forward(fit.loss, _WHERE)
+            cache.store(("torch-forward",), code)
         trained = list(fit.params)
         index = {param: k for k, param in enumerate(trained)}
         pick = tuple(index[param] for param in code.params)
