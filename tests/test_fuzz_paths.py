@@ -34,6 +34,7 @@ test of its own, never a wider tolerance.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -175,9 +176,27 @@ def assert_same(a, b, what: str) -> None:
     assert same.all(), f"{what}: {a!r} vs {b!r}"
 
 
+@contextlib.contextmanager
+def compiled_mode(mode: str):
+    """``EXPRDIFF_COMPILED=mode`` for the calls inside (restored after)."""
+    previous = os.environ.get("EXPRDIFF_COMPILED")
+    os.environ["EXPRDIFF_COMPILED"] = mode
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["EXPRDIFF_COMPILED"]
+        else:
+            os.environ["EXPRDIFF_COMPILED"] = previous
+
+
 def engine_run(expr, params, inputs):
-    """Value, gradient and warning categories of the engine (warnings off the record)."""
-    with warnings.catch_warnings(record=True) as caught:
+    """Value, gradient and warning categories of the engine (warnings off the record).
+
+    The exact paths compare NumPy's semantics: the engine runs with
+    ``EXPRDIFF_COMPILED=numpy`` (compiled code once it pays, NumPy on scalars
+    too); `check_plain_floats` compares the plain-float path, within its bound."""
+    with warnings.catch_warnings(record=True) as caught, compiled_mode("numpy"):
         warnings.simplefilter("always")
         value = expr(params, inputs)
         grads = expr.grad(params, inputs)
@@ -206,7 +225,7 @@ def exported_run(case: Case, params, inputs):
 def loaded_run(case: Case, params, inputs):
     expr, loaded_params = loads(dumps(case.expr, params))
     leaves = {node.label: node for node in topological_order(expr) if isinstance(node, Input)}
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), compiled_mode("numpy"):
         return expr(loaded_params, {leaves[x.label]: v for x, v in inputs.items()}), \
             by_label(expr.grad(loaded_params, {leaves[x.label]: v for x, v in inputs.items()}))
 
@@ -214,16 +233,14 @@ def loaded_run(case: Case, params, inputs):
 def copied_run(case: Case, params, inputs, how: str):
     twin, twin_params, twin_inputs = (copy.deepcopy((case.expr, params, inputs)) if how == "deepcopy"
                                       else pickle.loads(pickle.dumps((case.expr, params, inputs))))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), compiled_mode("numpy"):
         return twin(twin_params, twin_inputs), by_label(twin.grad(twin_params, twin_inputs))
 
 
 def compiled_runs(case: Case, params, inputs, mode: str) -> list:
     """``[(value, gradient by label, warnings)]`` of `compiled` code under ``EXPRDIFF_COMPILED
     = mode``: its first call (generic code) and its second (code specialised to the shapes)."""
-    previous = os.environ.get("EXPRDIFF_COMPILED")
-    os.environ["EXPRDIFF_COMPILED"] = mode
-    try:
+    with compiled_mode(mode):
         function = compiled(case.expr, wrt=list(case.params))
         runs = []
         for _ in range(2):
@@ -232,11 +249,6 @@ def compiled_runs(case: Case, params, inputs, mode: str) -> list:
                 value, grads = function(params, inputs)
             runs.append((value, by_label(grads), sorted({w.category.__name__ for w in caught})))
         return runs
-    finally:
-        if previous is None:
-            del os.environ["EXPRDIFF_COMPILED"]
-        else:
-            os.environ["EXPRDIFF_COMPILED"] = previous
 
 
 def interpreted_run(case: Case, params, inputs, rewrites: bool = True):

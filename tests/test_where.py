@@ -240,3 +240,36 @@ def test_bad_where_calls_say_what_is_wrong():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert Where(x > 0, x, 0.0)({x: -1.0}) == 0.0
+
+
+@pytest.mark.parametrize("size", [3, 4095, 4096, 10_000])
+def test_where_value_is_np_where_below_and_above_the_bit_mask_size(size):
+    """where_value gives np.where's bits whether it clears bits (large) or calls it (small):
+    NaN, infinities and signed zeros included."""
+    from exprdiff.core.values import select, where_value
+
+    rng = np.random.default_rng(size)
+    values = rng.choice([-0.0, 0.0, np.nan, np.inf, -np.inf, 1.5, -2.5], size=size)
+    condition = rng.random(size) > 0.5
+    for got, want in ((where_value(condition, values, 0.0), np.where(condition, values, 0.0)),
+                      (select(condition, values, holds=False), np.where(condition, 0.0, values))):
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def test_a_branch_shared_with_the_condition_keeps_its_mask_in_compiled_code(monkeypatch):
+    """Found by the fuzzer: in where(p1 > -p0, p1 + 0.37, -p0) the condition reads the branch
+    -p0; generated code ran the condition's (zero) rules too, which reset the branch's mask,
+    and gave p0 the gradient -0.0 where the interpreter gives 0.0. Conditions pass no
+    derivative on: compiled code now skips them, as the interpreter does."""
+    from exprdiff.core import interpreter
+
+    monkeypatch.setenv("EXPRDIFF_COMPILED", "numpy")
+    p0, p1 = Parameter("p0"), Parameter("p1")
+    expr = Where(p1 > -p0, p1 + 0.37, -p0)
+    function = exprdiff.compiled(expr, wrt=[p1, p0])
+    want = interpreter.value_and_gradient(expr, {p0: 1.0, p1: 0.0})
+    for _ in range(2):  # generic code, then code for these shapes
+        value, grads = function({p0: 1.0, p1: 0.0})
+        assert value == want[0] and grads[p1] == want[1][p1] == 1.0
+        assert grads[p0] == 0.0 and not np.signbit(grads[p0]) and not np.signbit(want[1][p0])
+    assert "fit_gradient(0.0" not in function.source

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["as_value", "fit_mask", "fit_shape", "fit_to_shape", "scalar_or_array", "select",
-           "shape_of", "short_repr", "where_value"]
+           "shape_of", "short_repr", "summed_to", "where_value"]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
@@ -84,6 +84,24 @@ def _out_of_range(value: object, owner: object) -> ValueError:
     )
 
 
+def summed_to(derivative: Any, value: Any, like: Any) -> Any:
+    """A pointwise derivative broadcast to ``value``'s shape and summed to ``like``'s: a
+    float for a scalar ``like`` (as `Node.grad` gives a scalar Parameter's gradient).
+
+    >>> summed_to(np.array([1.0, 2.0]), np.zeros(2), 0.5), summed_to(3.0, np.zeros(4), 0.5)
+    (3.0, 12.0)
+    """
+    if type(like) is not np.ndarray or not like.ndim:  # a scalar Parameter
+        if type(derivative) is not np.ndarray:  # the same at every element
+            return float(derivative) * (value.size if type(value) is np.ndarray else 1)
+        if type(value) is not np.ndarray or derivative.shape == value.shape:
+            return float(np.add.reduce(derivative, axis=None))
+        full = np.broadcast_to(derivative, np.broadcast_shapes(derivative.shape, value.shape))
+        return float(full.sum())
+    full = np.broadcast_to(derivative, np.broadcast_shapes(np.shape(derivative), np.shape(value)))
+    return np.array(fit_shape(full, like), dtype=np.float64)
+
+
 def fit_shape(grad: Any, like: Any) -> Any:
     """Sum a broadcast gradient back down to the shape of its operand's value ``like``.
 
@@ -155,15 +173,17 @@ def where_value(condition: Any, x: Any, y: Any) -> Any:
     gives them), a 0-d result as a NumPy scalar.
 
     Where one of ``x`` and ``y`` is the number 0.0 (a derivative rule's zero), the
-    condition a boolean array and the other a float64 array, it clears the bits of the
-    elements not chosen instead: ``np.where``'s loop branches on each element, and on a
-    condition without pattern most of those branches are mispredicted, which makes it
-    several times slower.
+    condition a boolean array (of 4096 elements or more) and the other a float64 array,
+    it clears the bits of the elements not chosen instead: ``np.where``'s loop branches
+    on each element, and on a condition without pattern most of those branches are
+    mispredicted, which makes it several times slower.
 
     >>> where_value(np.array([True, False]), np.array([2.0, np.nan]), 0.0)
     array([2., 0.])
     """
-    if type(condition) is np.ndarray and condition.dtype == np.bool_ and condition.ndim:
+    # below 4096 elements np.where's per-element branches cost less than the bit mask's five
+    # calls (a literal: exported code copies this function without the module around it)
+    if type(condition) is np.ndarray and condition.dtype == np.bool_ and condition.size >= 4096:
         for value, zero, holds in ((x, y, True), (y, x, False)):
             if (type(zero) is float and zero == 0.0 and not np.signbit(zero)
                     and type(value) is np.ndarray and value.dtype == np.float64):

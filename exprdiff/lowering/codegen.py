@@ -118,7 +118,7 @@ class Lowering:
     # -- forward -----------------------------------------------------------
     def forward(self, leaves: dict[int, Val], wanted: set) -> list[Val]:
         """A `Val` for every plan position; ``leaves`` holds the Inputs' and Parameters'."""
-        self.leads = leading_to(self.kids, wanted)
+        self.leads = leading_to(self.kids, wanted, self.nodes)
         vals: list[Val] = []
         for i, node in enumerate(self.nodes):
             kids = self.kids[i]
@@ -219,6 +219,8 @@ class Lowering:
             if not kids or not leads[i]:
                 continue
             g = adjoints[i]
+            if g is None:  # reached only through conditions: no gradient flows here
+                continue
             mask = None if masks is None or masks[i] is _UNSET else masks[i]
             for slot, k in enumerate(kids):
                 if not leads[k]:

@@ -160,7 +160,7 @@ def compiled(expr: Any, wrt: Iterable[Any] | None = None) -> Compiled:
         _a0 = _f64(_a0)
         _r0 = (_a0 * _a1) + _a0
         _r1 = _c1 + _sum(_a1, None)
-        return _r0, {_k0: float(_r1)}
+        return _r0, _gradients({_k0: float(_r1)})
     <BLANKLINE>
     """
     wrt_list = None

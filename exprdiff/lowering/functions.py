@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.core.values import as_value
+from exprdiff.core.gradient_dict import GradientDict
+from exprdiff.core.values import as_value, summed_to
 from exprdiff.lowering.codegen import Lowering
 from exprdiff.lowering.lanes import LanedProgram
 from exprdiff.lowering.plain_floats import QUIET, errstate_token, quiet_underflow
@@ -169,6 +170,8 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     root_node = plan.nodes(execution.graph_of(root))[-1]
     if raw and getattr(type(root_node), "packs_operands", False):  # a tuple of values
         parts = [values[k] for k in plan.root_step[2]]
+        if getattr(type(root_node), "sums_operands", False):  # see _GradientBundle
+            parts = _summed_parts(lowering, program, parts, plan.root_step[2], probe)
         result = "(" + "".join(f"{program.text_of(v)}, " for v in parts) + ")"
         kept = parts
     elif raw:
@@ -193,7 +196,8 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
             entries.append(f"{program.bind(node, 'k')}: {text}")
             if g is not None:
                 kept.append(g)
-        result = f"{result}, {{{', '.join(entries)}}}"
+        # a GradientDict, as the interpreter's (a dict that a notebook shows as a table)
+        result = f"{result}, _gradients({{{', '.join(entries)}}})"
     if backend is MATH:
         kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
     body = program.lines(kept)
@@ -201,7 +205,8 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     namespace.update(_float=float, _ndarray=np.ndarray, _float64=np.dtype(np.float64),
                      _f64=np.float64, _copy=np.array, _zeros=np.zeros,
                      read_value=read_value, result_value=result_value,
-                     result_gradient=result_gradient, _array=np.array)
+                     result_gradient=result_gradient, _array=np.array,
+                     _gradients=GradientDict)
     lines = [f"def {name}(params, inputs, _root):", "    try:"]
     lines += [f"        {line}" for line in reads] or ["        pass"]
     lines += ["    except (KeyError, TypeError):", "        return None  # not these values"]
@@ -234,6 +239,35 @@ def engine_function(execution: Any, root: Any, probe: Probe | None, signature: t
     source = program.rename("\n".join(lines) + "\n")
     exec(compile(source, f"<exprdiff compiled {name}>", "exec"), namespace)  # noqa: S102
     return Generated(source, namespace[name], namespace, backend)
+
+
+def _summed_parts(lowering: Any, program: Program, parts: list, kids: tuple,
+                  probe: Probe | None) -> list:
+    """``[value, *sums]`` for a root ``(value, *derivatives, *parameters)`` whose operation
+    sums each derivative like `Node.grad` (`summed_to`): written out where the shapes say
+    how (a scalar Parameter), else a call of `summed_to`."""
+    count = (len(parts) - 1) // 2
+    value = parts[0]
+    sums = [value]
+    for j in range(count):
+        d, like = parts[1 + j], parts[1 + count + j]
+        kind = probe.values[kids[1 + count + j]] if probe is not None else UNKNOWN
+        if kind is None and d.shape is None:  # a scalar derivative: times the value's size
+            size = int(np.prod(value.shape)) if value.is_array else 1
+            total = d if size == 1 else program.emit(f"{{0}} * {float(size)!r}", [d], shape=None)
+        elif kind is None and d.is_array and d.shape == value.shape:
+            total = program.sum_all(d)
+        else:
+            program.namespace[summed_to.__name__] = summed_to
+            sums.append(program.emit("summed_to({0}, {1}, {2})", [d, value, like],
+                                     shape=UNKNOWN))
+            continue
+        if lowering.backend is MATH:
+            lowering.checked.append(total)  # an overflowing sum: NumPy's code (and warning)
+        else:
+            total = program.emit("float({0})", [total], shape=None)
+        sums.append(total)
+    return sums
 
 
 def checksum(terms: list[str], chunk: int = 100) -> list[str]:

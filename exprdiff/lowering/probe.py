@@ -82,13 +82,15 @@ def _reverse(plan: Any, graph: Any, values: list, seed: Any, wanted: set,
     """The reverse pass over the positions that lead to ``wanted``, recording contributions."""
     nodes = plan.nodes(graph)
     kids = operand_positions(plan)
-    leads = leading_to(kids, wanted)
+    leads = leading_to(kids, wanted, nodes)
     grads: list = [None] * len(values)
     grads[-1] = seed
     for i in range(len(values) - 1, -1, -1):
         if not kids[i] or not leads[i]:
             continue
         node, g, out = nodes[i], grads[i], values[i]
+        if g is None:  # reached only through conditions: no gradient flows here
+            continue
         grads[i] = values[i] = None  # as the interpreter frees them: memory stays as low
         operands = tuple(values[k] for k in kids[i])
         for slot, k in enumerate(kids[i]):
@@ -116,9 +118,12 @@ def operand_positions(plan: Any) -> list[tuple[int, ...]]:
     return kids
 
 
-def leading_to(kids: list, wanted: set) -> list[bool]:
-    """For each position: whether it is in ``wanted`` or one of its operands leads there."""
+def leading_to(kids: list, wanted: set, nodes: list) -> list[bool]:
+    """For each position: whether it is in ``wanted`` or one of its operands leads there
+    through a differentiable operation (a condition passes no derivative on), as
+    `exprdiff.core.plan.nodes_leading_to` decides it for the interpreter."""
     leads = [False] * len(kids)
     for i, operands in enumerate(kids):
-        leads[i] = i in wanted or any(leads[k] for k in operands)
+        leads[i] = i in wanted or (type(nodes[i]).differentiable
+                                   and any(leads[k] for k in operands))
     return leads

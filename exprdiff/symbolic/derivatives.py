@@ -45,7 +45,7 @@ import numpy as np
 from exprdiff.core.nodes import Constant, Input, Node, Parameter, as_node
 from exprdiff.core.plan import nodes_leading_to, topological_order
 from exprdiff.core.printing import to_str
-from exprdiff.core.values import fit_shape
+from exprdiff.core.values import fit_shape, summed_to
 from exprdiff.ops import Where
 from exprdiff.symbolic.simplification import simplify_pointwise
 
@@ -154,6 +154,27 @@ class _Bundle(Node):
         return _Bundle(children)
 
 
+class _GradientBundle(_Bundle):
+    """An expression, its pointwise derivatives and their Parameters, evaluated in one pass
+    to the value and each derivative summed like `Node.grad` (`summed_to`).
+
+    Compiled code writes the sums out (``sums_operands``), as it writes out the
+    reverse pass's: one number per scalar Parameter comes back, not an array.
+    """
+
+    __slots__ = ()
+    sums_operands = True
+
+    def forward(self, *values: Any) -> tuple:
+        count = (len(values) - 1) // 2
+        value = values[0]
+        return (value, *[summed_to(d, value, like)
+                         for d, like in zip(values[1:count + 1], values[count + 1:], strict=True)])
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return _GradientBundle(children)
+
+
 def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None,
                      compiled: bool = True) -> tuple:
     """The values of a bundle's roots, from one pass (compiled code once it pays)."""
@@ -180,12 +201,12 @@ def gradient_function(expr: Node, *, compiled: bool = True
     {Parameter('w'): 18.0}
     """
     derivatives = gradients(expr)
-    bundle = _Bundle([expr, *derivatives.values()])
     params_order = list(derivatives)
+    bundle = _GradientBundle([expr, *derivatives.values(), *params_order])
 
     def grad(params: Mapping, inputs: Mapping | None = None) -> dict:
-        value, *values = _evaluate_bundle(bundle, params, inputs, compiled)
-        return {p: _summed(d, value, params[p]) for p, d in zip(params_order, values, strict=True)}
+        _, *sums = _evaluate_bundle(bundle, params, inputs, compiled)
+        return dict(zip(params_order, sums, strict=True))
 
     return grad
 
