@@ -458,6 +458,20 @@ def test_where_with_a_condition_broadcasting_with_a_smaller_branch(backend):
                           {rows: np.array([[-1.0], [4.0]])}, backend)
 
 
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_where_whose_condition_reads_its_branch(backend):
+    """where(sqrt(w) > 1, sqrt(w), 0) and where(p1 > -p0, p1 + 0.37, -p0): the condition reads
+    a branch, and passes it no mask (it would reset the branch's, and give sqrt(-1)'s NaN)."""
+    w, p0, p1 = Parameter("w"), Parameter("p0"), Parameter("p1")
+    root = Sqrt(w)
+    with np.errstate(invalid="ignore"):
+        for expr, params in ((Where(root > 1.0, root, 0.0), {w: np.array([-1.0, 0.25, 4.0])}),
+                             (Where(p1 > -p0, p1 + 0.37, -p0), {p0: 1.0, p1: 0.0})):
+            assert_agrees(expr, params, None, backend, rtol=0, atol=0)
+        grads = BACKENDS[backend](Where(root > 1.0, root, 0.0), {w: np.array([-1.0, 4.0])})[1]
+    assert grads[w].tolist() == [0.0, 0.25]
+
+
 def test_jax_where_has_exprdiffs_second_derivative_too():
     """jax.hessian of where(w > 0, log(w), w**3): no NaN from the other branch, order 2."""
     w = Parameter("w")

@@ -158,12 +158,15 @@ def _selected_forward(lowering: _ArrayLowering, values: list[Val], masks: MaskLi
     lowering.helpers.update((f.__name__, f) for f in (passed_mask, merged_mask, keep_gradient))
     none = Val("None", None)
     alive: list = [_UNSET] * len(values)
+    alive[-1] = None  # the root: selected everywhere
     for i in range(len(values) - 1, -1, -1):
-        if not kids[i]:
-            continue
         node = nodes[i]
         kind = type(node)
-        mask = None if alive[i] is _UNSET else alive[i]
+        # as the interpreter's reverse pass: a condition passes no derivative on, and a node
+        # reached only through conditions none either (it would reset a branch's mask)
+        if not kids[i] or alive[i] is _UNSET or not kind.differentiable:
+            continue
+        mask = alive[i]
         operands = [values[k] for k in kids[i]]
         for slot, k in enumerate(kids[i]):
             if not kids[k] or slot in kind.condition_slots:
