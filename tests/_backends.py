@@ -69,9 +69,17 @@ def through_torch(expr, params: dict, inputs: dict | None = None) -> tuple:
 
 BACKENDS = {"jax": through_jax, "torch": through_torch}
 
+#: The backends' tolerance against the engine, stated once: both compute the same rewritten
+#: graph in float64, but with the library's own elementary functions (within a few ulps of
+#: NumPy's; PyTorch's cube root is |x|**(1/3)), its own summation order in reductions and
+#: matrix products, and its own autodiff of each op's form (the same rule, written as
+#: another expression): a few ulps per operation, over the few operations of a test case.
+#: Where the result is infinite or NaN it must be so in the same places.
+RTOL, ATOL = 1e-12, 1e-14
+
 
 def assert_agrees(expr, params: dict, inputs: dict | None, backend: str,
-                  rtol: float = 1e-12, atol: float = 1e-14) -> None:
+                  rtol: float = RTOL, atol: float = ATOL) -> None:
     """The backend's value and gradient equal the engine's, shape for shape, to round-off."""
     value, grads = engine(expr, params, inputs)
     got_value, got_grads = BACKENDS[backend](expr, params, inputs)
