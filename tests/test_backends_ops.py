@@ -203,7 +203,8 @@ def _cases_index():
     keys = [0, -1, (1, 2), (slice(None), 1), slice(1, 3), slice(None, None, -1),
             (slice(None, None, -2), slice(3, 0, -1)), [0, 0, 2], np.array([[2, 0], [-1, 2]]),
             ([0, 2], [1, 1]), mask, (Ellipsis, None, 2)]
-    return [(Index(w, key) * 3.0, {w: _p(3, 4)}, None) for key in keys]
+    return [(Index(w, key) * 3.0, {w: _p(3, 4)}, None) for key in keys] + [
+        (Index(w, slice(None, None, -1)), {w: _p(1, 3)}, None)]  # a length-1 axis reversed
 
 
 ARRAY_TABLE = {

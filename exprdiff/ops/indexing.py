@@ -124,7 +124,9 @@ def _index_torch(x, setting):
            or (isinstance(item, slice) and (item.step is None or item.step > 0))
            for item in key):
         return x[key]
-    positions = np.ascontiguousarray(np.arange(x.numel()).reshape(tuple(x.shape))[key])
+    # a copy: a reversed view of a length-1 axis counts as contiguous, yet has a negative
+    # stride, which torch.as_tensor refuses
+    positions = np.array(np.arange(x.numel()).reshape(tuple(x.shape))[key], copy=True)
     return x.reshape(-1)[torch.as_tensor(positions, device=x.device)]
 
 
