@@ -285,3 +285,24 @@ def test_any_leaf_name_gives_source_that_compiles_and_computes(label):
     value, grads = compile_model(source)(**{"w": 0.5, label: 3.0})
     assert value == (Sigmoid(w * x) + x)({w: 0.5}, {x: 3.0})
     assert grads == {"w": (Sigmoid(w * x) + x).grad({w: 0.5}, {x: 3.0})[w]}
+
+
+def test_the_mean_of_an_empty_selection_exports_as_the_engine_computes_it():
+    """Mean exports as the engine's own function: of an empty selection both give NaN with the
+    same single warning (np.mean warned 'Mean of empty slice' as well, in exported code only;
+    found by the differential fuzzer)."""
+    import warnings
+
+    from exprdiff import Mean
+
+    x = Input("x")
+    expr = Mean(x[np.array([False, False])])
+    namespace: dict = {}
+    exec(to_python(expr), namespace)
+    runs = []
+    for run in (lambda: expr({}, {x: np.zeros((2, 1))}), lambda: namespace["model"](x=np.zeros((2, 1)))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = run()
+        runs.append((np.isnan(value), [str(w.message) for w in caught]))
+    assert runs[0] == runs[1] == (True, ["invalid value encountered in scalar divide"])

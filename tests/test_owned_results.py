@@ -78,3 +78,34 @@ def test_fresh_gradients_are_not_copied():
 
     grads = Twice(w).grad({w: np.ones(3)})
     assert grads[w] is made[-1]
+
+
+def test_slices_of_one_gradient_are_handed_out_without_copies_and_stay_independent():
+    """Concatenate and Stack hand their operands disjoint slices of one gradient: handed out
+    as they are (no copy), and each is still the caller's own: writing one leaves the others
+    and the value alone."""
+    import weakref
+
+    from exprdiff import Concatenate, Stack
+
+    made = []
+
+    class Keep(UnaryOp):  # the gradient arriving at the join, known by a weak reference
+        def forward(self, x):
+            return 1.0 * x
+
+        def vjp(self, g, x, out):
+            gradient = 3.0 * g
+            made.append(weakref.ref(gradient))
+            return gradient
+
+    grads = Keep(Concatenate(w, v)).grad({w: np.ones(2), v: np.ones(3)})
+    assert grads[w].base is made[-1]() and grads[v].base is made[-1]()
+    grads[w][:] = 7.0
+    np.testing.assert_array_equal(grads[v], [3.0, 3.0, 3.0])
+    grads = Stack(w, v, w).grad({w: np.ones(2), v: np.ones(2)})
+    grads[v][:] = 7.0
+    np.testing.assert_array_equal(grads[w], [2.0, 2.0])
+    value, grads = value_and_gradient(Concatenate(w, w), {w: np.ones(2)})
+    np.testing.assert_array_equal(grads[w], [2.0, 2.0])
+    assert not np.shares_memory(value, grads[w])

@@ -169,3 +169,19 @@ def test_exponents_that_vary_over_a_batch_round_as_one_exponent():
                 np.testing.assert_array_equal(np.signbit(expr(point)), np.signbit(batch_value[i]))
                 grads = expr.grad(point)
                 np.testing.assert_array_equal([grads[a], grads[b]], [batch_grads[a][i], batch_grads[b][i]])
+
+
+def test_a_negative_zero_gradient_keeps_its_sign_through_a_zero_d_array():
+    """A rule that gives a 0-d array for a scalar operand (LeakyReLU's np.where) hands on its
+    element, -0.0 included, as the exported code does (NumPy's sum of array(-0.0) is +0.0);
+    found by the differential fuzzer."""
+    from exprdiff import Cos, LeakyReLU, Square, to_python
+
+    p = Parameter("p")
+    expr = Cos(Square(LeakyReLU(p, 0.01)))
+    g = expr.grad({p: 0.0})[p]
+    assert g == 0.0 and np.signbit(g)
+    namespace: dict = {}
+    exec(to_python(expr, wrt=[p]), namespace)
+    exported = namespace["model"](p=0.0)[1]["p"]
+    assert exported == 0.0 and np.signbit(exported)

@@ -212,3 +212,31 @@ def test_bad_settings_are_refused_naming_the_problem(make, error, message):
 def test_evaluation_errors_name_the_operation(make, data, error, message):
     with pytest.raises(error, match=message):
         make()(data)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: exprdiff.Concatenate(p, q * 2.0, r, axis=0),
+    lambda: exprdiff.Stack(p, q, p, axis=-1),
+])
+def test_joins_keep_their_operands_and_gradients_through_save_export_and_dot(make):
+    """Concatenate and Stack: the loaded form gives the same value and gradient bits, the
+    exported code the same value (exported gradients are elementwise only); DOT draws the
+    operation with its setting and one edge per operand, a repeated operand twice."""
+    join = make()
+    expr = join * 1.5
+    params = {leaf: DATA[leaf] for leaf in (p, q, r) if leaf in exprdiff.topological_order(expr)}
+    value, grads = expr(params), expr.grad(params)
+    loaded, loaded_params = loads(dumps(expr, params))
+    np.testing.assert_array_equal(loaded(loaded_params), value)
+    by_name = {leaf.name: leaf for leaf in params}
+    for leaf, g in loaded.grad(loaded_params).items():
+        np.testing.assert_array_equal(g, grads[by_name[leaf.name]])
+    namespace: dict = {}
+    exec(to_python(expr), namespace)
+    np.testing.assert_array_equal(
+        namespace["model"](**{leaf.name: v for leaf, v in params.items()}), value)
+    dot = to_dot(expr)
+    label = f"<b>{type(join).__name__.lower()}(axis={join.axis})</b>"
+    node_id = next(line.split()[0] for line in dot.splitlines() if label in line)
+    into_join = [line for line in dot.splitlines() if line.strip().endswith(f"-> {node_id};")]
+    assert len(into_join) == len(join.children) == 3

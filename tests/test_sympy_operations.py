@@ -68,13 +68,21 @@ def test_sympys_codegen_functions_read_by_name():
 
 
 def test_the_defined_functions_differentiate_as_exprdiff_does():
-    """In SymPy, floor's derivative is 0 and mod's are 1 and -floor(a/b), as exprdiff's rules."""
+    """In SymPy, floor's derivative is 0, mod's are 1 and -floor(a/b), and fmax's and fmin's at
+    a tie 1 and 0, as exprdiff's rules."""
     x, y = Parameter("x"), Parameter("y")
     a, b = sympy.symbols("x y", real=True)
     assert sympy.diff(to_sympy(exprdiff.Floor(x)), a) == 0
     written = to_sympy(exprdiff.Mod(x, y))
     assert sympy.diff(written, a) == 1 and str(sympy.diff(written, b)) == "-floor(x/y)"
     assert sympy.diff(to_sympy(exprdiff.Maximum(x, y)), a).subs({a: 1, b: 1}) == sympy.S.Half
+    # fmax and fmin give a tie wholly to a (PyTorch's rule), in SymPy too: Max would split it
+    for op in (exprdiff.Fmax, exprdiff.Fmin):
+        written = to_sympy(op(x, y))
+        assert [sympy.diff(written, s).subs({a: 1, b: 1}) for s in (a, b)] == [1, 0]
+        assert list(op(x, y).grad({x: 1.0, y: 1.0}).values()) == [1.0, 0.0]
+        assert [sympy.diff(written, s).subs({a: 2, b: 1}) for s in (a, b)] == \
+            ([1, 0] if op is exprdiff.Fmax else [0, 1])
 
 
 def test_a_user_op_with_a_ufunc_is_that_function_in_sympy():

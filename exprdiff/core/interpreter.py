@@ -18,7 +18,7 @@ import numpy as np
 from exprdiff.core.errors import explain_failure, missing_value, not_a_parameter
 from exprdiff.core.gradient_dict import GradientDict
 from exprdiff.core.plan import Execution, Plan, backward_step, execution_plan, plan_for
-from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of
+from exprdiff.core.values import as_value, fit_mask, fit_to_shape, select, shape_of, summed
 
 __all__ = [
     "evaluate", "forward_value", "gradient", "jacobian", "node_gradients", "reverse_pass_steps",
@@ -101,6 +101,7 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
         _backpropagate(steps, values, grads)
     result = GradientDict()
     taken = None  # the arrays already handed to the caller, made when first needed
+    free: set = set()  # gradient views handed out as they are (`_disjoint_views`)
     out = _as_result(out) if _value else None  # `gradient` hands out no value
     for i, node in execution.parameters:
         key = root if node is None else node
@@ -115,10 +116,11 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
             continue
         if taken is None:
             taken = _callers_arrays(plan, values)
+            free = _disjoint_views(grads, plan)
             if type(out) is np.ndarray:
                 out = _handed_out(out, taken)
         g = np.zeros_like(value) if g is None else g
-        result[key] = _handed_out(g, taken)
+        result[key] = _handed_out(g, taken, free)
     if taken is None and type(out) is np.ndarray:
         out = _handed_out(out, _callers_arrays(plan, values))
     return out, result
@@ -299,7 +301,7 @@ def _callers_arrays(plan: Plan, values: list) -> set:
     return {id(values[i]) for i, _ in plan.parameters} | {id(values[i]) for i, _ in plan.inputs}
 
 
-def _handed_out(array: np.ndarray, taken: set) -> np.ndarray:
+def _handed_out(array: np.ndarray, taken: set, free: frozenset | set = frozenset()) -> np.ndarray:
     """``array`` itself when nothing else holds it, else a copy; either way recorded in ``taken``.
 
     A view (of a leaf's value, of a constant, of another result), a read-only
@@ -308,8 +310,10 @@ def _handed_out(array: np.ndarray, taken: set) -> np.ndarray:
     copied, so every array returned is the caller's own; the fresh arrays
     the rules compute, the common case, are returned as they are.
     """
-    if (array.base is not None and not _sole_view(array)) or not array.flags.writeable \
-            or id(array) in taken:
+    if id(array) in taken:
+        array = array.copy()
+    elif id(array) not in free and (
+            (array.base is not None and not _sole_view(array)) or not array.flags.writeable):
         array = array.copy()
     taken.add(id(array))
     return array
@@ -339,6 +343,32 @@ def root_adjoint(out: Any) -> Any:
     (np.float64(1.0), array([1., 1.]))
     """
     return np.ones(out.shape) if type(out) is np.ndarray else np.float64(1.0)
+
+
+def _disjoint_views(grads: list, plan: Plan) -> set:
+    """The ids of Parameters' gradients that are views of one fresh array that only they hold,
+    no two overlapping (the slices of one gradient that `Concatenate` and `Stack` hand their
+    operands): each is then as much the caller's own as a fresh array."""
+    if not _COUNTS_REFERENCES:
+        return set()
+    by_base: dict = {}
+    for i, _ in plan.parameters:
+        g = grads[i]
+        if type(g) is np.ndarray and type(g.base) is np.ndarray and g.base.base is None:
+            by_base.setdefault(id(g.base), {})[id(g)] = g
+    free: set = set()
+    for views in by_base.values():
+        if len(views) < 2:
+            continue  # one view: `_sole_view` decides
+        views = list(views.values())
+        base = views[0].base
+        # the references: one per view, ``base`` here and getrefcount's argument
+        if not base.flags.writeable or sys.getrefcount(base) != len(views) + 2:
+            continue
+        if any(np.may_share_memory(a, b) for k, a in enumerate(views) for b in views[k + 1:]):
+            continue
+        free.update(id(view) for view in views)
+    return free
 
 
 def _root_adjoint(values: list, cotangent: Any = None) -> list:
@@ -410,7 +440,7 @@ def _backpropagate(steps: list, values: list, grads: list, *, quiet: frozenset =
                 if type(grad) is not ndarray or grad.shape != like:
                     grad = fit_to_shape(grad, like)
             elif type(grad) is ndarray:
-                grad = grad.sum()
+                grad = summed(grad)
             previous = grads[k]
             grads[k] = grad if previous is None else previous + grad
 
@@ -475,7 +505,7 @@ def _backpropagate_selected(steps: list, values: list, grads: list, is_operation
                 if type(grad) is not ndarray or grad.shape != like:
                     grad = fit_to_shape(grad, like)
             elif type(grad) is ndarray:
-                grad = grad.sum()
+                grad = summed(grad)
             previous = grads[k]
             grads[k] = grad if previous is None else previous + grad
 

@@ -109,8 +109,18 @@ def fit_shape(grad: Any, like: Any) -> Any:
     3.0
     """
     if type(like) is not np.ndarray:  # a scalar operand (0-d values are scalars)
-        return grad.sum() if type(grad) is np.ndarray else grad
+        return summed(grad) if type(grad) is np.ndarray else grad
     return fit_to_shape(grad, like.shape)
+
+
+def summed(grad: np.ndarray) -> Any:
+    """The sum of a gradient array's elements, for a scalar operand; a 0-d array's element
+    as it is (NumPy's sum of ``array(-0.0)`` is ``+0.0``: its reduction starts from +0.0).
+
+    >>> summed(np.array(-0.0)), summed(np.array([1.0, 2.0]))
+    (np.float64(-0.0), np.float64(3.0))
+    """
+    return grad[()] if grad.ndim == 0 else grad.sum()
 
 
 def fit_to_shape(grad: Any, shape: tuple) -> Any:

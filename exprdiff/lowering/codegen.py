@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from exprdiff.core.interpreter import root_adjoint
-from exprdiff.core.values import fit_shape, fit_to_shape, shape_of
+from exprdiff.core.values import fit_shape, fit_to_shape, shape_of, summed
 from exprdiff.lowering.folding import NONE, broadcast, fold, is_one, kind_of_value, setting_key
 from exprdiff.lowering.probe import Probe, leading_to, operand_positions
 from exprdiff.lowering.program import UNKNOWN, Program, Val
@@ -351,6 +351,8 @@ class Lowering:
             if got is None or got != target:
                 return self.fit_to_shape(part, got if got is not None else (), target)
             return part
+        if got == ():  # a 0-d array: its element as it is, as `summed` hands it on
+            return self.apply("{0}[()]", [part], None, lambda v: v[()])
         if isinstance(got, tuple):
             total = self.apply("{0}.sum()", [part], None, lambda v: v.sum(),
                                emit=lambda: self.program.sum_all(part))
@@ -426,9 +428,9 @@ def fit_gradient(grad: Any, like: Any) -> Any:
             return fit_to_shape(grad, like.shape)
         return grad
     if type(grad) is np.ndarray:
-        return grad.sum()
+        return summed(grad)
     return grad
 
 
 # generic code uses these too; re-exported for the exporter's helper list
-GENERIC_HELPERS = (fit_gradient, fit_to_shape, fit_shape, shape_of, root_adjoint)
+GENERIC_HELPERS = (fit_gradient, fit_to_shape, fit_shape, summed, shape_of, root_adjoint)

@@ -371,12 +371,6 @@ class MatMul(BinaryOp):
         return "np.dot({0}.T, {g})" if g == 2 else None
 
 
-def _mean(x, axis, keepdims=False):
-    """`Mean`'s value: the sum along ``axis`` over the number of elements summed."""
-    total = np.add.reduce(x, axis=axis, keepdims=keepdims)
-    return total / (np.size(x) // max(np.size(total), 1))
-
-
 def _mean_vjp(g, x, out, axis, keepdims=False):
     """`Mean`'s rule."""
     return _spread(g / (np.size(x) // max(np.size(out), 1)), x, axis, keepdims)
@@ -514,6 +508,18 @@ class Sum(_Reduction):
         return _spread(g, x, self.axis, self.keepdims)
 
 
+def mean_along(x, axis, keepdims):
+    """The mean along ``axis``: the sum over the count of elements reduced, the function
+    behind `Mean` (exported code calls it too: ``np.mean`` warns differently of an empty
+    slice).
+
+    >>> float(mean_along(np.array([1.0, 2.0, 6.0]), None, False))
+    3.0
+    """
+    total = np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return total / (np.size(x) // max(np.size(total), 1))
+
+
 class Mean(_Reduction):
     """Mean of the elements along ``axis`` (None: all of them, giving a scalar).
 
@@ -526,16 +532,16 @@ class Mean(_Reduction):
     """
 
     __slots__ = ()
-    numpy_code = "_mean({0}, {axis}, {keepdims})"
+    numpy_code = "mean_along({0}, {axis}, {keepdims})"
     numpy_vjp_code = ("_mean_vjp({g}, {0}, {out}, {axis}, {keepdims})",)
-    numpy_helpers = (_mean, _mean_vjp, _spread, kept_axes)
+    numpy_helpers = (mean_along, _mean_vjp, _spread, kept_axes)
     numpy_functions = (np.mean,)
     method_name = "mean"
     jax_code = "jnp.mean({0}, axis={axis}, keepdims={keepdims})"
     torch_code = "torch.mean({0}, dim={axis}, keepdim={keepdims})"
 
     def forward(self, x):
-        return _mean(x, self.axis, self.keepdims)
+        return mean_along(x, self.axis, self.keepdims)
 
     def vjp(self, g, x, out):
         return _mean_vjp(g, x, out, self.axis, self.keepdims)

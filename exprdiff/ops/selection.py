@@ -231,6 +231,11 @@ class Fmax(BinaryOp):
     def sympy_form(sp, a, b):
         return sp.Max(a, b)
 
+    @staticmethod
+    def sympy_derivative(sp, a, b):
+        # a tie all to a, as exprdiff's rule (Max's derivative would split it)
+        return sp.Piecewise((1, a >= b), (0, True)), sp.Piecewise((0, a >= b), (1, True))
+
     def forward(self, a, b):
         return np.fmax(a, b)
 
@@ -259,6 +264,10 @@ class Fmin(BinaryOp):
     @staticmethod
     def sympy_form(sp, a, b):
         return sp.Min(a, b)
+
+    @staticmethod
+    def sympy_derivative(sp, a, b):
+        return sp.Piecewise((1, a <= b), (0, True)), sp.Piecewise((0, a <= b), (1, True))
 
     def forward(self, a, b):
         return np.fmin(a, b)

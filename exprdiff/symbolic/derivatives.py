@@ -178,11 +178,16 @@ class _GradientBundle(_Bundle):
 def _evaluate_bundle(bundle: _Bundle, params: Mapping, inputs: Mapping | None,
                      compiled: bool = True) -> tuple:
     """The values of a bundle's roots, from one pass (compiled code once it pays)."""
-    from exprdiff.core import interpreter
-    from exprdiff.lowering import dispatch
+    if not _RUN:  # the run stage, imported on first use (it imports this layer's neighbours)
+        from exprdiff.core import interpreter
+        from exprdiff.lowering import dispatch
 
-    run = dispatch if compiled else interpreter
-    return run.forward_value(bundle, params, inputs or {})
+        _RUN.extend((interpreter, dispatch))
+    return _RUN[compiled].forward_value(bundle, params, inputs or _NO_INPUTS)
+
+
+_RUN: list = []  # [interpreter, dispatch]
+_NO_INPUTS: dict = {}  # read only
 
 
 def gradient_function(expr: Node, *, compiled: bool = True
