@@ -10,6 +10,9 @@
 
 from exprdiff import ops
 from exprdiff._version import __version__ as __version__
+from exprdiff.backends.jax_backend import to_jax
+from exprdiff.backends.names import params_by_name, params_from_names
+from exprdiff.backends.torch_backend import to_torch
 from exprdiff.core.errors import MissingValueError
 from exprdiff.core.interpreter import jacobian, node_gradients, value_and_gradient
 from exprdiff.core.nodes import (
@@ -110,14 +113,18 @@ __all__ = [
     "node_gradients",
     "optimize",
     "register_ufunc",
+    "params_by_name",
+    "params_from_names",
     "render",
     "save",
     "simplify",
     "simplify_all",
     "to_dot",
+    "to_jax",
     "to_latex",
     "to_python",
     "to_sympy",
+    "to_torch",
     "topological_order",
     "value_and_gradient",
 ]

@@ -12,6 +12,7 @@ from exprdiff import (
     NonFiniteLossError,
     Parameter,
     Sigmoid,
+    Sum,
     optimize,
 )
 from exprdiff.datasets import two_moons
@@ -199,3 +200,16 @@ def test_a_custom_optimizer_runs_its_own_update():
     halved = optimize(BCE, START, AND, epochs=30, optimizer=Halved(), learning_rate=0.6)
     plain = optimize(BCE, START, AND, epochs=30, learning_rate=0.3)
     assert dict(halved) == dict(plain)
+
+
+def test_a_step_calling_an_operations_method_names_it_apart_from_the_new_values():
+    """An operation compiled as a call of its method (the node bound by name, here Index's
+    gradient) does not share its name with the step's new parameter values (it was `_n0`,
+    read before the step assigned `_n0`: UnboundLocalError)."""
+    x, y, w = Input("x"), Input("y"), Parameter("w")
+    points = np.linspace(-1.0, 2.0, 7)
+    loss = (w[0] * x - y) ** 2 + Sum(w[[1, 1]]) * 0.01
+    fast, slow = both(loss, {w: np.array([1.0, 0.5, -0.3])}, {x: points, y: np.sin(points)},
+                      epochs=5, learning_rate=0.05)
+    assert_same_fit(fast, slow)
+    assert fast[w].tolist() == slow[w].tolist()

@@ -2,7 +2,9 @@
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,26 @@ MODULES = sorted(
     if not info.name.endswith("__main__")
 )
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def skip_unless_installed(libraries) -> None:
+    """Skip, naming them, when libraries the examples need (JAX, PyTorch: extras) are missing."""
+    missing = [name for name in libraries if not _installed(name)]
+    if missing:
+        pytest.skip(f"the examples need {', '.join(missing)}, which is not installed")
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def page_requires(text: str) -> list[str]:
+    """The libraries a page's examples need, from its ``<!-- doctest-requires: jax torch -->``."""
+    return [name for line in re.findall(r"<!-- doctest-requires: ([\w ]+) -->", text)
+            for name in line.split()]
 
 
 @pytest.fixture(autouse=True)
@@ -40,16 +62,29 @@ SLOW_PAGES = {"docs/expressions.md", "docs/networks.md"}
 ])
 def test_page_examples_run(page):
     """Each `>>>` example on a Markdown page gives the output the page shows."""
+    skip_unless_installed(page_requires(page.read_text()))
     result = doctest.testfile(str(page), module_relative=False, optionflags=OPTIONS)
     assert result.failed == 0
 
 
 @pytest.mark.parametrize("name", ["exprdiff", *MODULES])
 def test_docstring_examples_run(name):
-    """Each `>>>` example in a module's docstrings gives the output it shows."""
+    """Each `>>>` example in a module's docstrings gives the output it shows.
+
+    A module whose examples need an optional library says so in
+    ``__doctest_requires__`` (a tuple of module names), and is skipped without it.
+    """
     module = importlib.import_module(name)
+    skip_unless_installed(getattr(module, "__doctest_requires__", ()))
     result = doctest.testmod(module, optionflags=OPTIONS)
     assert result.failed == 0
+
+
+def test_a_page_says_what_its_examples_need():
+    """The marker is read from the page, and a missing library skips (never fails) it."""
+    assert page_requires("text\n<!-- doctest-requires: jax torch -->\n") == ["jax", "torch"]
+    with pytest.raises(pytest.skip.Exception, match="no_such_library"):
+        skip_unless_installed(["no_such_library"])
 
 
 def test_every_public_function_has_an_example():

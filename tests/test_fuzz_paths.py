@@ -13,8 +13,9 @@ through every path exprdiff has, and the paths must agree:
 * **within a tolerance**, at moderate points: central finite differences,
   the evaluated symbolic derivatives (`gradients`, elementwise expressions),
   `simplify(expr)` (which must keep the value's shape exactly), SymPy
-  (scalar expressions it can represent) and JAX in float64 (a per-op
-  reference written here, `JAX_OPS`).  The tolerances are stated once, in
+  (scalar expressions it can represent), JAX in float64 (a per-op
+  reference written here, `JAX_OPS`) and the backends, `to_jax` and
+  `to_torch` in float64 (when installed).  The tolerances are stated once, in
   `TOLERANCES`, each with its reason.
 
 Run it long with an environment variable::
@@ -126,6 +127,11 @@ TOLERANCES = {
     "symbolic": "spread of the engine's gradient and of the derivative expressions",
     # JAX runs the same operations in float64 with its own elementary functions
     "jax": "spread of the engine",
+    # to_jax and to_torch: the engine's rewritten graph in float64, each op's JAX/PyTorch
+    # form (the library's own elementary functions and reductions' summation order, its
+    # autodiff of that form): rounding differs, bounded like "jax"; Where's branch not
+    # taken gives no NaN there, as the engine's
+    "backends": "spread of the engine",
     # SymPy evaluates exactly (30 digits): the difference is the engine's own error
     "sympy": "spread of the engine",
     # compiled plain-float code uses the math module, whose elementary functions may differ
@@ -657,6 +663,57 @@ def check_jax(case: Case, params, inputs, value, grads, spread, grad_spread) -> 
         assert_close(g, jax_grads[p], grad_spread[p], f"JAX gradient for {p}")
 
 
+# -- the backends: to_jax and to_torch ---------------------------------------------------------------
+def check_backends(case: Case, params, inputs, value, grads, spread, grad_spread) -> None:
+    """`to_jax` and `to_torch` (float64) give the engine's value and gradient ("backends")."""
+    by_name = {p.label: v for p, v in params.items()}
+    data = {node.label: v for node, v in inputs.items()}
+    for library, run in (("jax", _to_jax_run), ("torch", _to_torch_run)):
+        if not installed(library):
+            continue
+        with np.errstate(all="ignore"):
+            got_value, got_grads = run(case, by_name, data, params)
+        assert np.shape(got_value) == np.shape(value), f"to_{library} shape"
+        if np.asarray(value).dtype == np.bool_:
+            assert_same(np.asarray(got_value), np.asarray(value), f"to_{library} condition")
+            continue
+        assert_close(value, got_value, spread, f"to_{library} value")
+        for p, g in grads.items():
+            assert_close(g, got_grads[p.label], grad_spread[p], f"to_{library} gradient for {p}")
+
+
+def _to_jax_run(case: Case, by_name: dict, data: dict, params: dict) -> tuple:
+    from exprdiff import to_jax
+
+    jax = _jax()
+    with jax.enable_x64(True):
+        value, grads = to_jax(case.expr, wrt=list(params))(by_name, data)
+        return np.asarray(value), {name: np.asarray(g) for name, g in grads.items()}
+
+
+def _to_torch_run(case: Case, by_name: dict, data: dict, params: dict) -> tuple:
+    import torch
+
+    from exprdiff import to_torch
+
+    module = to_torch(case.expr, params)
+    value = module(**{name: torch.as_tensor(np.asarray(v, dtype=np.float64))
+                      for name, v in data.items()})
+    if value.requires_grad:
+        value.sum().backward()
+    grads = {}
+    for name, v in by_name.items():
+        g = module.get_parameter(name).grad
+        grads[name] = np.zeros(np.shape(v)) if g is None else g.numpy()
+    return value.detach().numpy(), grads
+
+
+def installed(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
 # -- SymPy ------------------------------------------------------------------------------------------
 def check_sympy(case: Case, params, inputs, value, grads, spread, grad_spread) -> None:
     """SymPy's exact value and derivatives (30 digits) at a scalar point."""
@@ -756,6 +813,7 @@ def check_tolerance_paths(case: Case, params, inputs, sample: bool) -> None:
     check_symbolic(case, params, inputs, grads, grad_spread, rng)
     if sample:
         check_jax(case, params, inputs, value, grads, spread, grad_spread)
+        check_backends(case, params, inputs, value, grads, spread, grad_spread)
         if not case.arrays:
             check_sympy(case, params, inputs, value, grads, spread, grad_spread)
 

@@ -104,6 +104,25 @@ def test_a_branch_also_used_elsewhere_keeps_its_derivative_there():
     assert np.isnan(grads[0]) and grads[1] == 0.5
 
 
+@pytest.mark.parametrize("compiled", ["0", "numpy"])
+def test_a_condition_broadcasting_with_a_smaller_branch(compiled, monkeypatch):
+    """A condition of shape (3,) choosing from a branch of shape (2, 1): the branch's mask is
+    the condition over the broadcast shape (2, 3), reduced to (2, 1) (found by the fuzzer
+    through to_jax; the engine raised ValueError 'could not be broadcast')."""
+    monkeypatch.setenv("EXPRDIFF_COMPILED", compiled)
+    w, v, rows = Parameter("w"), Parameter("v"), Input("rows")
+    expr = Where(w > 0, Sqrt(rows * v), w)
+    data = {rows: np.array([[-1.0], [4.0]])}
+    for _ in range(3):  # interpreted first, then compiled where that is on
+        never = quietly(lambda: expr.grad({w: np.array([-1.0, -2.0, -3.0]), v: 2.0}, data))
+        assert never[v] == 0.0 and never[w].tolist() == [2.0, 2.0, 2.0]  # no NaN from sqrt(-2)
+    once = {w: np.array([1.0, -2.0, -3.0]), v: 2.0}
+    data = {rows: np.array([[1.0], [4.0]])}
+    grads = expr.grad(once, data)
+    assert grads[v] == pytest.approx(1 / (2 * np.sqrt(2)) + 4 / (2 * np.sqrt(8)), rel=1e-15)
+    assert grads[w].tolist() == [0.0, 2.0, 2.0]
+
+
 def test_symbolic_derivatives_read_well():
     """diff simplifies the masks it builds: where(x > 0, 1/(2*sqrt(x)), 0)."""
     expr = Where(x > 0, Sqrt(x), 0.0)

@@ -211,6 +211,20 @@ class Node:
     #: whether the value may be a view of an operand's array (`Transpose`), so
     #: that compiled code copies it before handing it to the caller
     returns_view: ClassVar[bool] = False
+    #: the value as JAX code (`exprdiff.backends.jax_backend`): a template like
+    #: ``numpy_code`` over the names ``jnp``, ``jax`` and ``lax``; None means the
+    #: op's ``ufunc`` under the same name in ``jax.numpy``.  JAX differentiates
+    #: it, so it must have this op's derivative, conventions at kinks included
+    #: (``jax.nn.relu``, not ``jnp.maximum(x, 0.0)``, whose slope at 0 is 1/2)
+    jax_code: ClassVar[str | None] = None
+    #: module-level functions ``jax_code`` calls (they import JAX themselves)
+    jax_helpers: ClassVar[tuple] = ()
+    #: the value as PyTorch code (`exprdiff.backends.torch_backend`), over the
+    #: name ``torch``, for autograd to differentiate; None means the op's
+    #: ``ufunc`` under the same name in ``torch``
+    torch_code: ClassVar[str | None] = None
+    #: module-level functions ``torch_code`` calls
+    torch_helpers: ClassVar[tuple] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

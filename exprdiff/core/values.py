@@ -153,10 +153,19 @@ def fit_mask(mask: Any, shape: tuple) -> Any:
     array([[ True, False]])
     >>> fit_mask(np.array([False, True]), ())
     np.True_
+    >>> fit_mask(np.array([True, False, False]), (2, 1))
+    array([[ True],
+           [ True]])
     """
     mask_shape = np.shape(mask)
     if mask_shape == shape:
         return mask
+    # a where's condition may broadcast with a branch of another shape (a condition (3,),
+    # a branch (2, 1)): over the shape both broadcast to first, then reduced to the branch's
+    both = np.broadcast_shapes(mask_shape, shape)
+    if both != mask_shape:
+        mask = np.broadcast_to(mask, both)
+        mask_shape = both
     extra = len(mask_shape) - len(shape)
     if extra >= 0:
         if extra:

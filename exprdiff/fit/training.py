@@ -24,6 +24,7 @@ from exprdiff.core.errors import missing_data_value
 from exprdiff.core.nodes import Input, Node, Parameter
 from exprdiff.core.plan import topological_order
 from exprdiff.core.values import as_value, shape_of, short_repr
+from exprdiff.fit.backend_loops import backend_fit, check_backend
 from exprdiff.fit.compiled_fit import compiled_fit
 from exprdiff.fit.optimizers import Optimizer, make_optimizer
 from exprdiff.fit.progress import progress_bar
@@ -127,6 +128,8 @@ def optimize(
     progress: bool = False,
     reduction: str = "mean",
     compiled: bool = True,
+    backend: str = "numpy",
+    devices: object = None,
 ) -> FitResult:
     """Minimise the mean of ``loss`` over ``training_data``; return the fitted parameters.
 
@@ -166,6 +169,18 @@ def optimize(
     numbers; ``compiled=False`` (or ``EXPRDIFF_COMPILED=0``) runs the
     interpreter and the optimizer's own ``update`` instead.
 
+    ``backend="jax"`` or ``"torch"`` runs the training loop in that library
+    (`exprdiff.fit.backend_loops`): the same call, the same `FitResult`,
+    the same checks and stops, parameters equal to the NumPy fit's to
+    round-off; JAX runs chunks of epochs as one compiled loop on
+    its default device (a GPU when there is one), in float64 only where
+    ``jax_enable_x64`` is on, and ``devices`` (a count or a list of JAX
+    devices) splits each batch over several devices, averaging gradients.
+    PyTorch runs its steps eagerly, on ``devices`` (one device, default the
+    CPU).  Options a backend cannot honour (``compiled=False``, an optimizer
+    without update code such as Newton's, several PyTorch devices) raise
+    `ValueError` naming them.  See the guide's chapter "When you outgrow NumPy".
+
     Returns a `FitResult`: a new dict holding every entry of
     ``initial_params`` (the trained ones updated), plus ``losses``,
     ``final_loss``, ``epochs`` and ``stop_reason``.  ``initial_params`` is
@@ -200,6 +215,7 @@ def optimize(
     # the fit's own copy, reset: the caller's instance keeps no state of this fit, so one
     # instance can serve several fits, concurrent ones included
     rule = copy.copy(make_optimizer(optimizer))
+    check_backend(backend, devices, compiled, rule)
     nodes = topological_order(loss)
     params = _initial_values(initial_params, [n for n in nodes if isinstance(n, Parameter)])
     data, count = as_arrays(training_data, [n for n in nodes if isinstance(n, Input)])
@@ -208,7 +224,9 @@ def optimize(
     rule.reset()
     fit = _Fit(loss, rule, learning_rate, data, count, params, initial_params)
     fit.summed = reduction == "sum"
-    if not compiled:
+    if backend != "numpy":
+        fit = backend_fit(backend, fit, rule, batch_size, devices, _check_rate)
+    elif not compiled:
         fit.run = interpreter  # value_and_gradient and evaluate, never compiled
     elif epochs * _batch_count(count, batch_size) >= 2 and switch.mode() != "off":
         fit = compiled_fit(fit, rule, _batch_sizes(count, batch_size), _check_rate) or fit
@@ -221,12 +239,20 @@ def optimize(
         bar = _progress_bar(epochs) if progress else None  # inside: Ctrl-C may come at once
         # NaN and inf are detected and reported by _Fit, so NumPy's warnings are off
         # here; the caller's callback runs under the caller's own settings
+        # a backend may run several epochs per call when nothing needs each one
+        chunks = callback is None and tolerance is None and hasattr(fit, "run_epochs")
         with np.errstate(all="ignore"):
-            for epoch in range(1, epochs + 1):
-                fit.run_epoch(epoch, batches())
+            epoch = 0
+            while epoch < epochs:
+                if chunks:
+                    done = fit.run_epochs(epoch + 1, epochs - epoch, batches)
+                else:
+                    fit.run_epoch(epoch + 1, batches())
+                    done = 1
+                epoch += done
                 if bar is not None:
                     bar.set_postfix(loss=f"{fit.losses[-1]:.6g}", refresh=False)
-                    bar.update(1)
+                    bar.update(done)
                 if callback is not None:
                     with np.errstate(**outer_errors):
                         asked_to_stop = callback(epoch, fit.full(fit.params), fit.losses[-1])

@@ -200,7 +200,7 @@ class Lowering:
         if node is self.graph:
             name = "_root" if self.graph_is_argument else "_graph"
         else:
-            name = self.program.bind(node, "n")
+            name = self.program.bind(node, "node")
         return f"{name}.{method}({', '.join(args)})"
 
     # -- reverse -----------------------------------------------------------

@@ -4,9 +4,10 @@ Each operation class carries the source of its value and, when its rules
 cannot be built from nodes, of its derivative rules (see
 `exprdiff.core.nodes.Node`): ``numpy_code`` (or its ``ufunc``),
 ``numpy_vjp_code``, ``numpy_residual_code`` and their helpers, and the same
-with ``math_`` for plain Python floats.  A `Backend` says which attributes to
-read and which module the name ``np`` stands for in the generated code, so
-another array namespace is another `Backend`, not another code generator.
+with ``math_`` for plain Python floats (and ``jax_``, ``torch_`` for the array
+libraries of `exprdiff.backends`).  A `Backend` says which attributes to read
+and which modules the generated code names, so another array namespace is
+another `Backend`, not another code generator.
 
 >>> from exprdiff import Input, Sigmoid
 >>> x = Input("x")
@@ -43,7 +44,8 @@ class Backend:
     ``numpy_code``, ``numpy_vjp_code``, ``numpy_residual_code`` and
     ``numpy_helpers``); ``modules`` are the names the generated code uses
     for modules (``np``) and what they are bound to; ``ufuncs`` says whether
-    an operation with only a ``ufunc`` gets ``np.<name>(...)`` code.
+    an operation with only a ``ufunc`` gets ``<array_module>.<name>(...)`` code
+    (``np.exp``; ``jnp.exp`` with JAX), when that module has the ufunc's name.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Backend:
     modules: dict[str, ModuleType] = field(default_factory=dict)
     ufuncs: bool = False
     title: str = ""
+    array_module: str = "np"
 
     def attribute(self, kind: type, suffix: str) -> Any:
         return getattr(kind, f"{self.code}_{suffix}", None)
@@ -111,7 +114,9 @@ def forward_template(node: Any, backend: Backend, shapes: list | None) -> str | 
         return f"{operands[0]} {_INFIX[ufunc]} {operands[1]}"
     if ufunc is np.negative:
         return "-{0}"
-    return f"np.{ufunc.__name__}({', '.join(operands)})"
+    if not hasattr(backend.modules.get(backend.array_module), ufunc.__name__):
+        return None
+    return f"{backend.array_module}.{ufunc.__name__}({', '.join(operands)})"
 
 
 def residual_template(node: Any, backend: Backend) -> str | None:

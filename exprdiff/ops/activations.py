@@ -86,6 +86,9 @@ class Sigmoid(UnaryOp):
     math_code = "_sigmoid_math({0})"
     math_finite = True
     math_helpers = (_sigmoid_math,)
+    # stable, and differentiated as out * (1 - out), as vjp does
+    jax_code = "jax.nn.sigmoid({0})"
+    torch_code = "torch.sigmoid({0})"
 
     def forward(self, x):
         return stable_sigmoid(x)
@@ -113,6 +116,9 @@ class ReLU(UnaryOp):
     sympy_name = "relu"
     math_code = "({0} if {0} > 0.0 else 0.0)"  # np.maximum(-0.0, 0.0) is 0.0
     math_finite = True
+    # slope 0 at 0 (jnp.maximum(x, 0.0) would split it: 1/2)
+    jax_code = "jax.nn.relu({0})"
+    torch_code = "torch.relu({0})"
 
     def forward(self, x):
         return np.maximum(x, 0.0)
@@ -139,6 +145,9 @@ class Softplus(UnaryOp):
     math_code = "_softplus_math({0})"
     math_finite = True
     math_helpers = (_softplus_math,)
+    # NumPy's formula (torch's own softplus turns linear above 20: not the same value)
+    jax_code = "jnp.logaddexp(0.0, {0})"
+    torch_code = "torch.logaddexp({0}.new_zeros(()), {0})"
 
     def forward(self, x):
         return np.logaddexp(0.0, x)
@@ -190,6 +199,9 @@ class LeakyReLU(UnaryOp):
     function_name = "leaky_relu"
     numpy_code = "leaky_relu({0}, {slope})"
     numpy_helpers = (leaky_relu,)
+    # a where, not jax.nn.leaky_relu (its slope at 0 is 1): slope at 0 as PyTorch
+    jax_code = "jnp.where({0} > 0, {0}, {slope} * {0})"
+    torch_code = "torch.where({0} > 0, {0}, {slope} * {0})"
     latex_template = r"\operatorname{LeakyReLU}\left(#1\right)"
 
     def __init__(self, child: object, slope: float = 0.01) -> None:
@@ -218,6 +230,10 @@ class ELU(UnaryOp):
     settings = ("alpha",)
     function_name = "elu"
     numpy_code = "np.maximum({0}, 0.0) + {alpha} * np.expm1(np.minimum({0}, 0.0))"
+    # where, not maximum/minimum (whose slopes split at 0): alpha at 0, and no exp overflow
+    jax_code = "jnp.where({0} > 0, {0}, {alpha} * jnp.expm1(jnp.where({0} > 0, 0.0, {0})))"
+    torch_code = ("torch.where({0} > 0, {0}, {alpha} * "
+                  "torch.expm1(torch.where({0} > 0, 0.0, {0})))")
     latex_template = r"\operatorname{ELU}\left(#1\right)"
 
     def __init__(self, child: object, alpha: float = 1.0) -> None:
@@ -263,6 +279,11 @@ class GELU(UnaryOp):
     function_name = "gelu"
     numpy_code = "gelu({0})"
     numpy_helpers = (gelu,)
+    # the helper's very expression, which the libraries differentiate as vjp does
+    jax_code = ("0.5 * {0} * (1.0 + jnp.tanh(0.7978845608028654 * "
+                "({0} + 0.044715 * ({0} * {0} * {0}))))")
+    torch_code = ("0.5 * {0} * (1.0 + torch.tanh(0.7978845608028654 * "
+                  "({0} + 0.044715 * ({0} * {0} * {0}))))")
     latex_template = r"\operatorname{GELU}\left(#1\right)"
     sympy_name = "gelu"
 
@@ -289,6 +310,8 @@ class SiLU(UnaryOp):
     function_name = "silu"
     numpy_code = "{0} * stable_sigmoid({0})"
     numpy_helpers = (stable_sigmoid,)
+    jax_code = "{0} * jax.nn.sigmoid({0})"
+    torch_code = "{0} * torch.sigmoid({0})"
     latex_template = r"\operatorname{SiLU}\left(#1\right)"
     sympy_name = "silu"
 

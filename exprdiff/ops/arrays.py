@@ -234,6 +234,46 @@ def _matmul_vjp_rhs(g, a, b):
     return np.matmul(np.swapaxes(a, -1, -2), g)
 
 
+def _torch_dims(x, axis):
+    """An ``axis`` setting as PyTorch's ``dim`` (None, every axis, spelled out)."""
+    return tuple(range(x.ndim)) if axis is None else axis
+
+
+def _softmax_torch(x, axis):
+    """`softmax` in PyTorch, along one axis or several."""
+    if type(axis) is int:
+        return x.softmax(axis)
+    dims = _torch_dims(x, axis)
+    shifted = (x - x.amax(dim=dims, keepdim=True).detach()).exp()
+    return shifted / shifted.sum(dim=dims, keepdim=True)
+
+
+def _transpose_torch(x, axes):
+    """`numpy.transpose` in PyTorch (None: the axes reversed)."""
+    return x.permute(tuple(reversed(range(x.ndim))) if axes is None else axes)
+
+
+def _class_score_jax(logits, labels):
+    """`class_score` in JAX (labels are not checked: traced code cannot raise on values)."""
+    import jax.numpy as jnp  # only when JAX code runs: importing exprdiff never imports JAX
+
+    labels = jnp.asarray(labels)
+    if labels.shape == jnp.shape(logits):
+        return jnp.sum(labels * logits, axis=-1)
+    # a one-hot mask rather than take_along_axis, whose gradient is a slow scatter
+    picked = labels[..., None] == jnp.arange(jnp.shape(logits)[-1], dtype=labels.dtype)
+    return jnp.sum(jnp.where(picked, logits, 0.0), axis=-1)
+
+
+def _class_score_torch(logits, labels):
+    """`class_score` in PyTorch (labels are not checked)."""
+    if not hasattr(labels, "shape"):
+        labels = logits.new_tensor(labels)
+    if labels.shape == logits.shape:
+        return (labels * logits).sum(-1)
+    return logits.gather(-1, labels.long().unsqueeze(-1)).squeeze(-1)
+
+
 def _matmul_mismatch(a: tuple, b: tuple) -> str:
     if not a or not b:
         return (
@@ -457,6 +497,8 @@ class Sum(_Reduction):
     numpy_functions = (np.sum,)
     reduces = np.add
     method_name = "sum"
+    jax_code = "jnp.sum({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.sum({0}, dim={axis}, keepdim={keepdims})"
     vjp_uses_out = False
 
     def forward(self, x):
@@ -495,6 +537,8 @@ class Mean(_Reduction):
     numpy_helpers = (mean_along, _mean_vjp, _spread, kept_axes)
     numpy_functions = (np.mean,)
     method_name = "mean"
+    jax_code = "jnp.mean({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.mean({0}, dim={axis}, keepdim={keepdims})"
 
     def forward(self, x):
         return mean_along(x, self.axis, self.keepdims)
@@ -521,6 +565,8 @@ class SumOfSquares(_Reduction):
     numpy_code = "_sum_of_squares({0}, {axis}, {keepdims})"
     numpy_vjp_code = ("_sum_of_squares_vjp({g}, {0}, {axis}, {keepdims})",)
     numpy_helpers = (_sum_of_squares, _sum_of_squares_vjp, _spread, kept_axes)
+    jax_code = "jnp.sum({0} * {0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.sum({0} * {0}, dim={axis}, keepdim={keepdims})"
     vjp_uses_out = False
     function_name = "sum_of_squares"
 
@@ -556,6 +602,9 @@ class LogSumExp(_Reduction):
     numpy_code = "logsumexp({0}, {axis}, {keepdims})"
     numpy_vjp_code = ("_logsumexp_vjp({g}, {0}, {out}, {axis}, {keepdims})",)
     numpy_helpers = (logsumexp, logsumexp_parts, _logsumexp_vjp)
+    jax_code = "jax.nn.logsumexp({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.logsumexp({0}, dim=_torch_dims({0}, {axis}), keepdim={keepdims})"
+    torch_helpers = (_torch_dims,)
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1,
                  keepdims: bool = False) -> None:
@@ -581,6 +630,9 @@ class Softmax(_AxisOp):
     numpy_code = "softmax({0}, {axis})"
     numpy_vjp_code = ("_softmax_vjp({g}, {out}, {axis})",)
     numpy_helpers = (softmax, _softmax_vjp)
+    jax_code = "jax.nn.softmax({0}, axis={axis})"
+    torch_code = "_softmax_torch({0}, {axis})"
+    torch_helpers = (_softmax_torch, _torch_dims)
     vjp_uses_operands = False
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
@@ -607,6 +659,9 @@ class Transpose(UnaryOp):
     numpy_code = "np.transpose({0}, {axes})"
     numpy_functions = (np.transpose,)
     method_name = "transpose"
+    jax_code = "jnp.transpose({0}, {axes})"
+    torch_code = "_transpose_torch({0}, {axes})"
+    torch_helpers = (_transpose_torch,)
     returns_view = True
     vjp_uses_out = False
     settings = ("axes",)
@@ -671,6 +726,10 @@ class ClassScore(BinaryOp):
                      shape_of)
     vjp_uses_out = False
     function_name = "class_score"
+    jax_code = "_class_score_jax({0}, {1})"
+    jax_helpers = (_class_score_jax,)
+    torch_code = "_class_score_torch({0}, {1})"
+    torch_helpers = (_class_score_torch,)
     elementwise = False
 
     def forward(self, logits, labels):

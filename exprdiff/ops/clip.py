@@ -13,6 +13,23 @@ from exprdiff.core.values import short_repr
 __all__ = ["Clip"]
 
 
+def _clip_jax(x, low, high):
+    """`Clip` in JAX: slope 1/2 on a bound, 0 everywhere when ``low == high``."""
+    import jax
+    import jax.numpy as jnp
+
+    clipped = jnp.minimum(jnp.maximum(x, low), high)
+    return jax.lax.stop_gradient(clipped) if low == high else clipped
+
+
+def _clip_torch(x, low, high):
+    """`Clip` in PyTorch: slope 1/2 on a bound, 0 everywhere when ``low == high``."""
+    import torch
+
+    clipped = torch.minimum(torch.maximum(x, x.new_tensor(low)), x.new_tensor(high))
+    return clipped.detach() if low == high else clipped
+
+
 class Clip(UnaryOp):
     """``x`` limited to ``[low, high]``, as `numpy.clip`.
 
@@ -38,6 +55,12 @@ class Clip(UnaryOp):
     # np.clip returns x itself when it equals a bound (the sign of a zero kept)
     math_code = "({low} if {0} < {low} else ({high} if {0} > {high} else {0}))"
     math_finite = True
+    # maximum and minimum split the slope where they tie: 1/2 on a bound, as vjp says
+    # (torch.clamp's slope is 1 there); equal bounds: a constant, slope 0 (not 1/4)
+    jax_code = "_clip_jax({0}, {low}, {high})"
+    jax_helpers = (_clip_jax,)
+    torch_code = "_clip_torch({0}, {low}, {high})"
+    torch_helpers = (_clip_torch,)
 
     def __init__(self, child: object, low: float, high: float) -> None:
         low, high = _bound("low", low), _bound("high", high)

@@ -98,6 +98,8 @@ class Abs(UnaryOp):
     sympy_name = "Abs"
     math_code = "abs({0})"
     math_finite = True
+    # jnp.abs has slope 1 at 0; this has slope 0 there (torch.absolute already does)
+    jax_code = "jnp.where({0} == 0.0, 0.0, jnp.abs({0}))"
 
     def forward(self, x):
         return np.absolute(x)

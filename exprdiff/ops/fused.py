@@ -22,6 +22,9 @@ from exprdiff.core.values import shape_of
 from exprdiff.ops.activations import sigmoid
 from exprdiff.ops.arrays import (
     _axis_setting,
+    _class_score_jax,
+    _class_score_torch,
+    _torch_dims,
     class_indices,
     class_score,
     logsumexp,
@@ -63,6 +66,34 @@ def _sigmoid_cross_entropy_math_parts(z: float, y: float) -> tuple[float, float]
     return loss, (1.0 if z >= 0 else e) / (1.0 + e) - y
 
 
+def _sigmoid_cross_entropy_jax(z, y):
+    """`SigmoidCrossEntropy` in JAX: the NumPy formula's value, ``softplus(z) - z*y``'s slopes.
+
+    ``max(z, 0) - z*y + log1p(exp(-|z|))`` keeps its precision where the loss
+    is tiny, but JAX's slopes of ``max`` and ``abs`` at 0 would make its second
+    derivative 0 there; ``softplus(z) - z*y`` has the rule's derivatives at
+    every order (``sigmoid(z) - y``, then ``sigmoid'(z)``).  The sum below has
+    the first's value (the second minus itself is exactly 0) and the second's
+    derivatives.
+    """
+    import jax  # only when JAX code runs
+
+    jnp, stop = jax.numpy, jax.lax.stop_gradient
+    value = jnp.maximum(z, 0.0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z)))
+    smooth = jnp.logaddexp(0.0, z) - z * y
+    return stop(value) + (smooth - stop(smooth))
+
+
+def _sigmoid_cross_entropy_torch(z, y):
+    """`SigmoidCrossEntropy` in PyTorch, as `_sigmoid_cross_entropy_jax` computes it."""
+    if not hasattr(y, "shape"):
+        y = z.new_tensor(y)
+    zd, yd = z.detach(), y.detach()
+    value = zd.clamp_min(0.0) - zd * yd + (-zd.abs()).exp().log1p()
+    smooth = zd.new_zeros(()).logaddexp(z) - z * y
+    return value + (smooth - smooth.detach())
+
+
 class SigmoidCrossEntropy(BinaryOp):
     """Binary cross-entropy of ``sigmoid(z)`` against a target ``y``, from the logit ``z``.
 
@@ -91,6 +122,10 @@ class SigmoidCrossEntropy(BinaryOp):
     math_helpers = (_sigmoid_cross_entropy_math, _sigmoid_cross_entropy_math_parts)
     math_vjp_code = ("{g} * {residual}", "-{g} * {0}")
     vjp_uses_out = False
+    jax_code = "_sigmoid_cross_entropy_jax({0}, {1})"
+    jax_helpers = (_sigmoid_cross_entropy_jax,)
+    torch_code = "_sigmoid_cross_entropy_torch({0}, {1})"
+    torch_helpers = (_sigmoid_cross_entropy_torch,)
 
     def forward(self, z, y):
         return sigmoid_cross_entropy_parts(z, y)[0]
@@ -163,6 +198,10 @@ class SoftmaxCrossEntropy(BinaryOp):
     numpy_vjp_code = ("np.expand_dims({g}, -1) * {residual}", "np.expand_dims(-{g}, -1) * {0}")
     residual_like = 0  # the residual is shaped like the logits
     vjp_uses_out = False
+    jax_code = "jax.nn.logsumexp({0}, axis=-1) - _class_score_jax({0}, {1})"
+    jax_helpers = (_class_score_jax,)
+    torch_code = "torch.logsumexp({0}, dim=-1) - _class_score_torch({0}, {1})"
+    torch_helpers = (_class_score_torch,)
 
     def forward(self, logits, labels):
         return softmax_cross_entropy_parts(logits, labels)[0]
@@ -191,6 +230,13 @@ def log_softmax(x, axis=-1):
     return x - (total + peak)
 
 
+def _log_softmax_torch(x, axis):
+    """`log_softmax` in PyTorch, along one axis or several."""
+    if type(axis) is int:
+        return x.log_softmax(axis)
+    return x - x.logsumexp(_torch_dims(x, axis), keepdim=True)
+
+
 def log_softmax_vjp(g, out, axis):
     """The derivative rule of `LogSoftmax`: ``g - softmax * sum(g)`` along ``axis``."""
     return g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)
@@ -216,6 +262,9 @@ class LogSoftmax(UnaryOp):
     numpy_helpers = (log_softmax, log_softmax_vjp)
     numpy_vjp_code = ("log_softmax_vjp({g}, {out}, {axis})",)
     vjp_uses_operands = False
+    jax_code = "jax.nn.log_softmax({0}, axis={axis})"
+    torch_code = "_log_softmax_torch({0}, {axis})"
+    torch_helpers = (_log_softmax_torch, _torch_dims)
 
     def __init__(self, child: object, axis: int | tuple[int, ...] | None = -1) -> None:
         self._init(child=as_node(child), axis=_axis_setting("LogSoftmax", "axis", axis))

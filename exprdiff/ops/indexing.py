@@ -106,6 +106,30 @@ def index_value(x, setting):
     return value if value.ndim else value[()]
 
 
+def _index_jax(x, setting):
+    """``x[key]`` in JAX (NumPy's indexing rules; the key is constant, so masks trace)."""
+    import jax.numpy as jnp
+
+    return jnp.asarray(x)[index_key(setting)]
+
+
+def _index_torch(x, setting):
+    """``x[key]`` in PyTorch with NumPy's rules: basic keys directly, the others (negative
+    steps, integer arrays, masks, which PyTorch reads otherwise) as positions in the
+    flattened operand, found by NumPy; autograd adds up repeated positions."""
+    import torch
+
+    key = index_key(setting)
+    if all(isinstance(item, int) or item is None or item is Ellipsis
+           or (isinstance(item, slice) and (item.step is None or item.step > 0))
+           for item in key):
+        return x[key]
+    # a copy: a reversed view of a length-1 axis counts as contiguous, yet has a negative
+    # stride, which torch.as_tensor refuses
+    positions = np.array(np.arange(x.numel()).reshape(tuple(x.shape))[key], copy=True)
+    return x.reshape(-1)[torch.as_tensor(positions, device=x.device)]
+
+
 def _item_text(item: Any) -> str:
     if not isinstance(item, (tuple, list)):
         return str(item)
@@ -143,6 +167,10 @@ class Index(UnaryOp):
     method_name = "getitem"
     numpy_code = "index_value({0}, {key})"
     numpy_helpers = (index_key, index_value)
+    jax_code = "_index_jax({0}, {key})"
+    jax_helpers = (_index_jax, index_key)
+    torch_code = "_index_torch({0}, {key})"
+    torch_helpers = (_index_torch, index_key)
 
     def __init__(self, child: object, key: Any) -> None:
         setting = key_setting(index_key(key) if _is_setting(key) else key)

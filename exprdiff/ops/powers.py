@@ -10,6 +10,8 @@ and `Divide`, so these three name functions that
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from exprdiff.core.nodes import UnaryOp
@@ -57,6 +59,32 @@ class Reciprocal(UnaryOp):
         return -g * (out * out)
 
 
+@functools.cache
+def _torch_cbrt_function():
+    """PyTorch has no cube root: one with `Cbrt`'s rule, ``g / (3 * out**2)`` (inf at 0),
+    differentiable again through its saved output."""
+    import torch
+
+    class CubeRoot(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = torch.sign(x) * torch.abs(x).pow(1.0 / 3.0)
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return g / (3 * (out * out))
+
+    return CubeRoot.apply
+
+
+def _cbrt_torch(x):
+    """`Cbrt` in PyTorch (within an ulp or two of ``np.cbrt``: ``|x| ** (1/3)``)."""
+    return _torch_cbrt_function()(x)
+
+
 class Cbrt(UnaryOp):
     """``cbrt(x)``, the real cube root (negative for negative ``x``).
 
@@ -69,6 +97,8 @@ class Cbrt(UnaryOp):
     __slots__ = ()
     vjp_uses_operands = False
     ufunc = np.cbrt
+    torch_code = "_cbrt_torch({0})"
+    torch_helpers = (_cbrt_torch,)
     latex_template = r"\sqrt[3]{#1}"
     sympy_name = "cbrt"
 

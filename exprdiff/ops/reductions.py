@@ -16,9 +16,64 @@ import numbers
 
 import numpy as np
 
-from exprdiff.ops.arrays import _Reduction, _spread
+from exprdiff.ops.arrays import _Reduction, _spread, _torch_dims
 
 __all__ = ["Max", "Min", "Prod", "Std", "Var"]
+
+
+def _prod_torch(x, axis, keepdims):
+    """`Prod` in PyTorch, whose ``prod`` takes one dim: the axes moved last and flattened.
+
+    Autograd's derivative of ``prod`` is exact where elements are 0, as `Prod`'s."""
+    if type(axis) is int:
+        return x.prod(dim=axis, keepdim=keepdims)
+    dims = tuple(a % x.ndim for a in _torch_dims(x, axis)) if x.ndim else ()
+    if not dims:
+        return x
+    kept = [a for a in range(x.ndim) if a not in dims]
+    moved = x.permute(*kept, *dims).reshape(*[x.shape[a] for a in kept], -1)
+    out = moved.prod(dim=-1)
+    if keepdims:
+        out = out.reshape([1 if a in dims else x.shape[a] for a in range(x.ndim)])
+    return out
+
+
+def _variance_jax(x, axis, ddof, keepdims):
+    """`Var` in JAX, centred as `centred` does (exactly 0 over equal elements, where
+    ``jnp.var``'s mean may be an ulp off)."""
+    import jax.numpy as jnp
+
+    count = x.size // max(jnp.sum(x, axis=axis, keepdims=True).size, 1)
+    differences = x - jnp.sum(x, axis=axis, keepdims=True) / count
+    differences = differences - jnp.sum(differences, axis=axis, keepdims=True) / count
+    return jnp.sum(differences * differences, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+def _std_jax(x, axis, ddof, keepdims):
+    """`Std` in JAX: ``sqrt(var)`` with slope 0 where it is 0 (JAX's ``jnp.std`` gives NaN)."""
+    import jax.numpy as jnp
+
+    var = _variance_jax(x, axis, ddof, keepdims)
+    flat = var == 0
+    return jnp.where(flat, 0.0, jnp.sqrt(jnp.where(flat, 1.0, var)))
+
+
+def _variance_torch(x, axis, ddof, keepdims):
+    """`Var` in PyTorch, centred as `centred` does."""
+    dims = _torch_dims(x, axis)
+    count = x.numel() // max(x.sum(dim=dims, keepdim=True).numel(), 1)
+    differences = x - x.sum(dim=dims, keepdim=True) / count
+    differences = differences - differences.sum(dim=dims, keepdim=True) / count
+    return (differences * differences).sum(dim=dims, keepdim=keepdims) / (count - ddof)
+
+
+def _std_torch(x, axis, ddof, keepdims):
+    """`Std` in PyTorch: ``sqrt(var)`` with slope 0 where it is 0, as `Std`'s."""
+    import torch
+
+    var = _variance_torch(x, axis, ddof, keepdims)
+    flat = var == 0
+    return torch.where(flat, 0.0, torch.sqrt(torch.where(flat, 1.0, var)))
 
 
 class Max(_Reduction):
@@ -32,6 +87,10 @@ class Max(_Reduction):
 
     __slots__ = ()
     numpy_code = "np.max({0}, axis={axis}, keepdims={keepdims})"
+    # both libraries share the gradient evenly among ties, as vjp does
+    jax_code = "jnp.max({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.amax({0}, dim=_torch_dims({0}, {axis}), keepdim={keepdims})"
+    torch_helpers = (_torch_dims,)
     numpy_functions = (np.max, np.amax)
     reduces = np.maximum
     method_name = "max"
@@ -55,6 +114,9 @@ class Min(_Reduction):
 
     __slots__ = ()
     numpy_code = "np.min({0}, axis={axis}, keepdims={keepdims})"
+    jax_code = "jnp.min({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "torch.amin({0}, dim=_torch_dims({0}, {axis}), keepdim={keepdims})"
+    torch_helpers = (_torch_dims,)
     numpy_functions = (np.min, np.amin)
     reduces = np.minimum
     method_name = "min"
@@ -91,6 +153,9 @@ class Prod(_Reduction):
 
     __slots__ = ()
     numpy_code = "np.prod({0}, axis={axis}, keepdims={keepdims})"
+    jax_code = "jnp.prod({0}, axis={axis}, keepdims={keepdims})"
+    torch_code = "_prod_torch({0}, {axis}, {keepdims})"
+    torch_helpers = (_prod_torch, _torch_dims)
     numpy_functions = (np.prod,)
     reduces = np.multiply
 
@@ -180,6 +245,10 @@ class Var(_Reduction):
     settings = ("axis", "ddof", "keepdims")
     numpy_code = "variance({0}, {axis}, {ddof}, {keepdims})"
     numpy_helpers = (centred, variance)
+    jax_code = "_variance_jax({0}, {axis}, {ddof}, {keepdims})"
+    jax_helpers = (_variance_jax,)
+    torch_code = "_variance_torch({0}, {axis}, {ddof}, {keepdims})"
+    torch_helpers = (_variance_torch, _torch_dims)
     numpy_functions = (np.var,)
     vjp_uses_out = False
 
@@ -220,6 +289,10 @@ class Std(Var):
     __slots__ = ()
     numpy_code = "np.sqrt(variance({0}, {axis}, {ddof}, {keepdims}))"
     numpy_helpers = (centred, variance)
+    jax_code = "_std_jax({0}, {axis}, {ddof}, {keepdims})"
+    jax_helpers = (_std_jax, _variance_jax)
+    torch_code = "_std_torch({0}, {axis}, {ddof}, {keepdims})"
+    torch_helpers = (_std_torch, _variance_torch, _torch_dims)
     numpy_functions = (np.std,)
     vjp_uses_out = True
 

@@ -88,6 +88,8 @@ class Round(UnaryOp):
     settings = ("decimals",)
     numpy_functions = (np.round, np.around, np.rint)
     numpy_code = "np.round({0}, {decimals})"
+    jax_code = "jnp.round({0}, {decimals})"  # halves to even, slope 0, as NumPy and exprdiff
+    torch_code = "torch.round({0}, decimals={decimals})"
     latex_template = r"\operatorname{round}\left(#1\right)"
 
     def __init__(self, child: object, decimals: int = 0) -> None:

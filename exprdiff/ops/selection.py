@@ -10,6 +10,7 @@ operand there, and to the operand that is not NaN where one is.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,13 @@ from exprdiff.core.nodes import BinaryOp, NaryOp, Node
 from exprdiff.core.values import scalar_or_array, select, where_value
 
 __all__ = ["Fmax", "Fmin", "Maximum", "Minimum", "Where"]
+
+
+def _torch_condition(condition):
+    """A condition as PyTorch's ``where`` wants it: booleans (nonzero is true, as in NumPy)."""
+    import torch
+
+    return condition if condition.dtype == torch.bool else condition != 0
 
 
 class Where(NaryOp):
@@ -55,6 +63,13 @@ class Where(NaryOp):
     numpy_code = "where_value({0}, {1}, {2})"
     numpy_helpers = (scalar_or_array, where_value)
     numpy_selected_code = (None, "{0}", "np.logical_not({0})")  # as `selected`
+    # JAX and PyTorch differentiate where's value; `exprdiff.backends.selections` guards
+    # the branches with these masks, so the branch not taken gives 0, not NaN
+    jax_code = "jnp.where({0}, {1}, {2})"
+    jax_selected_code = (None, "jnp.asarray({0}, dtype=bool)", "jnp.logical_not({0})")
+    torch_code = "torch.where(_torch_condition({0}), {1}, {2})"
+    torch_selected_code = (None, "_torch_condition({0})", "torch.logical_not({0})")
+    torch_helpers = (_torch_condition,)
     math_code = "({1} if {0} else {2})"  # a number condition: nonzero is true, as in NumPy
     math_finite = True
     latex_template = (r"\begin{cases} {#2} & \text{if } {#1} \\ {#3} & \text{otherwise} "
@@ -95,6 +110,40 @@ class Where(NaryOp):
         return np.logical_not(condition) if slot == 2 else None
 
 
+@functools.cache
+def _torch_extreme(larger: bool):
+    """`Maximum` (or `Minimum`) in PyTorch with exprdiff's rule: half each at a tie, and
+    nothing to either operand where one is NaN (``torch.maximum`` gives both all of it)."""
+    import torch
+
+    class Extreme(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return torch.maximum(a, b) if larger else torch.minimum(a, b)
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            above = (a > b) if larger else (a < b)
+            below = (a < b) if larger else (a > b)
+            tie = 0.5 * (a == b)
+            return ((g * (above + tie)).sum_to_size(a.shape),
+                    (g * (below + tie)).sum_to_size(b.shape))
+
+    return Extreme.apply
+
+
+def _maximum_torch(a, b):
+    """`Maximum` in PyTorch (see `_torch_extreme`)."""
+    return _torch_extreme(True)(a, b)
+
+
+def _minimum_torch(a, b):
+    """`Minimum` in PyTorch (see `_torch_extreme`)."""
+    return _torch_extreme(False)(a, b)
+
+
 def _larger(a, b):
     """1 where ``a > b``, 1/2 where they tie, else 0 (NaN compares false: 0), from comparisons
     only: no branch per element; nodes when handed nodes.  Arrays without a tie (the usual
@@ -120,6 +169,9 @@ class Maximum(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.maximum
+    # jnp.maximum's rule is exprdiff's, NaN included; torch.maximum gives a NaN's gradient
+    torch_code = "_maximum_torch({0}, {1})"
+    torch_helpers = (_maximum_torch,)
     latex_template = r"\max\left(#1, #2\right)"
     sympy_name = "Max"
 
@@ -143,6 +195,8 @@ class Minimum(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.minimum
+    torch_code = "_minimum_torch({0}, {1})"
+    torch_helpers = (_minimum_torch,)
     latex_template = r"\min\left(#1, #2\right)"
     sympy_name = "Min"
 
@@ -167,6 +221,9 @@ class Fmax(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.fmax
+    # a where: jnp.fmax gives a tie to b
+    jax_code = "jnp.where(({0} >= {1}) | jnp.isnan({1}), {0}, {1})"
+    torch_code = "torch.where(({0} >= {1}) | torch.isnan({1}), {0}, {1})"
     latex_template = r"\operatorname{fmax}\left(#1, #2\right)"
     sympy_name = "fmax"
 
@@ -199,6 +256,8 @@ class Fmin(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.fmin
+    jax_code = "jnp.where(({0} <= {1}) | jnp.isnan({1}), {0}, {1})"
+    torch_code = "torch.where(({0} <= {1}) | torch.isnan({1}), {0}, {1})"
     latex_template = r"\operatorname{fmin}\left(#1, #2\right)"
     sympy_name = "fmin"
 

@@ -48,6 +48,46 @@ def _shape_setting(op: str, shape: object, allow_unknown: bool) -> tuple[int, ..
     return shape
 
 
+def _expand_dims_torch(x, axis):
+    """`numpy.expand_dims` in PyTorch (several axes, negative ones counted in the result)."""
+    axes = (axis,) if type(axis) is int else axis
+    ndim = x.ndim + len(axes)
+    for a in sorted(a % ndim for a in axes):
+        x = x.unsqueeze(a)
+    return x
+
+
+def _squeeze_torch(x, axis):
+    """`numpy.squeeze` in PyTorch."""
+    return x.squeeze() if axis is None else x.squeeze(axis)
+
+
+def _tensors(values):
+    """The operands as tensors (constants may be 0-d arrays or numbers)."""
+    import torch
+
+    like = next((v for v in values if isinstance(v, torch.Tensor)), None)
+    return [v if isinstance(v, torch.Tensor) else torch.as_tensor(v, dtype=like.dtype)
+            for v in values]
+
+
+def _concatenate_torch(values, axis):
+    """`numpy.concatenate` in PyTorch (``axis=None``: the operands flattened)."""
+    import torch
+
+    values = _tensors(values)
+    if axis is None:
+        return torch.cat([v.reshape(-1) for v in values])
+    return torch.cat(values, dim=axis)
+
+
+def _stack_torch(values, axis):
+    """`numpy.stack` in PyTorch."""
+    import torch
+
+    return torch.stack(_tensors(values), dim=axis)
+
+
 class Reshape(UnaryOp):
     """The operand with a new shape, as `numpy.reshape` (one size may be -1; ``np.ravel``
     too, and the methods ``x.reshape(...)``, ``x.ravel()``).
@@ -66,6 +106,8 @@ class Reshape(UnaryOp):
     vjp_uses_out = False
     vjp_uses_operands = False
     numpy_code = "scalar_or_array(np.reshape({0}, {newshape}))"
+    jax_code = "jnp.reshape({0}, {newshape})"
+    torch_code = "{0}.reshape({newshape})"
     numpy_helpers = (scalar_or_array,)
     numpy_functions = (np.reshape, np.ravel)
     method_name = "reshape"
@@ -113,6 +155,9 @@ class ExpandDims(UnaryOp):
     vjp_uses_operands = False
     function_name = "expand_dims"
     numpy_code = "np.expand_dims({0}, {axis})"
+    jax_code = "jnp.expand_dims({0}, {axis})"
+    torch_code = "_expand_dims_torch({0}, {axis})"
+    torch_helpers = (_expand_dims_torch,)
     numpy_functions = (np.expand_dims,)
 
     def __init__(self, child: object, axis: int | tuple[int, ...]) -> None:
@@ -144,6 +189,9 @@ class Squeeze(UnaryOp):
     vjp_uses_out = False
     vjp_uses_operands = False
     numpy_code = "scalar_or_array(np.squeeze({0}, {axis}))"
+    jax_code = "jnp.squeeze({0}, {axis})"
+    torch_code = "_squeeze_torch({0}, {axis})"
+    torch_helpers = (_squeeze_torch,)
     numpy_helpers = (scalar_or_array,)
     numpy_functions = (np.squeeze,)
 
@@ -175,6 +223,8 @@ class BroadcastTo(UnaryOp):
     vjp_uses_operands = False
     function_name = "broadcast_to"
     numpy_code = "scalar_or_array(np.broadcast_to({0}, {newshape}))"
+    jax_code = "jnp.broadcast_to({0}, {newshape})"
+    torch_code = "torch.broadcast_to({0}, {newshape})"
     numpy_helpers = (scalar_or_array,)
     numpy_functions = (np.broadcast_to,)
 
@@ -210,6 +260,9 @@ class Concatenate(NaryOp):
     elementwise = False
     vjp_uses_out = False
     numpy_code = "np.concatenate([{operands}], axis={axis})"
+    jax_code = "jnp.concatenate([{operands}], axis={axis})"
+    torch_code = "_concatenate_torch([{operands}], {axis})"
+    torch_helpers = (_concatenate_torch, _tensors)
     numpy_functions = (np.concatenate,)
 
     def __init__(self, *operands: object, axis: int | None = 0) -> None:
@@ -258,6 +311,9 @@ class Stack(NaryOp):
     vjp_uses_out = False
     vjp_uses_operands = False
     numpy_code = "np.stack([{operands}], axis={axis})"
+    jax_code = "jnp.stack([{operands}], axis={axis})"
+    torch_code = "_stack_torch([{operands}], {axis})"
+    torch_helpers = (_stack_torch, _tensors)
     numpy_functions = (np.stack,)
 
     def __init__(self, *operands: object, axis: int = 0) -> None:

@@ -68,6 +68,41 @@ class Arctan(UnaryOp):
 _TINY = 5e-324
 
 
+def _arctan2_jax(a, b):
+    """`Arctan2` in JAX: NumPy's value everywhere, slopes 0 at the origin (JAX's are NaN)."""
+    import jax  # only when JAX code runs: importing exprdiff never imports JAX
+    import jax.numpy as jnp
+
+    origin = (a == 0) & (b == 0)
+    inside = jnp.arctan2(a, jnp.where(origin, 1.0, b))  # finite slopes everywhere
+    return jnp.where(origin, jax.lax.stop_gradient(jnp.arctan2(a, b)), inside)
+
+
+def _arctan2_torch(a, b):
+    """`Arctan2` in PyTorch: the value everywhere, slopes 0 at the origin."""
+    import torch
+
+    origin = (a == 0) & (b == 0)
+    inside = torch.arctan2(a, torch.where(origin, 1.0, b))
+    return torch.where(origin, torch.arctan2(a, b).detach(), inside)
+
+
+def _hypot_jax(a, b):
+    """`Hypot` in JAX: slopes ``a/hypot``, ``b/hypot``, and 0 at the origin (not NaN)."""
+    import jax.numpy as jnp
+
+    origin = (a == 0) & (b == 0)
+    return jnp.where(origin, 0.0, jnp.hypot(jnp.where(origin, 1.0, a), b))
+
+
+def _hypot_torch(a, b):
+    """`Hypot` in PyTorch: slopes ``a/hypot``, ``b/hypot``, and 0 at the origin."""
+    import torch
+
+    origin = (a == 0) & (b == 0)
+    return torch.where(origin, 0.0, torch.hypot(torch.where(origin, 1.0, a), b))
+
+
 class Arctan2(BinaryOp):
     """``arctan2(a, b)``: the angle of the point ``(b, a)``, as `numpy.arctan2`.
 
@@ -85,6 +120,11 @@ class Arctan2(BinaryOp):
     __slots__ = ()
     vjp_uses_out = False
     ufunc = np.arctan2
+    # the origin's slopes 0 through a second where (JAX's and autograd's are NaN there)
+    jax_code = "_arctan2_jax({0}, {1})"
+    jax_helpers = (_arctan2_jax,)
+    torch_code = "_arctan2_torch({0}, {1})"
+    torch_helpers = (_arctan2_torch,)
     latex_template = r"\operatorname{atan2}\left(#1, #2\right)"
     sympy_name = "atan2"
 
@@ -113,6 +153,10 @@ class Hypot(BinaryOp):
 
     __slots__ = ()
     ufunc = np.hypot
+    jax_code = "_hypot_jax({0}, {1})"
+    jax_helpers = (_hypot_jax,)
+    torch_code = "_hypot_torch({0}, {1})"
+    torch_helpers = (_hypot_torch,)
     latex_template = r"\operatorname{hypot}\left(#1, #2\right)"
     sympy_name = "hypot"
 
