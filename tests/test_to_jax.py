@@ -133,3 +133,21 @@ def test_the_source_is_readable_jax():
     source = to_jax(Sigmoid(w * X) + Sigmoid(w * X)).source
     assert "jax.nn.sigmoid(" in source and source.count("jax.nn.sigmoid(") == 1
     assert "np." not in source.replace("jnp.", "")
+
+
+def test_power_keeps_exprdiffs_slopes_where_the_exponent_is_zero():
+    """a**b at b == 0: slope 0 in a (a = 0 included: jnp.power's rule gives 0 * inf = NaN)
+    and log(a) in b, as the engine (and PyTorch); elsewhere JAX's own power."""
+    import itertools
+
+    a, b = Parameter("a"), Parameter("b")
+    expr = a**b
+    with jax_float64():
+        f = to_jax(expr, wrt=[a, b])
+        for x, y in itertools.product([0.0, 0.5, 2.0], [0.0, 2.0, -1.0, 0.5]):
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0**-1 is inf, warned
+                expected = expr.grad({a: x, b: y})
+                assert float(f({"a": x, "b": y}, {})[0]) == expr({a: x, b: y})
+            grads = f({"a": x, "b": y}, {})[1]
+            np.testing.assert_allclose([grads["a"], grads["b"]], [expected[a], expected[b]],
+                                       rtol=1e-14)

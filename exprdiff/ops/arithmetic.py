@@ -196,6 +196,18 @@ def power(a, b):
     return out
 
 
+def _power_jax(a, b):
+    """`Power` in JAX with exprdiff's slopes where ``b == 0``: 0 in ``a`` (``a = 0``
+    included, where ``jnp.power``'s rule gives 0 * inf) and ``log(a)`` in ``b``, kept by
+    the value ``1 + b*log(a)`` there (taken as 0 for ``a <= 0``: exprdiff's is 0 at
+    ``a = 0`` and NaN below)."""
+    import jax.numpy as jnp
+
+    at_zero = b == 0
+    log_a = jnp.log(jnp.where(a > 0, a, 1.0))
+    return jnp.where(at_zero, 1.0 + b * log_a, jnp.power(jnp.where(at_zero, 1.0, a), b))
+
+
 class Power(BinaryOp):
     """``a ** b``: any base with a constant exponent; a positive base otherwise.
 
@@ -222,6 +234,8 @@ class Power(BinaryOp):
     numpy_helpers = (power,)
     math_code = "math.pow({0}, {1})"
     math_finite = True
+    jax_code = "_power_jax({0}, {1})"
+    jax_helpers = (_power_jax,)
 
     @staticmethod
     def sympy_form(sp, a, b):
