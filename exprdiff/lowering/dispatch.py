@@ -51,17 +51,10 @@ _VALUE, _GRADIENT, _RAW = "value", "gradient", "raw"
 
 def evaluate(root: Any, params: Mapping | None = None, inputs: Mapping | None = None) -> Any:
     """``root``'s value, as `Node.__call__` returns it (compiled once it pays)."""
-    plan = root._plan
-    if plan is not None:
-        cache = plan.runtime
-        if cache is not None and cache.last_value is not None:
-            try:
-                result = cache.last_value(params, inputs, root)
-            except Exception:  # noqa: BLE001 - the interpreter raises the explained error
-                return interpreter.evaluate(root, params, inputs)
-            if result is not MISS:
-                return result
-    return _slow(root, params, inputs, _VALUE, interpreter.evaluate)
+    result = _last_compiled(root, params, inputs, "last_value", interpreter.evaluate)
+    if result is MISS:
+        return _slow(root, params, inputs, _VALUE, interpreter.evaluate)
+    return result
 
 
 def value_and_gradient(root: Any, params: Mapping | None = None,
@@ -73,17 +66,11 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
     >>> value_and_gradient(w * w, {w: 3.0})
     (9.0, {Parameter('w'): 6.0})
     """
-    plan = root._plan
-    if plan is not None:
-        cache = plan.runtime
-        if cache is not None and cache.last_gradient is not None:
-            try:
-                result = cache.last_gradient(params, inputs, root)
-            except Exception:  # noqa: BLE001
-                return interpreter.value_and_gradient(root, params, inputs)
-            if result is not MISS:
-                return result
-    return _slow(root, params, inputs, _GRADIENT, interpreter.value_and_gradient)
+    result = _last_compiled(root, params, inputs, "last_gradient",
+                            interpreter.value_and_gradient)
+    if result is MISS:
+        return _slow(root, params, inputs, _GRADIENT, interpreter.value_and_gradient)
+    return result
 
 
 def gradient(root: Any, params: Mapping | None = None, inputs: Mapping | None = None) -> dict:
@@ -92,18 +79,11 @@ def gradient(root: Any, params: Mapping | None = None, inputs: Mapping | None = 
     Interpreted, it hands out no value, so the root's value can be released before the
     reverse pass (`interpreter.gradient`).
     """
-    plan = root._plan
-    if plan is not None:
-        cache = plan.runtime
-        if cache is not None and cache.last_gradient is not None:
-            try:
-                result = cache.last_gradient(params, inputs, root)
-            except Exception:  # noqa: BLE001
-                return interpreter.gradient(root, params, inputs)
-            if result is not MISS:
-                return result[1]
-    return _slow(root, params, inputs, _GRADIENT, interpreter.value_and_gradient,
-                 interpret=_interpreted_gradient)[1]
+    result = _last_compiled(root, params, inputs, "last_gradient", _interpreted_gradient)
+    if result is MISS:
+        result = _slow(root, params, inputs, _GRADIENT, interpreter.value_and_gradient,
+                       interpret=_interpreted_gradient)
+    return result[1]
 
 
 def _interpreted_gradient(root: Any, params: Any, inputs: Any) -> tuple[None, dict]:
@@ -112,17 +92,25 @@ def _interpreted_gradient(root: Any, params: Any, inputs: Any) -> tuple[None, di
 
 def forward_value(root: Any, params: Mapping | None = None, inputs: Mapping | None = None) -> Any:
     """The root's value as its operation returns it (for multi-output roots)."""
+    result = _last_compiled(root, params, inputs, "last_raw", interpreter.forward_value)
+    if result is MISS:
+        return _slow(root, params, inputs, _RAW, interpreter.forward_value)
+    return result
+
+
+def _last_compiled(root: Any, params: Any, inputs: Any, slot: str, interpret: Callable) -> Any:
+    """What the compiled function last used for this kind of call gives for these values:
+    MISS if there is none or it was not made for them; if it raises, ``interpret``'s result
+    (the interpreter raises the explained error)."""
     plan = root._plan
-    if plan is not None:
-        cache = plan.runtime
-        if cache is not None and cache.last_raw is not None:
-            try:
-                result = cache.last_raw(params, inputs, root)
-            except Exception:  # noqa: BLE001
-                return interpreter.forward_value(root, params, inputs)
-            if result is not MISS:
-                return result
-    return _slow(root, params, inputs, _RAW, interpreter.forward_value)
+    cache = None if plan is None else plan.runtime
+    function = None if cache is None else getattr(cache, slot)
+    if function is None:
+        return MISS
+    try:
+        return function(params, inputs, root)
+    except Exception:  # noqa: BLE001 - the interpreter raises the explained error
+        return interpret(root, params, inputs)
 
 
 def _slow(root: Any, params: Any, inputs: Any, kind: str, run: Callable,
