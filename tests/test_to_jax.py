@@ -151,3 +151,16 @@ def test_power_keeps_exprdiffs_slopes_where_the_exponent_is_zero():
             grads = f({"a": x, "b": y}, {})[1]
             np.testing.assert_allclose([grads["a"], grads["b"]], [expected[a], expected[b]],
                                        rtol=1e-14)
+
+
+def test_var_and_std_centre_as_the_engine():
+    """Var and Std are exactly 0 over equal elements, Std's slope there 0 (jnp.var's mean is an
+    ulp off for [-0.2]*3), and take a sample's scalar (found by the fuzzer: float has no size)."""
+    from exprdiff import Std, Var
+
+    w, x = Parameter("w"), Input("x1")
+    with jax_float64():
+        for op in (Var, Std):
+            value, grads = to_jax(op(w), wrt=[w])({"w": np.array([-0.2] * 3)}, {})
+            assert float(value) == 0.0 and np.asarray(grads["w"]).tolist() == [0.0] * 3
+            assert float(to_jax(op(x))({}, {"x1": 0.0})) == op(x)({}, {x: 0.0}) == 0.0

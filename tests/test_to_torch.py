@@ -118,3 +118,17 @@ def test_errors_name_what_is_wrong():
     with pytest.raises(ValueError, match="shape"):
         module.load_params({w: np.ones(3)})
 
+
+
+def test_var_and_std_centre_as_the_engine():
+    """Var and Std are exactly 0 over equal elements and Std's slope there 0 (torch.var's mean
+    is an ulp off for [-0.2]*3), as the engine's corrected two-pass centring gives."""
+    from exprdiff import Std, Var
+
+    w = Parameter("w")
+    for op in (Var, Std):
+        module = to_torch(op(w), {w: np.array([-0.2] * 3)})
+        out = module()
+        out.backward()
+        assert out.item() == 0.0
+        assert next(module.parameters()).grad.tolist() == [0.0] * 3

@@ -43,6 +43,7 @@ def _variance_jax(x, axis, ddof, keepdims):
     ``jnp.var``'s mean may be an ulp off)."""
     import jax.numpy as jnp
 
+    x = jnp.asarray(x)  # a sample's scalar too
     count = x.size // max(jnp.sum(x, axis=axis, keepdims=True).size, 1)
     differences = x - jnp.sum(x, axis=axis, keepdims=True) / count
     differences = differences - jnp.sum(differences, axis=axis, keepdims=True) / count
@@ -60,6 +61,9 @@ def _std_jax(x, axis, ddof, keepdims):
 
 def _variance_torch(x, axis, ddof, keepdims):
     """`Var` in PyTorch, centred as `centred` does."""
+    import torch
+
+    x = torch.as_tensor(x, dtype=torch.float64) if not isinstance(x, torch.Tensor) else x
     dims = _torch_dims(x, axis)
     count = x.numel() // max(x.sum(dim=dims, keepdim=True).numel(), 1)
     differences = x - x.sum(dim=dims, keepdim=True) / count
