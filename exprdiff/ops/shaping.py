@@ -88,7 +88,19 @@ def _stack_torch(values, axis):
     return torch.stack(_tensors(values), dim=axis)
 
 
-class Reshape(UnaryOp):
+class _Rearranging(UnaryOp):
+    """Base of the ops that only rearrange their operand's elements: not elementwise, their
+    value a view of the operand (compiled code copies it before handing it out), their
+    derivative rule reading neither the operand nor the value (only its shape)."""
+
+    __slots__ = ()
+    elementwise = False
+    returns_view = True
+    vjp_uses_out = False
+    vjp_uses_operands = False
+
+
+class Reshape(_Rearranging):
     """The operand with a new shape, as `numpy.reshape` (one size may be -1; ``np.ravel``
     too, and the methods ``x.reshape(...)``, ``x.ravel()``).
 
@@ -101,10 +113,6 @@ class Reshape(UnaryOp):
 
     __slots__ = ("newshape",)
     settings = ("newshape",)
-    elementwise = False
-    returns_view = True  # compiled code copies it before handing it out
-    vjp_uses_out = False
-    vjp_uses_operands = False
     numpy_code = "scalar_or_array(np.reshape({0}, {newshape}))"
     jax_code = "jnp.reshape({0}, {newshape})"
     torch_code = "{0}.reshape({newshape})"
@@ -137,7 +145,7 @@ class Reshape(UnaryOp):
         return _reshaped(g, x)
 
 
-class ExpandDims(UnaryOp):
+class ExpandDims(_Rearranging):
     """The operand with new length-1 axes at ``axis``, as `numpy.expand_dims`.
 
     >>> from exprdiff import Input
@@ -149,10 +157,6 @@ class ExpandDims(UnaryOp):
 
     __slots__ = ("axis",)
     settings = ("axis",)
-    elementwise = False
-    returns_view = True  # compiled code copies it before handing it out
-    vjp_uses_out = False
-    vjp_uses_operands = False
     function_name = "expand_dims"
     numpy_code = "np.expand_dims({0}, {axis})"
     jax_code = "jnp.expand_dims({0}, {axis})"
@@ -173,7 +177,7 @@ class ExpandDims(UnaryOp):
         return _reshaped(g, x)
 
 
-class Squeeze(UnaryOp):
+class Squeeze(_Rearranging):
     """The operand without its length-1 axes (those of ``axis``), as `numpy.squeeze`.
 
     >>> from exprdiff import Input
@@ -184,10 +188,6 @@ class Squeeze(UnaryOp):
 
     __slots__ = ("axis",)
     settings = ("axis",)
-    elementwise = False
-    returns_view = True  # compiled code copies it before handing it out
-    vjp_uses_out = False
-    vjp_uses_operands = False
     numpy_code = "scalar_or_array(np.squeeze({0}, {axis}))"
     jax_code = "jnp.squeeze({0}, {axis})"
     torch_code = "_squeeze_torch({0}, {axis})"
@@ -205,7 +205,7 @@ class Squeeze(UnaryOp):
         return _reshaped(g, x)
 
 
-class BroadcastTo(UnaryOp):
+class BroadcastTo(_Rearranging):
     """The operand broadcast to ``newshape``, as `numpy.broadcast_to`; its derivative sums
     over the broadcast axes.
 
@@ -217,10 +217,6 @@ class BroadcastTo(UnaryOp):
 
     __slots__ = ("newshape",)
     settings = ("newshape",)
-    elementwise = False
-    returns_view = True  # compiled code copies it before handing it out
-    vjp_uses_out = False
-    vjp_uses_operands = False
     function_name = "broadcast_to"
     numpy_code = "scalar_or_array(np.broadcast_to({0}, {newshape}))"
     jax_code = "jnp.broadcast_to({0}, {newshape})"
