@@ -117,6 +117,8 @@ class Program:
         self._constants: dict[tuple, str] = {}
         self._computed: dict[tuple, Val] = {}  # code -> its value: each computed once
         self._names: dict[str, str] = {}  # placeholder -> register, once `lines` ran
+        #: value index -> the index of the array it is the full sum of (`sum_all`)
+        self.sums: dict[int, int] = {}
 
     # -- values ------------------------------------------------------------
     #: whether emitted values get registers (placeholders renamed by `lines`/`rename`)
@@ -179,7 +181,10 @@ class Program:
         """The sum of all elements of an array value, as ``ndarray.sum()`` computes it
         (``np.add.reduce`` over every axis, which is what that method calls)."""
         self.namespace["_sum"] = np.add.reduce
-        return self.emit("_sum({0}, None)", [val], shape=None)
+        total = self.emit("_sum({0}, None)", [val], shape=None)
+        if val.index >= 0:
+            self.sums[total.index] = val.index
+        return total
 
     def reduce_leading(self, val: Val, axis: Any, shape: tuple) -> Val:
         """The sum over leading axes (``axis`` is 0 or a tuple of them)."""

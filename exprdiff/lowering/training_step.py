@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from exprdiff.lowering.batched_sums import batch_sums
 from exprdiff.lowering.functions import Generated, checksum, lower_body
 from exprdiff.lowering.lanes import LanedProgram
 from exprdiff.lowering.plain_floats import QUIET, errstate_token, quiet_underflow
@@ -85,6 +86,8 @@ def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs:
     kept = [root] + [adjoints[i] for i, _ in params if adjoints[i] is not None]
     if backend is MATH:
         kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
+    if not plain:  # the fit runs with NumPy's warnings off: sums may be batched
+        batch_sums(program, kept)
     body = program.lines(kept)
     namespace = program.namespace
     namespace.update(_all_finite=all_finite, _add_reduce=np.add.reduce, _zeros=np.zeros)
