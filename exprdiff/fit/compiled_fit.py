@@ -17,12 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.core import interpreter
 from exprdiff.core.plan import execution_plan
 from exprdiff.fit.training_data import take
 from exprdiff.lowering import switch
 from exprdiff.lowering.codegen import NotLowerable
-from exprdiff.lowering.dispatch import AUTO_LIMIT, code_cache_of, plain_float_lanes
+from exprdiff.lowering.dispatch import AUTO_LIMIT, code_cache_of, evaluate_made, plain_float_lanes
 from exprdiff.lowering.probe import probe
 from exprdiff.lowering.templates import MATH
 from exprdiff.lowering.training_step import FALLBACK, training_step
@@ -187,14 +186,21 @@ class CompiledFit:
         return result
 
     def final_loss(self) -> float:
-        """One more evaluation at the fitted parameters (interpreted: a single call)."""
+        """One more evaluation at the fitted parameters: by code already made for the data's
+        shapes (a fit's first evaluation made it from a second fit on), else interpreted."""
         self._fit.params = self.params
-        self._fit.run = interpreter
+        self._fit.run = _MadeCodeOnly
         return self._fit.final_loss()
 
     def _failure(self, what: str, epoch: int):
         self._fit.finite_params = self.finite_params
         return self._fit._failure(what, epoch)
+
+
+class _MadeCodeOnly:
+    """The run stage for one evaluation: compiled code if it is there, never compiling."""
+
+    evaluate = staticmethod(evaluate_made)
 
 
 def _as_float(value: Any) -> Any:

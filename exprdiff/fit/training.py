@@ -21,8 +21,8 @@ import numpy as np
 
 from exprdiff.core import interpreter
 from exprdiff.core.errors import missing_data_value
-from exprdiff.core.nodes import Input, Node, Parameter
-from exprdiff.core.plan import topological_order
+from exprdiff.core.nodes import Node, Parameter
+from exprdiff.core.plan import plan_for
 from exprdiff.core.values import as_value, shape_of, short_repr
 from exprdiff.fit.backend_loops import backend_fit, check_backend
 from exprdiff.fit.compiled_fit import compiled_fit
@@ -216,9 +216,9 @@ def optimize(
     # instance can serve several fits, concurrent ones included
     rule = copy.copy(make_optimizer(optimizer))
     check_backend(backend, devices, compiled, rule)
-    nodes = topological_order(loss)
-    params = _initial_values(initial_params, [n for n in nodes if isinstance(n, Parameter)])
-    data, count = as_arrays(training_data, [n for n in nodes if isinstance(n, Input)])
+    plan = plan_for(loss)  # the plan every evaluation uses (its leaves, in topological order)
+    params = _initial_values(initial_params, [loss if n is None else n for _, n in plan.parameters])
+    data, count = as_arrays(training_data, [loss if n is None else n for _, n in plan.inputs])
     _check_loss_shape(loss, params, data, count)
 
     rule.reset()

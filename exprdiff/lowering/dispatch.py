@@ -37,8 +37,8 @@ from exprdiff.lowering.signature import read_leaves
 from exprdiff.lowering.templates import MATH, NUMPY
 
 __all__ = [
-    "AUTO_LIMIT", "EAGER_NODES", "code_cache_of", "compile_for", "evaluate", "forward_value",
-    "gradient", "value_and_gradient",
+    "AUTO_LIMIT", "EAGER_NODES", "code_cache_of", "compile_for", "evaluate", "evaluate_made",
+    "forward_value", "gradient", "value_and_gradient",
 ]
 
 #: graphs up to this many nodes are compiled on the second call with the same shapes
@@ -55,6 +55,20 @@ def evaluate(root: Any, params: Mapping | None = None, inputs: Mapping | None = 
     if result is MISS:
         return _slow(root, params, inputs, _VALUE, interpreter.evaluate)
     return result
+
+
+def evaluate_made(root: Any, params: Mapping | None = None,
+                  inputs: Mapping | None = None) -> Any:
+    """``root``'s value from the compiled code last made for values of these shapes, else
+    the interpreter's: for a single call, which never pays for compiling.
+
+    >>> from exprdiff import Parameter
+    >>> w = Parameter("w")
+    >>> evaluate_made(w * w, {w: 3.0})
+    9.0
+    """
+    result = _last_compiled(root, params, inputs, "last_value", interpreter.evaluate)
+    return interpreter.evaluate(root, params, inputs) if result is MISS else result
 
 
 def value_and_gradient(root: Any, params: Mapping | None = None,
