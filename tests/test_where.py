@@ -256,6 +256,28 @@ def test_where_value_is_np_where_below_and_above_the_bit_mask_size(size):
         assert np.array_equal(got.view(np.int64), want.view(np.int64))
 
 
+@pytest.mark.parametrize("size", [3, 4095, 4096])
+def test_compiled_where_calls_np_where_itself_below_the_bit_mask_size(size, monkeypatch):
+    """Compiled code knows the condition's size: below where_value's bit-mask size it calls
+    np.where directly (where_value repeats that size as a literal), with the same bits."""
+    import inspect
+
+    from exprdiff.core.values import WHERE_MASK_SIZE, where_value
+
+    assert f">= {WHERE_MASK_SIZE}" in inspect.getsource(where_value)
+    monkeypatch.setenv("EXPRDIFF_COMPILED", "numpy")
+    rng = np.random.default_rng(size)
+    values = rng.choice([-0.0, 0.0, np.nan, np.inf, 1.5, -2.5], size=size)
+    expr = Where(c > 0.5, x, 0.0) * 1.0
+    function = exprdiff.compiled(expr)
+    inputs = {c: rng.random(size)}
+    want = where_value(inputs[c] > 0.5, values, 0.0)
+    for _ in range(2):  # generic code, then code for these shapes
+        got = function({x: values}, inputs)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    assert ("np.where(" in function.source) is (size < WHERE_MASK_SIZE)
+
+
 def test_a_branch_shared_with_the_condition_keeps_its_mask_in_compiled_code(monkeypatch):
     """Found by the fuzzer: in where(p1 > -p0, p1 + 0.37, -p0) the condition reads the branch
     -p0; generated code ran the condition's (zero) rules too, which reset the branch's mask,

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_value", "fit_mask", "fit_shape", "fit_to_shape", "scalar_or_array", "select",
-           "shape_of", "short_repr", "summed_to", "where_value"]
+__all__ = ["WHERE_MASK_SIZE", "as_value", "fit_mask", "fit_shape", "fit_to_shape",
+           "scalar_or_array", "select", "shape_of", "short_repr", "summed_to", "where_value"]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: everything float64 can hold
 
@@ -176,6 +176,11 @@ def fit_mask(mask: Any, shape: tuple) -> Any:
         if np.shape(mask) == shape:
             return mask
     return np.broadcast_to(mask, shape)
+
+
+#: conditions of this many elements or more take `where_value`'s bit mask (it repeats the
+#: number: exported code copies the function alone)
+WHERE_MASK_SIZE = 4096
 
 
 def where_value(condition: Any, x: Any, y: Any) -> Any:

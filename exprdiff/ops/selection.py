@@ -11,12 +11,13 @@ operand there, and to the operand that is not NaN where one is.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
 
 from exprdiff.core.nodes import BinaryOp, NaryOp, Node
-from exprdiff.core.values import scalar_or_array, select, where_value
+from exprdiff.core.values import WHERE_MASK_SIZE, scalar_or_array, select, where_value
 
 __all__ = ["Fmax", "Fmin", "Maximum", "Minimum", "Where"]
 
@@ -96,6 +97,21 @@ class Where(NaryOp):
 
     def forward(self, condition, x, y):
         return where_value(condition, x, y)
+
+    def specialized_code(self, slot: int | None, shapes: list) -> str | None:
+        """``np.where`` itself where `where_value` would call it: an array result and a
+        condition of fewer elements than its bit-mask path takes (no call to pay for).
+
+        >>> from exprdiff import Input
+        >>> Where(Input("c"), 1.0, 0.0).specialized_code(None, [(3,), None, None])
+        'np.where({0}, {1}, {2})'
+        """
+        if slot is not None:
+            return None
+        condition = shapes[0] if shapes[0] is not None else ()
+        if not any(shapes) or math.prod(condition) >= WHERE_MASK_SIZE:
+            return None
+        return "np.where({0}, {1}, {2})"
 
     def partial(self, slot, g, operands, out):
         condition = operands[0]
