@@ -118,6 +118,30 @@ def test_softmax_classifier_with_adam_fits_the_same_compiled():
     assert_same_fit(fast, slow)
 
 
+def test_a_second_fit_takes_its_final_loss_from_code_already_made(monkeypatch):
+    """The final loss is one more evaluation: interpreted in a loss's first fit, by the
+    compiled code that fit's first evaluation made from the second fit on; the same bits."""
+    from exprdiff.core import interpreter
+    from exprdiff.lowering.dispatch import code_cache_of
+
+    x, y = Input("x"), Input("y")
+    points, labels = two_moons(40, noise=0.1, seed=0)
+    score, start = DenseMLP(x, 2, [8, 8, 1], "relu", seed=0)
+    loss = hinge(score, y) + l2_penalty(start, 1e-4)
+    data = {x: points, y: 2.0 * labels - 1.0}
+    first = optimize(loss, start, data, epochs=5, learning_rate=0.5)
+    assert code_cache_of(loss).last_value is None  # nothing made for one evaluation yet
+    interpreted = []
+    evaluate = interpreter.evaluate
+    monkeypatch.setattr(interpreter, "evaluate",
+                        lambda *args: interpreted.append(args) or evaluate(*args))
+    second = optimize(loss, start, data, epochs=5, learning_rate=0.5)
+    assert code_cache_of(loss).last_value is not None and not interpreted
+    slow = optimize(loss, start, data, epochs=5, learning_rate=0.5, compiled=False)
+    assert first.final_loss == second.final_loss == slow.final_loss
+    assert_same_fit(second, slow)
+
+
 def test_callbacks_see_the_same_parameters_and_can_stop():
     """The callback gets the same (epoch, params, loss) every epoch, and stops both alike."""
     seen = {True: [], False: []}

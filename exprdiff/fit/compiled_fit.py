@@ -188,7 +188,7 @@ class CompiledFit:
     def final_loss(self) -> float:
         """One more evaluation at the fitted parameters: by code already made for the data's
         shapes (a fit's first evaluation made it from a second fit on), else interpreted."""
-        self._fit.params = self.params
+        self._fit.params = {p: _as_float(v) for p, v in self.params.items()}  # as a user's
         self._fit.run = _MadeCodeOnly
         return self._fit.final_loss()
 
