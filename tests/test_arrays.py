@@ -297,6 +297,8 @@ def test_class_score_soft_labels_carry_gradient():
     ([0, -1], r"got -1"),
     ([0.5, 1], r"got 0.5"),
     ([0, np.nan], r"got nan"),
+    ([0, np.inf], r"got inf"),
+    ([0, -(2.0**63)], r"got -9.22337e\+18"),  # the most negative int64: its unsigned view
     ([[0, 1]], r"labels of shape \(1, 2\) fit neither logits of shape \(2, 3\)"),
 ])
 def test_class_score_bad_labels(labels, message):

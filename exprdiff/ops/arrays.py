@@ -152,8 +152,10 @@ def class_indices(labels, classes):
     labels = np.asarray(labels)
     with np.errstate(invalid="ignore"):  # NaN or inf labels: refused just below
         indices = labels.astype(np.int64)
-    if indices.size and not (np.array_equal(indices, labels) and indices.min() >= 0
-                             and indices.max() < classes):  # one check for the usual case
+    # the usual case in two passes: whole numbers, and 0 <= index < classes as one unsigned
+    # maximum (a negative index reads as a huge unsigned one)
+    if indices.size and not ((indices == labels).all()
+                             and indices.view(np.uint64).max() < classes):
         valid = (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
         bad = labels[~valid].ravel()[0]
         raise ValueError(
