@@ -218,6 +218,21 @@ def test_the_engine_compiles_from_the_second_call_and_still_agrees(numpy_only):
         assert_same(result, expected)
 
 
+@pytest.mark.parametrize("point", [np.array([-2.0, 0.0, -0.0, 3.5, np.inf, np.nan]), 1.5])
+def test_a_squares_rule_multiplies_by_x_itself(point, numpy_only):
+    """d(x**2)/dx is written 2*x**(2 - 1): compiled code drops the power of one (a NumPy
+    float64 one in NumPy code) and calls np.power itself for the square; the same bits."""
+    x = Parameter("x")
+    expr = x**2.0 * 3.0
+    function = compiled(expr, wrt=[x])
+    with np.errstate(invalid="ignore"):
+        want = interpreter.value_and_gradient(expr, {x: point})
+        for _ in range(2):  # generic code, then code for these shapes
+            got = function({x: point})
+    assert same_bits(got[0], want[0]) and same_bits(got[1][x], want[1][x])
+    assert function.source.count("power(") == 1 and "np.power(" in function.source
+
+
 def test_a_new_shape_compiles_again(numpy_only):
     """Code is specialised to shapes: a batch of another size gets code of its own."""
     w, x = Parameter("w"), Input("x")

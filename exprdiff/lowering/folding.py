@@ -59,10 +59,11 @@ def broadcast(shapes: list) -> Any:
     return arrays[0] if len(arrays) == 1 else np.broadcast_shapes(*arrays)
 
 
-def is_one(val: Val) -> bool:
-    """A value known to be 1 everywhere, of a type whose product leaves the other's type."""
+def is_one(val: Val, numpy_scalars: bool = False) -> bool:
+    """A value known to be 1 everywhere, of a type whose product leaves the other's type
+    (a NumPy float64 too in code whose scalars all are, ``numpy_scalars``)."""
     const = val.const
-    if type(const) is float:
+    if type(const) is float or (numpy_scalars and type(const) is np.float64):
         return const == 1.0
     return type(const) is np.ndarray and bool((const == 1.0).all())
 

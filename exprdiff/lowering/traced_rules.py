@@ -107,13 +107,14 @@ def _emit_traced_node(lowering: Any, node: Any, operands: list[Val]) -> Val:
     if lowering.kinds is not None and shape is not UNKNOWN:
         a = operands[0]
         b = operands[1] if len(operands) > 1 else None
+        numpy = lowering.backend.name == "numpy"  # its scalars are all NumPy float64s
         if ufunc is np.multiply:
-            if is_one(a) and b.shape == shape:
+            if is_one(a, numpy) and b.shape == shape:
                 return b
-            if is_one(b) and a.shape == shape:
+            if is_one(b, numpy) and a.shape == shape:
                 return a
-        elif ufunc in (np.true_divide, np.power) and is_one(b) and a.shape == shape:
-            return a
+        elif ufunc in (np.true_divide, np.power) and is_one(b, numpy) and a.shape == shape:
+            return a  # x/1 and x**1 are x (a power's rule writes x**(2 - 1) for x**2)
     shapes = [operand.shape for operand in operands] if lowering.kinds is not None else None
     template = lowering.forward_code(node, shapes)
     lowering.need_helpers(node)
