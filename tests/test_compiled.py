@@ -218,7 +218,8 @@ def test_the_engine_compiles_from_the_second_call_and_still_agrees(numpy_only):
         assert_same(result, expected)
 
 
-@pytest.mark.parametrize("point", [np.array([-2.0, 0.0, -0.0, 3.5, np.inf, np.nan]), 1.5])
+@pytest.mark.parametrize("point", [np.array([-2.0, 0.0, -0.0, 3.5, np.inf, np.nan, -np.nan]),
+                                   1.5])
 def test_a_squares_rule_multiplies_by_x_itself(point, numpy_only):
     """d(x**2)/dx is written 2*x**(2 - 1): compiled code drops the power of one (a NumPy
     float64 one in NumPy code) and calls np.power itself for the square; the same bits."""

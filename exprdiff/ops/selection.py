@@ -106,7 +106,7 @@ class Where(NaryOp):
         >>> Where(Input("c"), 1.0, 0.0).specialized_code(None, [(3,), None, None])
         'np.where({0}, {1}, {2})'
         """
-        if slot is not None:
+        if slot is not None or not all(s is None or type(s) is tuple for s in shapes):
             return None
         condition = shapes[0] if shapes[0] is not None else ()
         if not any(shapes) or math.prod(condition) >= WHERE_MASK_SIZE:
