@@ -120,6 +120,24 @@ def test_rewrites_keep_every_leaf_and_the_gradients_keys_in_order():
     assert leaves == {w, v, x, y}
 
 
+@pytest.mark.parametrize("build, slope", [
+    (lambda a: 0.0 + a, np.ones_like),
+    (lambda a: 0.0 + Exp(a), np.exp),
+    (lambda a: Exp(a) * 1.0, np.exp),
+])
+@pytest.mark.parametrize("point", [np.array([0.5]), np.array([0.5, -1.0]), 0.5])
+def test_a_root_rewritten_away_keeps_the_value_its_gradient_reads(build, slope, point):
+    """Found by the fuzzer: grad released the root's value when the root as written (0 + e)
+    does not read it, though the rewritten root (a Parameter, or exp) does: a TypeError, or
+    exp's slope read as 1. Every call, interpreted and compiled, gives the true slope."""
+    p = Parameter("p")
+    expr = build(p)
+    for _ in range(3):  # interpreted, then compiled
+        got = expr.grad({p: point})[p]
+        assert type(got) is (float if np.ndim(point) == 0 else np.ndarray)
+        np.testing.assert_array_equal(got, slope(point))
+
+
 # -- stable fused forms: the written value where that is finite, finite where it is not --------
 @pytest.mark.parametrize("build, name", [
     (lambda a: Log(Sigmoid(a)), "-softplus(-"),

@@ -95,7 +95,8 @@ def value_and_gradient(root: Any, params: Mapping | None = None,
         grads = [None] * len(values)
         if plan.parameters and plan.parameters[-1][1] is None:  # the root is a Parameter
             grads = _root_adjoint(values)
-    if not _value and type(out) is np.ndarray and not type(root).vjp_uses_out:
+    if (not _value and type(out) is np.ndarray and plan.root_step is not None
+            and not type(graph).vjp_uses_out):
         # `gradient` hands out no value and the root's rules do not read it: released now
         # (its shape stands for it), its memory serves the reverse pass, as in hand-written code
         values[-1] = out.shape
