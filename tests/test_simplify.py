@@ -272,7 +272,10 @@ def test_coefficients_stay_small_on_deep_chains():
 
 def test_diff_and_simplify_grow_linearly():
     """Four times the chain costs about four times the time (CPU time, so that a busy machine
-    does not decide): at most 8 times, where the old quadratic growth gave 16 and more."""
+    does not decide): at most 8 times, where the old quadratic growth gave 16 and more.
+    The cyclic garbage collector is paused while timing: its passes grow with the heap,
+    not with the algorithm (and under load they pushed the ratio to 8.1)."""
+    import gc
     import time
 
     from exprdiff import Tanh, diff
@@ -281,13 +284,17 @@ def test_diff_and_simplify_grow_linearly():
         expr = w
         for _ in range(links):
             expr = Tanh(expr * 0.999) + 0.001
-        start = time.process_time()
-        simplify(expr)
-        diff(expr, w)
-        return time.process_time() - start
+        gc.disable()
+        try:
+            start = time.process_time()
+            simplify(expr)
+            diff(expr, w)
+            return time.process_time() - start
+        finally:
+            gc.enable()
 
     cost(300)  # warm up
-    small, large = min(cost(1_200) for _ in range(2)), cost(4_800)
+    small, large = min(cost(1_200) for _ in range(2)), min(cost(4_800) for _ in range(2))
     assert large / small < 8, f"{small:.2f} s for 4 800 nodes, {large:.2f} s for 19 200"
 
 
