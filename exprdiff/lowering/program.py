@@ -119,6 +119,8 @@ class Program:
         self._names: dict[str, str] = {}  # placeholder -> register, once `lines` ran
         #: value index -> the index of the array it is the full sum of (`sum_all`)
         self.sums: dict[int, int] = {}
+        #: value index -> (template, operand values) of the statement that computes it
+        self.origins: dict[int, tuple] = {}
 
     # -- values ------------------------------------------------------------
     #: whether emitted values get registers (placeholders renamed by `lines`/`rename`)
@@ -165,6 +167,8 @@ class Program:
         if targets == 1 and fresh:
             self._computed[key] = val
         uses = [operand.index for operand in operands if operand.index >= 0]
+        if targets == 1:
+            self.origins[val.index] = (code, operands)
         call = _CALLS.get(code)
         if call is None:
             call = _CALLS[code] = _is_call(code)

@@ -26,6 +26,7 @@ import numpy as np
 from exprdiff.lowering.batched_sums import batch_sums
 from exprdiff.lowering.functions import Generated, checksum, lower_body
 from exprdiff.lowering.lanes import LanedProgram
+from exprdiff.lowering.packing import pack_statements
 from exprdiff.lowering.plain_floats import QUIET, errstate_token, quiet_underflow
 from exprdiff.lowering.probe import Probe
 from exprdiff.lowering.program import Program, without_gc
@@ -86,7 +87,8 @@ def training_step(execution: Any, loss: Any, probe: Probe, params: list, inputs:
     kept = [root] + [adjoints[i] for i, _ in params if adjoints[i] is not None]
     if backend is MATH:
         kept = kept + lowering.checked + list(leaves.values())  # read by the checksum
-    if not plain:  # the fit runs with NumPy's warnings off: sums may be batched
+    if not plain:  # the fit runs with NumPy's warnings off: statements may be reordered
+        pack_statements(program, kept)
         batch_sums(program, kept)
     body = program.lines(kept)
     namespace = program.namespace
