@@ -127,3 +127,25 @@ def test_rows_with_shared_and_reused_weights_fit_exactly(monkeypatch):
                     compiled=False)
     assert fast.losses == slow.losses
     assert all(fast[p] == slow[p] for p in slow)
+
+
+def test_a_statement_reading_another_through_a_scalar_is_not_packed_with_it():
+    """w_k*x for four k, and s*x with s computed from w_0*x: alike templates, but the last
+    reads the first (through a scalar), so it stays out of their group (a group with it
+    could not be scheduled); the values are the unpacked program's."""
+    def build():
+        program = Program()
+        x = program.argument("x", (5,))
+        products = [program.emit("{0} * {1}", [program.argument(f"w{k}", None), x],
+                                 shape=(5,)) for k in range(MIN_ROWS)]
+        scale = program.emit("{0} * 2.0", [program.sum_all(products[0])], shape=None)
+        return program, [*products, program.emit("{0} * {1}", [scale, x], shape=(5,))]
+
+    plain_program, plain_kept = build()
+    packed_program, packed_kept = build()
+    pack_statements(packed_program, packed_kept)
+    arguments = {"x": np.arange(5.0), **{f"w{k}": 0.5 + k for k in range(MIN_ROWS)}}
+    packed = run(packed_program, packed_kept, arguments)
+    assert [v.tobytes() for v in packed] == [
+        v.tobytes() for v in run(plain_program, plain_kept, arguments)]
+    assert any(code.startswith("column(") for _, _, code, _, _ in packed_program.statements)

@@ -89,6 +89,15 @@ def pack_statements(program: Program, kept: list) -> None:
     vals, origins = program.vals, program.origins
     signature: dict[int, int] = {}
     interned: dict[tuple, int] = {}
+    # the longest path from the arguments: a statement that reads another (through any
+    # statements) is deeper, so statements of one depth never read each other, and groups
+    # keyed by depth can be scheduled (a group runs after every group it reads)
+    depth: dict[int, int] = {}
+    for kind, target, _, uses, _ in program.statements:
+        level = 1 + max((depth.get(u, 0) for u in uses), default=0)
+        depth[target] = level
+        if kind == 1:
+            depth[target + 1] = level
     for kind, target, _, _, _ in program.statements:
         if kind != 0 or target not in origins:
             continue
@@ -98,7 +107,7 @@ def pack_statements(program: Program, kept: list) -> None:
                 continue
         elif not (_vector(vals[target].shape) and _elementwise(template)):
             continue
-        key: list = [template]
+        key: list = [template, depth[target]]
         for operand in operands:
             if operand.const is not None or operand.index < 0:
                 key.append(("c", operand.text))
