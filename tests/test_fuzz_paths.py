@@ -22,8 +22,13 @@ Run it long with an environment variable::
 
     EXPRDIFF_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz_paths.py -q
 
-``EXPRDIFF_FUZZ_EXAMPLES`` is the number of examples per fuzz test (two
-tests: the scalar family and the array family; default 25, the CI run).
+A third family fits: a scalar DAG copied into alike lanes is trained by
+`optimize`, compiled (its training step packs the lanes, batches the sums and
+updates in the same code) and interpreted, which must agree bit for bit.
+
+``EXPRDIFF_FUZZ_EXAMPLES`` is the number of examples per fuzz test (three
+tests: the scalar family, the array family and the fits; default 25, the CI
+run).
 The exact paths and finite differences run on every example; SymPy and JAX
 on every ``EXPRDIFF_FUZZ_SAMPLE``-th one (default: every example up to 200
 examples, else one in ten), so that 20 000 examples stay well under an
@@ -88,6 +93,7 @@ from exprdiff import (
     compiled,
     evaluate_derivatives,
     gradients,
+    optimize,
     simplify,
     to_python,
     topological_order,
@@ -867,6 +873,75 @@ def test_array_expressions_agree_on_every_path(data):
         check_exact_paths(case, params, inputs, point_kind.__name__)
     sample = data.draw(st.integers(0, SAMPLE - 1)) == 0
     check_tolerance_paths(case, *data.draw(moderate_point(case)), sample)
+
+
+@FUZZ
+@given(data=st.data())
+def test_training_steps_of_alike_lanes_agree_with_the_interpreted_fit(data):
+    """A scalar DAG copied into 4-6 lanes, each with Parameters of its own, mixed by weights
+    of their own, fitted on a batch: the compiled training step (packed lanes, batched sums,
+    the optimizer's update in the same code) gives the interpreted fit's losses and parameters
+    bit for bit, or the same error."""
+    case = data.draw(cases(arrays=False))
+    lanes = data.draw(st.integers(4, 6))
+    loss, start = lane_copies(case, lanes, data)
+    count = data.draw(st.sampled_from([9, 16, 31]))  # past the plain-float lanes: NumPy code
+    inputs = data.draw(moderate_point(case, batch=count))[1]
+    anchor = Input("anchor")  # every loss has one value per sample
+    loss = loss + 0.0 * anchor
+    inputs[anchor] = np.linspace(-1.0, 1.0, count)
+    note(f"expression: {case.describe()}, {lanes} lanes, {count} samples")
+    options = dict(epochs=3, learning_rate=0.01, optimizer=data.draw(
+        st.sampled_from(["gd", "momentum", "adam"])), batch_size=data.draw(
+        st.sampled_from([None, 5, count - 1])), seed=1)
+    outcomes = []
+    for compiling in (True, False):
+        try:
+            with warnings.catch_warnings(), numpy_code_only():
+                warnings.simplefilter("ignore")
+                fitted = optimize(loss, start, inputs, compiled=compiling, **options)
+        except Exception as error:  # noqa: BLE001 - compared below: the same error both ways
+            outcomes.append((type(error).__name__, str(error)))
+        else:
+            outcomes.append((fitted.losses, fitted.final_loss,
+                             [np.asarray(fitted[p]).tobytes() for p in fitted]))
+    assert outcomes[0] == outcomes[1]
+
+
+@contextlib.contextmanager
+def numpy_code_only():
+    """``EXPRDIFF_COMPILED=numpy`` for a while: compiled code computes with NumPy on tiny
+    batches too (plain floats there are only within `PLAIN_FLOAT_ULPS`)."""
+    before = os.environ.get("EXPRDIFF_COMPILED")
+    os.environ["EXPRDIFF_COMPILED"] = "numpy"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["EXPRDIFF_COMPILED"]
+        else:
+            os.environ["EXPRDIFF_COMPILED"] = before
+
+
+def lane_copies(case: Case, lanes: int, data) -> tuple:
+    """``sum_k v_k * lane_k``: the case's expression once per lane, each lane's Parameters
+    its own copies (so the lanes compute alike, from other values), and a start for them."""
+    total, start = None, {}
+    for k in range(lanes):
+        made: dict = {}
+        for node in topological_order(case.expr):
+            if isinstance(node, Parameter):
+                made[node] = copy_ = Parameter(f"{node.label}_{k}")
+                start[copy_] = data.draw(st.floats(0.2, 3.0)) * data.draw(st.sampled_from([-1, 1]))
+            elif not node.children:
+                made[node] = node
+            else:
+                made[node] = node.with_children(tuple(made[c] for c in node.children))
+        weight = Parameter(f"v_{k}")
+        start[weight] = 0.5 + 0.1 * k
+        term = weight * made[case.expr]
+        total = term if total is None else total + term
+    return total, start
 
 
 def test_every_operation_is_fuzzed():
