@@ -149,3 +149,22 @@ def test_a_statement_reading_another_through_a_scalar_is_not_packed_with_it():
     assert [v.tobytes() for v in packed] == [
         v.tobytes() for v in run(plain_program, plain_kept, arguments)]
     assert any(code.startswith("column(") for _, _, code, _, _ in packed_program.statements)
+
+
+def test_a_packed_product_read_by_a_division_keeps_its_parentheses():
+    """A group's statement np.tanh(a)*w written into the one that divides by it reads
+    x / (np.tanh(a)*w), not (x / np.tanh(a))*w: a pack is a call only when it is one."""
+    def build():
+        program = Program()
+        x = program.argument("x", (3,))
+        ws = [program.argument(f"w{k}", None) for k in range(MIN_ROWS)]
+        products = [program.emit("np.tanh({0}) * {1}", [x, w], shape=(3,)) for w in ws]
+        return program, [program.emit("{0} / {1}", [x, p], shape=(3,)) for p in products]
+
+    arguments = {"x": np.array([0.5, 1.0, 2.0]), **{f"w{k}": 1.5 + k for k in range(MIN_ROWS)}}
+    plain_program, plain_kept = build()
+    packed_program, packed_kept = build()
+    pack_statements(packed_program, packed_kept)
+    packed = run(packed_program, packed_kept, arguments)
+    assert [v.tobytes() for v in packed] == [
+        v.tobytes() for v in run(plain_program, plain_kept, arguments)]

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from exprdiff.lowering.program import Program, Val
+from exprdiff.lowering.program import Program, Val, _is_call
 
 __all__ = ["MAX_LENGTH", "MIN_ROWS", "column", "pack_statements"]
 
@@ -128,7 +128,7 @@ def pack_statements(program: Program, kept: list) -> None:
               if len(rows) >= MIN_ROWS and len(rows) * _length(program, rows[0]) <= _MAX_ELEMENTS}
     if not groups:
         return
-    _Packer(program, kept, signature, groups).run()
+    _Packer(program, kept, groups).run()
 
 
 def _length(program: Program, target: int) -> int:
@@ -140,12 +140,11 @@ def _length(program: Program, target: int) -> int:
 class _Packer:
     """One rewrite: the groups' statements, then every statement scheduled anew."""
 
-    def __init__(self, program: Program, kept: list, signature: dict, groups: dict) -> None:
+    def __init__(self, program: Program, kept: list, groups: dict) -> None:
         self.program, self.vals, self.origins = program, program.vals, program.origins
-        self.signature, self.groups = signature, groups
+        self.groups = groups
         self.row = {t: (g, r) for g, rows in groups.items() for r, t in enumerate(rows)}
         self.keep = {val.index for val in kept}
-        self.reads: dict[int, set] = {}  # value -> the groups and statements that read it
         self.pack: dict[int, Val] = {}  # group -> its rows' array
         self.columns: dict[tuple, Val] = {}
         self.defined_by: dict[int, int] = {}  # value -> unit
@@ -167,13 +166,13 @@ class _Packer:
             self.pack[group] = program._new(None, shape, fresh=True)
         emitted: set[int] = set()
         for position, statement in enumerate(program.statements):
-            kind, target, code, uses, call = statement
+            kind, target, _, uses, _ = statement
             if target in self.row:
                 group, _ = self.row[target]
                 if group in emitted or self.groups[group][-1] != target:
                     continue
                 emitted.add(group)
-                self._group_unit(group, position, readers_outside)
+                self._group_unit(group, position)
             else:
                 unit = self._unit([statement], set(uses), position)
                 for index in (target, target + 1) if kind == 1 else (target,):
@@ -191,7 +190,7 @@ class _Packer:
         self.units.append([statements, uses, order])
         return len(self.units) - 1
 
-    def _group_unit(self, group: int, position: int, readers_outside: set) -> None:
+    def _group_unit(self, group: int, position: int) -> None:
         vals = self.vals
         rows = self.groups[group]
         template, first = self.origins[rows[0]]
@@ -211,7 +210,7 @@ class _Packer:
             if blocks > 1:
                 code = f"({code}).reshape({count}, {length})"
         pack = self.pack[group]
-        statements.append((0, pack.index, code, sorted(uses), code.startswith("np.")))
+        statements.append((0, pack.index, code, sorted(uses), _is_call(code)))
         unit = self._unit(statements, uses, position)
         self.unit_of_group[group] = unit
         self.defined_by[pack.index] = unit
