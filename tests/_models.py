@@ -1,4 +1,4 @@
-"""Models and graph helpers shared by the drawing, saving and export tests."""
+"""Models and graph helpers shared by the drawing, saving, export and code generation tests."""
 
 from __future__ import annotations
 
@@ -128,3 +128,14 @@ def same_bits(a, b) -> bool:
     """Equal as float64 bit patterns (so NaNs and signed zeros count), shapes included."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def run_program(program, kept: list, arguments: dict) -> list:
+    """Execute a `Program`'s lines as a function of ``arguments`` and return the kept values."""
+    lines = [program.rename(line) for line in program.lines(kept)]
+    names = [program.rename(val.text) for val in kept]
+    source = "def f({}):\n".format(", ".join(arguments))
+    source += "".join(f"    {line}\n" for line in lines) + f"    return [{', '.join(names)}]\n"
+    namespace = dict(program.namespace, np=np)
+    exec(source, namespace)  # noqa: S102
+    return namespace["f"](**arguments)

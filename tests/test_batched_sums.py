@@ -1,6 +1,7 @@
 """The training step's batched sums give each vector's own sum, bit for bit, in any order."""
 
 import numpy as np
+from _models import run_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,17 +27,6 @@ def test_a_row_of_the_buffer_sums_to_the_vectors_own_sum(length, stride, seed):
         assert sums[j].tobytes() == own.tobytes()
 
 
-def run(program: Program, kept: list, arguments: dict) -> list:
-    """Execute a program's lines and return the kept values."""
-    lines = [program.rename(line) for line in program.lines(kept)]
-    names = [program.rename(val.text) for val in kept]
-    source = "def f({}):\n".format(", ".join(arguments))
-    source += "".join(f"    {line}\n" for line in lines) + f"    return [{', '.join(names)}]\n"
-    namespace = dict(program.namespace, np=np)
-    exec(source, namespace)  # noqa: S102
-    return namespace["f"](**arguments)
-
-
 def chained_program(length: int) -> tuple:
     """Sums whose results feed vectors that are summed again (a scalar node's adjoint)."""
     program = Program()
@@ -58,8 +48,8 @@ def test_sums_that_feed_later_sums_come_out_as_unbatched():
     batched_program, batched_kept = chained_program(37)
     batch_sums(batched_program, batched_kept)
     assert any("_add_reduce" in code for _, _, code, _, _ in batched_program.statements)
-    plain = run(plain_program, plain_kept, arguments)
-    batched = run(batched_program, batched_kept, arguments)
+    plain = run_program(plain_program, plain_kept, arguments)
+    batched = run_program(batched_program, batched_kept, arguments)
     assert [v.tobytes() for v in batched] == [v.tobytes() for v in plain]
 
 

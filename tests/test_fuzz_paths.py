@@ -897,7 +897,7 @@ def test_training_steps_of_alike_lanes_agree_with_the_interpreted_fit(data):
     outcomes = []
     for compiling in (True, False):
         try:
-            with warnings.catch_warnings(), numpy_code_only():
+            with warnings.catch_warnings(), compiled_mode("numpy"):  # NumPy on tiny batches too
                 warnings.simplefilter("ignore")
                 fitted = optimize(loss, start, inputs, compiled=compiling, **options)
         except Exception as error:  # noqa: BLE001 - compared below: the same error both ways
@@ -906,21 +906,6 @@ def test_training_steps_of_alike_lanes_agree_with_the_interpreted_fit(data):
             outcomes.append((fitted.losses, fitted.final_loss,
                              [np.asarray(fitted[p]).tobytes() for p in fitted]))
     assert outcomes[0] == outcomes[1]
-
-
-@contextlib.contextmanager
-def numpy_code_only():
-    """``EXPRDIFF_COMPILED=numpy`` for a while: compiled code computes with NumPy on tiny
-    batches too (plain floats there are only within `PLAIN_FLOAT_ULPS`)."""
-    before = os.environ.get("EXPRDIFF_COMPILED")
-    os.environ["EXPRDIFF_COMPILED"] = "numpy"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["EXPRDIFF_COMPILED"]
-        else:
-            os.environ["EXPRDIFF_COMPILED"] = before
 
 
 def lane_copies(case: Case, lanes: int, data) -> tuple:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _models import run_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,17 +12,6 @@ from exprdiff.losses import hinge, l2_penalty, mse
 from exprdiff.lowering.packing import MAX_LENGTH, MIN_ROWS, pack_statements
 from exprdiff.lowering.program import Program
 from exprdiff.nn import MLP
-
-
-def run(program: Program, kept: list, arguments: dict) -> list:
-    """Execute a program's lines and return the kept values."""
-    lines = [program.rename(line) for line in program.lines(kept)]
-    names = [program.rename(val.text) for val in kept]
-    source = "def f({}):\n".format(", ".join(arguments))
-    source += "".join(f"    {line}\n" for line in lines) + f"    return [{', '.join(names)}]\n"
-    namespace = dict(program.namespace, np=np)
-    exec(source, namespace)  # noqa: S102
-    return namespace["f"](**arguments)
 
 
 def layered(width: int, length: int, order: list) -> tuple:
@@ -62,8 +52,8 @@ def test_a_packed_program_computes_every_value_as_the_unpacked_one(width, length
     packed_program, packed_kept, _ = layered(width, length, order)
     pack_statements(packed_program, packed_kept)
     assert len(packed_program.statements) < len(plain_program.statements)
-    plain = run(plain_program, plain_kept, arguments)
-    packed = run(packed_program, packed_kept, arguments)
+    plain = run_program(plain_program, plain_kept, arguments)
+    packed = run_program(packed_program, packed_kept, arguments)
     assert [np.asarray(v).tobytes() for v in packed] == [np.asarray(v).tobytes() for v in plain]
     assert [type(v) for v in packed] == [type(v) for v in plain]
 
@@ -145,9 +135,9 @@ def test_a_statement_reading_another_through_a_scalar_is_not_packed_with_it():
     packed_program, packed_kept = build()
     pack_statements(packed_program, packed_kept)
     arguments = {"x": np.arange(5.0), **{f"w{k}": 0.5 + k for k in range(MIN_ROWS)}}
-    packed = run(packed_program, packed_kept, arguments)
+    packed = run_program(packed_program, packed_kept, arguments)
     assert [v.tobytes() for v in packed] == [
-        v.tobytes() for v in run(plain_program, plain_kept, arguments)]
+        v.tobytes() for v in run_program(plain_program, plain_kept, arguments)]
     assert any(code.startswith("column(") for _, _, code, _, _ in packed_program.statements)
 
 
@@ -165,6 +155,6 @@ def test_a_packed_product_read_by_a_division_keeps_its_parentheses():
     plain_program, plain_kept = build()
     packed_program, packed_kept = build()
     pack_statements(packed_program, packed_kept)
-    packed = run(packed_program, packed_kept, arguments)
+    packed = run_program(packed_program, packed_kept, arguments)
     assert [v.tobytes() for v in packed] == [
-        v.tobytes() for v in run(plain_program, plain_kept, arguments)]
+        v.tobytes() for v in run_program(plain_program, plain_kept, arguments)]
