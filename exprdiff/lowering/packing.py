@@ -28,14 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from exprdiff.lowering.batched_sums import MAX_LENGTH  # the same reason: calls dominate
 from exprdiff.lowering.program import Program, Val, _is_call
 
 __all__ = ["MAX_LENGTH", "MIN_ROWS", "column", "pack_statements"]
 
 #: groups of fewer statements than this are left as they are
 MIN_ROWS = 4
-#: vectors longer than this are left as they are (the call no longer dominates)
-MAX_LENGTH = 2048
 _MAX_ELEMENTS = 1 << 20  # a group's array at most 8 MB: memory stays near the unpacked code's
 _SUM = "_sum({0}, None)"
 _CALL = re.compile(r"([A-Za-z_][A-Za-z_0-9.]*)\(")
